@@ -1,0 +1,182 @@
+//! The follower's side: the fetcher, divergence truncation and HW from the leader.
+//!
+//! Truncation uses the diverging epoch in the fetch response (KAFKA-10554, IBP 2.7+), not a
+//! separate OffsetsForLeaderEpoch round: the leader compares the follower's `last_fetched_epoch`
+//! with its epoch cache on every fetch, and the follower truncates before it appends anything
+//! else. The truncation point follows KIP-279 (`AbstractFetcherThread.getOffsetTruncationState`),
+//! which may take several rounds when the follower lacks the epoch the leader answered with.
+
+use super::{Broker, Role};
+use crate::bugs::Bug;
+use crate::errors::ErrorCode;
+use crate::messages::{EpochEndOffset, FetchRequest, FetchResponse, Message};
+use crate::node::{IgnoreReason, Outbox, TimerKind};
+use crate::types::{BrokerId, Millis, NodeId, Offset, NO_EPOCH};
+
+/// State only a follower has (the fetcher thread's `PartitionFetchState`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct FollowerState {
+    /// The leader to fetch from; `None` while the partition has no leader.
+    pub leader: Option<BrokerId>,
+    /// Whether a fetch is outstanding.
+    pub fetch_in_flight: bool,
+    /// The leader's HW from the last response, before clamping to the local LEO.
+    pub leader_high_watermark: Offset,
+    /// Seeded bug `empty-response-clears-last-fetched-epoch`: the next fetch sends no epoch.
+    pub last_fetched_epoch_cleared: bool,
+    /// Seeded bug `hw-before-truncation`: a truncation deferred to the next fetch.
+    pub pending_truncation: Option<EpochEndOffset>,
+}
+
+impl Broker {
+    /// Follow the leader of the epoch in the current partition metadata.
+    /// Source: `Partition.makeFollower`, `ReplicaFetcherManager.addFetcherForPartitions`.
+    pub(super) fn become_follower(&mut self, now: Millis, out: &mut Outbox) {
+        self.fail_pending_acks(out);
+        out.cancel_timer(TimerKind::IsrExpiration);
+        if self.config.bugs.has(Bug::TruncateToHw) {
+            let hw = self.high_watermark;
+            self.truncate_to(hw);
+        }
+        let leader = self.partition.as_ref().map(|p| p.leader).filter(|l| *l >= 0);
+        self.role = Role::Follower(FollowerState {
+            leader,
+            fetch_in_flight: false,
+            leader_high_watermark: self.high_watermark,
+            last_fetched_epoch_cleared: false,
+            pending_truncation: None,
+        });
+        match leader {
+            Some(_) => self.send_replica_fetch(now, out),
+            None => out.cancel_timer(TimerKind::ReplicaFetch),
+        }
+    }
+
+    fn send_replica_fetch(&mut self, _now: Millis, out: &mut Outbox) {
+        let epoch = self.leader_epoch();
+        let fetch_offset = self.log.log_end_offset();
+        let log_start_offset = self.log.log_start_offset();
+        let latest_epoch = self.log.latest_epoch();
+        let me = self.config.broker_id;
+        let pre_kip_101 = self.config.bugs.has(Bug::TruncateToHw);
+        let timeout = self.config.request_timeout_ms;
+        let Role::Follower(state) = &mut self.role else { return };
+        let Some(leader) = state.leader else { return };
+        let last_fetched_epoch = if pre_kip_101 || state.last_fetched_epoch_cleared { NO_EPOCH } else { latest_epoch };
+        let request = FetchRequest {
+            replica_id: me,
+            rack_id: String::new(),
+            current_leader_epoch: epoch,
+            fetch_offset,
+            last_fetched_epoch,
+            log_start_offset,
+        };
+        state.fetch_in_flight = true;
+        out.send(NodeId::Broker(leader), Message::Fetch(request));
+        out.set_timer(TimerKind::ReplicaFetch, timeout);
+    }
+
+    /// Backoff over, or the request timed out: fetch (again). A truncation deferred by the
+    /// `hw-before-truncation` bug happens here.
+    pub(super) fn on_replica_fetch_timeout(&mut self, now: Millis, out: &mut Outbox) {
+        let Role::Follower(state) = &mut self.role else {
+            return out.ignore(IgnoreReason::IdleTimer);
+        };
+        if state.leader.is_none() {
+            return out.ignore(IgnoreReason::IdleTimer);
+        }
+        if let Some(diverging) = state.pending_truncation.take() {
+            let offset = self.truncation_offset(diverging);
+            self.truncate_to(offset);
+        }
+        self.send_replica_fetch(now, out);
+    }
+
+    /// The leader's answer to our fetch. Source: `AbstractFetcherThread.processFetchRequest`: a
+    /// response is used only if it answers the fetch state we are still in.
+    pub(super) fn on_fetch_response(&mut self, now: Millis, from: NodeId, response: FetchResponse, out: &mut Outbox) {
+        let epoch = self.leader_epoch();
+        let leo = self.log.log_end_offset();
+        let Role::Follower(state) = &mut self.role else {
+            return out.ignore(IgnoreReason::StaleResponse);
+        };
+        let answers_current_fetch = state.fetch_in_flight
+            && state.leader.map(NodeId::Broker) == Some(from)
+            && response.request_leader_epoch == epoch
+            && response.fetch_offset == leo;
+        if !answers_current_fetch {
+            return out.ignore(IgnoreReason::StaleResponse);
+        }
+        state.fetch_in_flight = false;
+        let backoff = self.config.replica_fetch_wait_max_ms;
+        match response.error_code {
+            ErrorCode::NONE => match response.diverging_epoch {
+                Some(diverging) => self.on_diverging_epoch(now, response.high_watermark, diverging, out),
+                None => self.append_from_leader(now, response, out),
+            },
+            ErrorCode::OFFSET_OUT_OF_RANGE => {
+                // Kafka asks the leader's end offset with ListOffsets; the leader's HW, which
+                // the answer carries, is never above it, so truncating there keeps less, never more.
+                self.truncate_to(response.high_watermark.max(0));
+                self.send_replica_fetch(now, out);
+            }
+            // Fencing errors and NOT_LEADER_OR_FOLLOWER: wait for the controller's notice.
+            _ => out.set_timer(TimerKind::ReplicaFetch, backoff),
+        }
+    }
+
+    fn append_from_leader(&mut self, now: Millis, response: FetchResponse, out: &mut Outbox) {
+        let got_records = !response.records.is_empty();
+        for record in &response.records {
+            if record.offset != self.log.log_end_offset() {
+                // Not contiguous with our log: drop the rest, the next fetch asks again.
+                out.ignore(IgnoreReason::StaleResponse);
+                break;
+            }
+            self.log.append(record.record());
+        }
+        let leo = self.log.log_end_offset();
+        // Follower HW = min(leader HW, own LEO): it may go down (`UnifiedLog.maybeUpdateHighWatermark`).
+        self.high_watermark = response.high_watermark.clamp(self.log.log_start_offset(), leo);
+        let clears_epoch = self.config.bugs.has(Bug::EmptyResponseClearsLastFetchedEpoch);
+        let backoff = self.config.replica_fetch_wait_max_ms;
+        if let Role::Follower(state) = &mut self.role {
+            state.leader_high_watermark = response.high_watermark;
+            state.last_fetched_epoch_cleared = !got_records && clears_epoch;
+        }
+        if got_records {
+            self.send_replica_fetch(now, out);
+        } else {
+            out.set_timer(TimerKind::ReplicaFetch, backoff);
+        }
+    }
+
+    fn on_diverging_epoch(&mut self, now: Millis, leader_hw: Offset, diverging: EpochEndOffset, out: &mut Outbox) {
+        if self.config.bugs.has(Bug::HwBeforeTruncation) {
+            // KAFKA-14704: the HW is applied first and truncation waits for the next fetch.
+            self.high_watermark = leader_hw.clamp(self.log.log_start_offset(), self.log.log_end_offset());
+            let backoff = self.config.replica_fetch_wait_max_ms;
+            if let Role::Follower(state) = &mut self.role {
+                state.pending_truncation = Some(diverging);
+            }
+            return out.set_timer(TimerKind::ReplicaFetch, backoff);
+        }
+        let offset = self.truncation_offset(diverging);
+        self.truncate_to(offset);
+        self.send_replica_fetch(now, out);
+    }
+
+    /// Where to truncate on a diverging epoch. Source: `AbstractFetcherThread.getOffsetTruncationState` (KIP-279).
+    fn truncation_offset(&self, diverging: EpochEndOffset) -> Offset {
+        let leo = self.log.log_end_offset();
+        if self.config.bugs.has(Bug::SingleRoundEpochLookup) {
+            return diverging.end_offset.min(leo);
+        }
+        match self.log.epochs().end_offset_for(diverging.epoch, leo) {
+            (NO_EPOCH, _) => diverging.end_offset.min(leo),
+            // We lack the leader's epoch: cut back to the end of our older one and ask again.
+            (epoch, end) if epoch != diverging.epoch => end.min(leo),
+            (_, end) => end.min(diverging.end_offset).min(leo),
+        }
+    }
+}

@@ -1,0 +1,385 @@
+//! The leader's side: replication fetches, the high watermark, ISR changes and produce.
+
+use std::collections::BTreeMap;
+
+use super::{Broker, Role};
+use crate::bugs::Bug;
+use crate::errors::ErrorCode;
+use crate::messages::{
+    AlterPartitionRequest, AlterPartitionResponse, EpochEndOffset, FetchRequest, FetchResponse, LeaderIdAndEpoch,
+    Message, ProduceRequest, ProduceResponse,
+};
+use crate::node::{IgnoreReason, Outbox, TimerKind};
+use crate::types::{BrokerId, Millis, NodeId, Offset, Record, NO_EPOCH, NO_PREFERRED_REPLICA};
+
+/// What the leader knows of one follower's fetching (Kafka's `Replica` state).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FollowerFetchState {
+    /// The follower's LEO as of its last fetch in this epoch; `None` until it has fetched.
+    pub log_end_offset: Option<Offset>,
+    /// The follower's log start offset.
+    pub log_start_offset: Offset,
+    /// When the follower was last caught up with the leader's LEO.
+    pub last_caught_up_ms: Millis,
+    /// The leader's LEO at the follower's previous fetch.
+    pub last_fetch_leader_log_end_offset: Offset,
+    /// When the follower last fetched.
+    pub last_fetch_ms: Millis,
+}
+
+impl FollowerFetchState {
+    fn fresh(in_sync: bool, now: Millis) -> Self {
+        FollowerFetchState {
+            log_end_offset: None,
+            log_start_offset: 0,
+            last_caught_up_ms: if in_sync { now } else { 0 },
+            last_fetch_leader_log_end_offset: 0,
+            last_fetch_ms: 0,
+        }
+    }
+
+    /// `Replica.updateFetchState`: caught up if it fetched at the leader's LEO, or at least at
+    /// the LEO the leader had at its previous fetch.
+    fn record_fetch(&mut self, fetch_offset: Offset, log_start_offset: Offset, leader_leo: Offset, now: Millis) {
+        if fetch_offset >= leader_leo {
+            self.last_caught_up_ms = self.last_caught_up_ms.max(now);
+        } else if fetch_offset >= self.last_fetch_leader_log_end_offset {
+            self.last_caught_up_ms = self.last_caught_up_ms.max(self.last_fetch_ms);
+        }
+        self.log_end_offset = Some(fetch_offset);
+        self.log_start_offset = log_start_offset.max(0);
+        self.last_fetch_leader_log_end_offset = leader_leo;
+        self.last_fetch_ms = now;
+    }
+}
+
+/// An AlterPartition sent and not yet answered (one at a time, `AlterPartitionManager`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PendingAlterPartition {
+    /// The proposed ISR, sorted.
+    pub new_isr: Vec<BrokerId>,
+    /// When it was sent, for the retry after a request timeout.
+    pub sent_ms: Millis,
+}
+
+/// State only a leader has.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeaderState {
+    /// The LEO when this broker became leader: the first offset of its epoch (LESO, KIP-207).
+    pub epoch_start_offset: Offset,
+    /// Every other replica's fetch state.
+    pub followers: BTreeMap<BrokerId, FollowerFetchState>,
+    /// The AlterPartition in flight, if any.
+    pub pending_alter: Option<PendingAlterPartition>,
+    /// acks=all produce requests waiting for the HW to pass their offset.
+    pub pending_acks: Vec<(Offset, NodeId, u64)>,
+}
+
+impl Broker {
+    /// Take leadership of the epoch in the current partition metadata.
+    /// Source: `Partition.makeLeader`; the epoch cache entry is KAFKA-7415's fix.
+    pub(super) fn become_leader(&mut self, now: Millis, out: &mut Outbox) {
+        let partition = self.partition.clone().expect("become_leader runs after a notice");
+        if !self.config.bugs.has(Bug::NoEpochCacheEntryOnElection) {
+            self.log.assign_epoch_at_end(partition.leader_epoch);
+        }
+        self.fail_pending_acks(out);
+        let me = self.config.broker_id;
+        let fresh: BTreeMap<_, _> = partition
+            .replicas
+            .iter()
+            .filter(|r| r.broker_id != me)
+            .map(|r| (r.broker_id, FollowerFetchState::fresh(partition.isr.contains(&r.broker_id), now)))
+            .collect();
+        let followers = if self.config.bugs.has(Bug::FollowerStateKeptAcrossEpochs) {
+            fresh
+                .into_iter()
+                .map(|(id, state)| (id, *self.previous_follower_states.get(&id).unwrap_or(&state)))
+                .collect()
+        } else {
+            fresh
+        };
+        self.role = Role::Leader(LeaderState {
+            epoch_start_offset: self.log.log_end_offset(),
+            followers,
+            pending_alter: None,
+            pending_acks: Vec::new(),
+        });
+        out.cancel_timer(TimerKind::ReplicaFetch);
+        out.set_timer(TimerKind::IsrExpiration, self.isr_check_interval());
+        self.maybe_advance_high_watermark(out);
+    }
+
+    /// The leader's ISR changed by a committed AlterPartition (response or notice).
+    pub(super) fn on_isr_committed(&mut self, _now: Millis, out: &mut Outbox) {
+        if let Role::Leader(state) = &mut self.role {
+            state.pending_alter = None;
+        }
+        if !self.config.bugs.has(Bug::HwStuckAfterShrink) {
+            self.maybe_advance_high_watermark(out);
+        }
+    }
+
+    fn isr_check_interval(&self) -> Millis {
+        (self.config.replica_lag_time_max_ms / 2).max(1)
+    }
+
+    /// A follower's fetch. Source: `Partition.fetchRecords` → `validateFetchOffsetAndMaybeGetDivergingEpoch`,
+    /// `updateFollowerFetchState`, `maybeExpandIsr`, `maybeIncrementLeaderHW`.
+    pub(super) fn on_replica_fetch(&mut self, now: Millis, from: NodeId, request: FetchRequest, out: &mut Outbox) {
+        if from != NodeId::Broker(request.replica_id) || !self.is_replica(request.replica_id) {
+            return out.ignore(IgnoreReason::UnknownSender);
+        }
+        if let Err(error) = self.check_leader_epoch(request.current_leader_epoch, true) {
+            return self.send_fetch_error(from, &request, error, out);
+        }
+        let leo = self.log.log_end_offset();
+        if request.last_fetched_epoch != NO_EPOCH {
+            let (epoch, end_offset) = self.log.epochs().end_offset_for(request.last_fetched_epoch, leo);
+            if epoch == NO_EPOCH {
+                return self.send_fetch_error(from, &request, ErrorCode::OFFSET_OUT_OF_RANGE, out);
+            }
+            if epoch < request.last_fetched_epoch || end_offset < request.fetch_offset {
+                if self.config.bugs.has(Bug::DivergingFetchUpdatesFollowerState) {
+                    self.update_follower_fetch_state(now, &request, out);
+                }
+                let diverging = EpochEndOffset { epoch, end_offset };
+                return self.send_fetch_answer(from, &request, Vec::new(), Some(diverging), out);
+            }
+        }
+        if request.fetch_offset > leo || request.fetch_offset < self.log.log_start_offset() {
+            return self.send_fetch_error(from, &request, ErrorCode::OFFSET_OUT_OF_RANGE, out);
+        }
+        self.update_follower_fetch_state(now, &request, out);
+        let records = self.log.read(request.fetch_offset, leo, self.config.max_records_per_fetch);
+        self.send_fetch_answer(from, &request, records, None, out);
+    }
+
+    fn update_follower_fetch_state(&mut self, now: Millis, request: &FetchRequest, out: &mut Outbox) {
+        let leo = self.log.log_end_offset();
+        let Role::Leader(state) = &mut self.role else { return };
+        let Some(follower) = state.followers.get_mut(&request.replica_id) else { return };
+        follower.record_fetch(request.fetch_offset.min(leo), request.log_start_offset, leo, now);
+        self.maybe_expand_isr(request.replica_id, now, out);
+        self.maybe_advance_high_watermark(out);
+    }
+
+    /// Send a successful fetch answer to a follower with the leader's current HW.
+    fn send_fetch_answer(
+        &self,
+        to: NodeId,
+        request: &FetchRequest,
+        records: Vec<crate::types::OffsetRecord>,
+        diverging_epoch: Option<EpochEndOffset>,
+        out: &mut Outbox,
+    ) {
+        let response = FetchResponse {
+            error_code: ErrorCode::NONE,
+            high_watermark: self.high_watermark,
+            log_start_offset: self.log.log_start_offset(),
+            records,
+            diverging_epoch,
+            preferred_read_replica: NO_PREFERRED_REPLICA,
+            current_leader: self.current_leader(),
+            fetch_offset: request.fetch_offset,
+            request_leader_epoch: request.current_leader_epoch,
+        };
+        out.send(to, Message::FetchResponse(response));
+    }
+
+    /// Answer a fetch (from a follower or a consumer) with an error and no records.
+    pub(super) fn send_fetch_error(&self, to: NodeId, request: &FetchRequest, error: ErrorCode, out: &mut Outbox) {
+        let response = FetchResponse {
+            error_code: error,
+            high_watermark: self.high_watermark,
+            log_start_offset: self.log.log_start_offset(),
+            records: Vec::new(),
+            diverging_epoch: None,
+            preferred_read_replica: NO_PREFERRED_REPLICA,
+            current_leader: self.current_leader(),
+            fetch_offset: request.fetch_offset,
+            request_leader_epoch: request.current_leader_epoch,
+        };
+        out.send(to, Message::FetchResponse(response));
+    }
+
+    pub(super) fn current_leader(&self) -> LeaderIdAndEpoch {
+        match &self.partition {
+            Some(p) => LeaderIdAndEpoch { leader_id: p.leader, leader_epoch: p.leader_epoch },
+            None => LeaderIdAndEpoch { leader_id: -1, leader_epoch: NO_EPOCH },
+        }
+    }
+
+    /// The ISR plus any member a pending AlterPartition adds (KIP-497's "maximal ISR").
+    pub fn maximal_isr(&self) -> Vec<BrokerId> {
+        let mut isr = self.isr();
+        if let Some(pending) = self.leader_state().and_then(|s| s.pending_alter.as_ref()) {
+            isr.extend(pending.new_isr.iter().copied());
+            isr.sort_unstable();
+            isr.dedup();
+        }
+        isr
+    }
+
+    /// Advance the HW to the smallest LEO in the maximal ISR, never backwards, and answer the
+    /// produce requests it commits. Source: `Partition.maybeIncrementLeaderHW`.
+    pub(super) fn maybe_advance_high_watermark(&mut self, out: &mut Outbox) {
+        let members = if self.config.bugs.has(Bug::HwOverCommittedIsrOnly) { self.isr() } else { self.maximal_isr() };
+        let me = self.config.broker_id;
+        let leo = self.log.log_end_offset();
+        let Role::Leader(state) = &mut self.role else { return };
+        let mut candidate = leo;
+        for member in members.into_iter().filter(|m| *m != me) {
+            match state.followers.get(&member).and_then(|f| f.log_end_offset) {
+                Some(follower_leo) => candidate = candidate.min(follower_leo),
+                // A member that has not fetched in this epoch holds the HW back (HK Kip320 rule 3).
+                None => return,
+            }
+        }
+        if candidate <= self.high_watermark {
+            return;
+        }
+        self.high_watermark = candidate;
+        let hw = candidate;
+        let (committed, waiting): (Vec<_>, Vec<_>) = state.pending_acks.drain(..).partition(|(o, _, _)| *o < hw);
+        state.pending_acks = waiting;
+        for (offset, producer, value) in committed {
+            let response = ProduceResponse { error_code: ErrorCode::NONE, base_offset: offset, value };
+            out.send(producer, Message::ProduceResponse(response));
+        }
+    }
+
+    /// Propose adding a caught-up follower to the ISR.
+    /// Source: `Partition.maybeExpandIsr` / `isFollowerInSync`; the epoch-start rule is KAFKA-7128.
+    fn maybe_expand_isr(&mut self, follower: BrokerId, now: Millis, out: &mut Outbox) {
+        if self.maximal_isr().contains(&follower) {
+            return;
+        }
+        let Some(state) = self.leader_state() else { return };
+        if state.pending_alter.is_some() {
+            return;
+        }
+        let Some(follower_leo) = state.followers.get(&follower).and_then(|f| f.log_end_offset) else { return };
+        let reached_epoch =
+            follower_leo >= state.epoch_start_offset || self.config.bugs.has(Bug::IsrExpandBeforeEpochStart);
+        if follower_leo >= self.high_watermark && reached_epoch {
+            let mut new_isr = self.isr();
+            new_isr.push(follower);
+            new_isr.sort_unstable();
+            self.send_alter_partition(new_isr, now, out);
+        }
+    }
+
+    fn send_alter_partition(&mut self, new_isr: Vec<BrokerId>, now: Millis, out: &mut Outbox) {
+        let Some(partition) = &self.partition else { return };
+        let request = AlterPartitionRequest {
+            broker_id: self.config.broker_id,
+            leader_epoch: partition.leader_epoch,
+            partition_epoch: partition.partition_epoch,
+            new_isr: new_isr.clone(),
+        };
+        if let Role::Leader(state) = &mut self.role {
+            state.pending_alter = Some(PendingAlterPartition { new_isr, sent_ms: now });
+        }
+        out.send(NodeId::Controller, Message::AlterPartition(request));
+    }
+
+    /// Periodic ISR check: shrink out followers not caught up within `replica.lag.time.max.ms`,
+    /// or resend an AlterPartition that timed out. Source: `Partition.maybeShrinkIsr`, `getOutOfSyncReplicas`.
+    pub(super) fn on_isr_expiration_timeout(&mut self, now: Millis, out: &mut Outbox) {
+        let Some(state) = self.leader_state() else {
+            return out.ignore(IgnoreReason::IdleTimer);
+        };
+        out.set_timer(TimerKind::IsrExpiration, self.isr_check_interval());
+        if let Some(pending) = &state.pending_alter {
+            if now.saturating_sub(pending.sent_ms) >= self.config.request_timeout_ms {
+                let new_isr = pending.new_isr.clone();
+                self.send_alter_partition(new_isr, now, out);
+            }
+            return;
+        }
+        let leo = self.log.log_end_offset();
+        let me = self.config.broker_id;
+        let lag = self.config.replica_lag_time_max_ms;
+        let isr = self.isr();
+        let out_of_sync: Vec<BrokerId> = isr
+            .iter()
+            .copied()
+            .filter(|id| *id != me)
+            .filter(|id| match state.followers.get(id) {
+                Some(f) => f.log_end_offset != Some(leo) && now.saturating_sub(f.last_caught_up_ms) > lag,
+                None => true,
+            })
+            .collect();
+        if !out_of_sync.is_empty() {
+            let new_isr = isr.into_iter().filter(|id| !out_of_sync.contains(id)).collect();
+            self.send_alter_partition(new_isr, now, out);
+        }
+    }
+
+    /// The controller's answer to our AlterPartition. Source: `AlterPartitionManager`, `Partition.handleAlterPartitionUpdate`.
+    pub(super) fn on_alter_partition_response(
+        &mut self,
+        now: Millis,
+        response: AlterPartitionResponse,
+        out: &mut Outbox,
+    ) {
+        let Some(partition) = &mut self.partition else {
+            return out.ignore(IgnoreReason::StaleResponse);
+        };
+        let Role::Leader(state) = &mut self.role else {
+            return out.ignore(IgnoreReason::StaleResponse);
+        };
+        if state.pending_alter.is_none() || response.leader_epoch != partition.leader_epoch {
+            return out.ignore(IgnoreReason::StaleResponse);
+        }
+        if response.error_code != ErrorCode::NONE {
+            // The next ISR check retries against whatever the controller's notice says.
+            state.pending_alter = None;
+            return;
+        }
+        if response.partition_epoch <= partition.partition_epoch {
+            // The notice for this change (or a later one) was applied first.
+            state.pending_alter = None;
+            return;
+        }
+        partition.isr = response.isr;
+        partition.partition_epoch = response.partition_epoch;
+        self.on_isr_committed(now, out);
+    }
+
+    /// acks=all produce. Source: `Partition.appendRecordsToLeader`, `DelayedProduce`.
+    pub(super) fn on_produce(&mut self, _now: Millis, from: NodeId, request: ProduceRequest, out: &mut Outbox) {
+        let reject = |error: ErrorCode, out: &mut Outbox| {
+            let response = ProduceResponse { error_code: error, base_offset: -1, value: request.value };
+            out.send(from, Message::ProduceResponse(response));
+        };
+        if request.acks != -1 {
+            return reject(ErrorCode::INVALID_REQUEST, out);
+        }
+        let epoch = self.leader_epoch();
+        if self.leader_state().is_none() {
+            return reject(ErrorCode::NOT_LEADER_OR_FOLLOWER, out);
+        }
+        if self.isr().len() < self.config.min_insync_replicas {
+            return reject(ErrorCode::NOT_ENOUGH_REPLICAS, out);
+        }
+        let offset = self.log.append(Record { epoch, value: request.value });
+        if let Role::Leader(state) = &mut self.role {
+            state.pending_acks.push((offset, from, request.value));
+        }
+        self.maybe_advance_high_watermark(out);
+    }
+
+    /// Answer every waiting produce with NOT_LEADER_OR_FOLLOWER (leadership is being given up or renewed).
+    pub(super) fn fail_pending_acks(&mut self, out: &mut Outbox) {
+        if let Role::Leader(state) = &mut self.role {
+            for (_, producer, value) in state.pending_acks.drain(..) {
+                let response =
+                    ProduceResponse { error_code: ErrorCode::NOT_LEADER_OR_FOLLOWER, base_offset: -1, value };
+                out.send(producer, Message::ProduceResponse(response));
+            }
+            self.previous_follower_states = state.followers.clone();
+        }
+    }
+}

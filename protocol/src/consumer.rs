@@ -1,0 +1,487 @@
+//! The consumer's fetcher for one partition: position, preferred read replica and its lease,
+//! fall-back to the leader, KIP-320 position validation, and the reset policy.
+//!
+//! | input | handler | source |
+//! |---|---|---|
+//! | `Start` | asks for metadata | `ConsumerMetadata` bootstrap |
+//! | `MetadataResponse` | `on_metadata_response` | `Metadata.update`; `maybeValidatePositionForCurrentLeader` |
+//! | `FetchResponse` | `on_fetch_response` | `AbstractFetch.handleInitializeErrors`, `FetchCollector` |
+//! | `ListOffsetsResponse` | `on_list_offsets_response` | `OffsetFetcher.resetPositionsIfNeeded` |
+//! | `OffsetsForLeaderEpochResponse` | `on_validation_response` | `OffsetFetcher.validatePositionsIfNeeded` (KIP-320) |
+//! | `Seek` | `on_seek` | `seek`, `seekToBeginning`, `seekToEnd` |
+//! | timer `ConsumerFetch` | `on_fetch_timeout` | backoff over, or request timeout |
+//! | timer `MetadataRefresh` | `on_metadata_refresh_timeout` | `metadata.max.age.ms` |
+//!
+//! The consumer starts at offset 0 with no epoch, as if resuming from a committed offset 0.
+
+use crate::bugs::Bug;
+use crate::config::{ConsumerConfig, ResetPolicy};
+use crate::errors::ErrorCode;
+use crate::messages::{
+    FetchRequest, FetchResponse, ListOffsetsRequest, ListOffsetsResponse, Message, MetadataRequest, MetadataResponse,
+    OffsetsForLeaderEpochRequest, OffsetsForLeaderEpochResponse,
+};
+use crate::node::{IgnoreReason, Input, Outbox, Output, SeekTo, TimerKind};
+use crate::types::{
+    BrokerId, LeaderEpoch, Millis, NodeId, Offset, OffsetRecord, CONSUMER_REPLICA_ID, EARLIEST_TIMESTAMP,
+    LATEST_TIMESTAMP, NO_EPOCH, NO_PREFERRED_REPLICA, UNDEFINED_OFFSET,
+};
+
+/// The next offset to consume and the epoch of the record before it (`FetchPosition`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FetchPosition {
+    /// The next offset to fetch.
+    pub offset: Offset,
+    /// The epoch of the last consumed record, or `NO_EPOCH`.
+    pub offset_epoch: LeaderEpoch,
+}
+
+/// What the consumer is waiting for before it can fetch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ConsumerPhase {
+    /// Fetching records.
+    Fetching,
+    /// Resetting the position with ListOffsets (earliest or latest) to the leader.
+    Resetting(ResetTarget),
+    /// Validating the position with OffsetsForLeaderEpoch to the leader after a leader change (KIP-320).
+    Validating,
+    /// Stopped: an out-of-range or truncation with `auto.offset.reset=none`.
+    Failed,
+}
+
+/// Which end a reset goes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ResetTarget {
+    /// The log start offset.
+    Earliest,
+    /// The high watermark.
+    Latest,
+}
+
+/// Why the position moved other than by consuming.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ResetCause {
+    /// The application sought.
+    Seek,
+    /// The leader answered OFFSET_OUT_OF_RANGE and the reset policy applied.
+    OutOfRange,
+    /// Validation found the log truncated below the position (KIP-320).
+    LogTruncation,
+}
+
+/// An explicit move of the position, as kept in the consumer's history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PositionReset {
+    /// The position before.
+    pub from: Offset,
+    /// The position after.
+    pub to: Offset,
+    /// Why.
+    pub cause: ResetCause,
+}
+
+/// The preferred read replica and when its lease ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PreferredReplica {
+    /// The replica.
+    pub broker_id: BrokerId,
+    /// `now + metadata.max.age.ms` when it was set.
+    pub expires_ms: Millis,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Request {
+    Fetch,
+    ListOffsets,
+    Validation,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct InFlight {
+    to: BrokerId,
+    request: Request,
+}
+
+/// A consumer of the partition. Step it with [`Consumer::handle`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Consumer {
+    config: ConsumerConfig,
+    metadata: Option<MetadataResponse>,
+    position: FetchPosition,
+    phase: ConsumerPhase,
+    preferred: Option<PreferredReplica>,
+    in_flight: Option<InFlight>,
+    delivered: Vec<OffsetRecord>,
+    resets: Vec<PositionReset>,
+    /// Why the reset under way was started, recorded when it completes.
+    pending_reset_cause: Option<ResetCause>,
+    list_offsets_latest_seen: Vec<Offset>,
+}
+
+impl Consumer {
+    /// A consumer at offset 0.
+    pub fn new(config: ConsumerConfig) -> Self {
+        Consumer {
+            config,
+            metadata: None,
+            position: FetchPosition { offset: 0, offset_epoch: NO_EPOCH },
+            phase: ConsumerPhase::Fetching,
+            preferred: None,
+            in_flight: None,
+            delivered: Vec::new(),
+            resets: Vec::new(),
+            pending_reset_cause: None,
+            list_offsets_latest_seen: Vec::new(),
+        }
+    }
+
+    /// Step the consumer with one input at time `now`.
+    pub fn handle(&mut self, now: Millis, input: Input) -> Vec<Output> {
+        let mut out = Outbox::default();
+        match input {
+            Input::Start => self.on_start(&mut out),
+            Input::Seek(to) => self.on_seek(now, to, &mut out),
+            Input::Timer(TimerKind::ConsumerFetch) => self.on_fetch_timeout(now, &mut out),
+            Input::Timer(TimerKind::MetadataRefresh) => self.on_metadata_refresh_timeout(&mut out),
+            Input::Message { from, message } => self.on_message(now, from, message, &mut out),
+            _ => out.ignore(IgnoreReason::NotForThisNode),
+        }
+        out.drain()
+    }
+
+    fn on_message(&mut self, now: Millis, from: NodeId, message: Message, out: &mut Outbox) {
+        match (from, message) {
+            (NodeId::Controller, Message::MetadataResponse(m)) => self.on_metadata_response(now, m, out),
+            (NodeId::Broker(b), Message::FetchResponse(r)) => self.on_fetch_response(now, b, r, out),
+            (NodeId::Broker(b), Message::ListOffsetsResponse(r)) => self.on_list_offsets_response(now, b, r, out),
+            (NodeId::Broker(b), Message::OffsetsForLeaderEpochResponse(r)) => {
+                self.on_validation_response(now, b, r, out)
+            }
+            _ => out.ignore(IgnoreReason::NotForThisNode),
+        }
+    }
+
+    fn on_start(&mut self, out: &mut Outbox) {
+        self.request_metadata(out);
+        out.set_timer(TimerKind::MetadataRefresh, self.config.metadata_max_age_ms);
+    }
+
+    fn request_metadata(&self, out: &mut Outbox) {
+        out.send(NodeId::Controller, Message::Metadata(MetadataRequest {}));
+    }
+
+    fn on_metadata_refresh_timeout(&mut self, out: &mut Outbox) {
+        self.request_metadata(out);
+        out.set_timer(TimerKind::MetadataRefresh, self.config.metadata_max_age_ms);
+    }
+
+    /// New metadata. Older leader epochs are ignored (`Metadata.updateLatestMetadata`); a newer
+    /// epoch makes a position with an epoch go through validation (KIP-320); a preferred replica
+    /// that metadata shows offline is dropped (`selectReadReplica`).
+    fn on_metadata_response(&mut self, now: Millis, metadata: MetadataResponse, out: &mut Outbox) {
+        let known_epoch = self.current_leader_epoch();
+        if metadata.leader_epoch < known_epoch {
+            return out.ignore(IgnoreReason::StaleResponse);
+        }
+        let newer = metadata.leader_epoch > known_epoch;
+        if let Some(p) = self.preferred {
+            if metadata.offline_replicas.contains(&p.broker_id) {
+                self.preferred = None;
+            }
+        }
+        self.metadata = Some(metadata);
+        if newer && self.position.offset_epoch != NO_EPOCH && self.phase == ConsumerPhase::Fetching {
+            self.phase = ConsumerPhase::Validating;
+        }
+        self.proceed(now, out);
+    }
+
+    fn leader(&self) -> Option<BrokerId> {
+        self.metadata.as_ref().map(|m| m.leader_id).filter(|l| *l >= 0)
+    }
+
+    /// `AbstractFetch.selectReadReplica`: the preferred replica while its lease holds and metadata
+    /// does not show it offline; else the leader.
+    fn read_replica(&mut self, now: Millis, leader: BrokerId, out: &mut Outbox) -> BrokerId {
+        match self.preferred {
+            Some(p) if now < p.expires_ms => p.broker_id,
+            Some(_) => {
+                self.preferred = None;
+                self.request_metadata(out);
+                leader
+            }
+            None => leader,
+        }
+    }
+
+    /// Send whatever the phase calls for, unless a request is outstanding.
+    fn proceed(&mut self, now: Millis, out: &mut Outbox) {
+        if self.in_flight.is_some() || self.phase == ConsumerPhase::Failed {
+            return;
+        }
+        let Some(leader) = self.leader() else {
+            return self.back_off(out);
+        };
+        let epoch = self.current_leader_epoch();
+        let (to, request, message) = match self.phase {
+            ConsumerPhase::Fetching => {
+                let to = self.read_replica(now, leader, out);
+                let request = FetchRequest {
+                    replica_id: CONSUMER_REPLICA_ID,
+                    rack_id: self.config.client_rack.clone().unwrap_or_default(),
+                    current_leader_epoch: epoch,
+                    fetch_offset: self.position.offset,
+                    last_fetched_epoch: NO_EPOCH,
+                    log_start_offset: -1,
+                };
+                (to, Request::Fetch, Message::Fetch(request))
+            }
+            ConsumerPhase::Resetting(target) => {
+                let timestamp = match target {
+                    ResetTarget::Earliest => EARLIEST_TIMESTAMP,
+                    ResetTarget::Latest => LATEST_TIMESTAMP,
+                };
+                let request =
+                    ListOffsetsRequest { replica_id: CONSUMER_REPLICA_ID, current_leader_epoch: epoch, timestamp };
+                (leader, Request::ListOffsets, Message::ListOffsets(request))
+            }
+            ConsumerPhase::Validating => {
+                let request = OffsetsForLeaderEpochRequest {
+                    replica_id: CONSUMER_REPLICA_ID,
+                    current_leader_epoch: epoch,
+                    leader_epoch: self.position.offset_epoch,
+                };
+                (leader, Request::Validation, Message::OffsetsForLeaderEpoch(request))
+            }
+            ConsumerPhase::Failed => return,
+        };
+        self.in_flight = Some(InFlight { to, request });
+        out.send(NodeId::Broker(to), message);
+        out.set_timer(TimerKind::ConsumerFetch, self.config.request_timeout_ms);
+    }
+
+    fn back_off(&self, out: &mut Outbox) {
+        out.set_timer(TimerKind::ConsumerFetch, self.config.retry_backoff_ms);
+    }
+
+    /// Backoff over, or the outstanding request timed out. A timeout is a failed request, so it
+    /// also releases the preferred replica (KAFKA-14379's fix covers every metadata-refreshing failure).
+    fn on_fetch_timeout(&mut self, now: Millis, out: &mut Outbox) {
+        if self.in_flight.take().is_some() {
+            self.release_preferred_replica(out);
+        }
+        self.proceed(now, out);
+    }
+
+    /// An error that refreshes metadata: since KAFKA-14379 it also clears the preferred replica
+    /// (`FetchUtils.requestMetadataUpdate`).
+    fn release_preferred_replica(&mut self, out: &mut Outbox) {
+        if !self.config.bugs.has(Bug::LeaseOnlyRevert) {
+            self.preferred = None;
+        }
+        self.request_metadata(out);
+    }
+
+    fn take_in_flight(&mut self, from: BrokerId, request: Request) -> bool {
+        if self.in_flight == Some(InFlight { to: from, request }) {
+            self.in_flight = None;
+            return true;
+        }
+        false
+    }
+
+    fn on_fetch_response(&mut self, now: Millis, from: BrokerId, response: FetchResponse, out: &mut Outbox) {
+        let current = response.fetch_offset == self.position.offset
+            && response.request_leader_epoch == self.current_leader_epoch()
+            && self.phase == ConsumerPhase::Fetching;
+        if !current || !self.take_in_flight(from, Request::Fetch) {
+            return out.ignore(IgnoreReason::StaleResponse);
+        }
+        match response.error_code {
+            ErrorCode::NONE if response.preferred_read_replica != NO_PREFERRED_REPLICA => {
+                let expires_ms = now + self.config.metadata_max_age_ms;
+                self.preferred = Some(PreferredReplica { broker_id: response.preferred_read_replica, expires_ms });
+                self.proceed(now, out);
+            }
+            ErrorCode::NONE if response.records.is_empty() => {
+                out.set_timer(TimerKind::ConsumerFetch, self.config.fetch_max_wait_ms);
+            }
+            ErrorCode::NONE => {
+                self.consume(response.records, out);
+                self.proceed(now, out);
+            }
+            ErrorCode::OFFSET_OUT_OF_RANGE => self.on_out_of_range(now, from, out),
+            ErrorCode::UNKNOWN_LEADER_EPOCH => self.back_off(out),
+            _ => {
+                // NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH, OFFSET_NOT_AVAILABLE, REPLICA_NOT_AVAILABLE...
+                self.release_preferred_replica(out);
+                self.back_off(out);
+            }
+        }
+    }
+
+    fn consume(&mut self, records: Vec<OffsetRecord>, out: &mut Outbox) {
+        let mut accepted = Vec::new();
+        for record in records {
+            if record.offset != self.position.offset {
+                break;
+            }
+            self.position = FetchPosition { offset: record.offset + 1, offset_epoch: record.epoch };
+            accepted.push(record);
+        }
+        self.delivered.extend(accepted.iter().copied());
+        out.deliver_records(accepted);
+    }
+
+    /// KIP-392 case 4: out of range from a follower is not definitive; return to the leader
+    /// without resetting. Only the leader's answer applies the reset policy.
+    fn on_out_of_range(&mut self, now: Millis, from: BrokerId, out: &mut Outbox) {
+        let from_follower = Some(from) != self.leader();
+        if from_follower && !self.config.bugs.has(Bug::FollowerOutOfRangeResets) {
+            self.preferred = None;
+            return self.proceed(now, out);
+        }
+        self.phase = match self.config.reset_policy {
+            ResetPolicy::Earliest => ConsumerPhase::Resetting(ResetTarget::Earliest),
+            ResetPolicy::Latest => ConsumerPhase::Resetting(ResetTarget::Latest),
+            ResetPolicy::None => ConsumerPhase::Failed,
+        };
+        self.pending_reset_cause = Some(ResetCause::OutOfRange);
+        self.proceed(now, out);
+    }
+
+    fn on_list_offsets_response(
+        &mut self,
+        now: Millis,
+        from: BrokerId,
+        response: ListOffsetsResponse,
+        out: &mut Outbox,
+    ) {
+        let ConsumerPhase::Resetting(target) = self.phase else {
+            return out.ignore(IgnoreReason::StaleResponse);
+        };
+        let expected = match target {
+            ResetTarget::Earliest => EARLIEST_TIMESTAMP,
+            ResetTarget::Latest => LATEST_TIMESTAMP,
+        };
+        if response.timestamp != expected || !self.take_in_flight(from, Request::ListOffsets) {
+            return out.ignore(IgnoreReason::StaleResponse);
+        }
+        match response.error_code {
+            ErrorCode::NONE => {
+                if target == ResetTarget::Latest {
+                    self.list_offsets_latest_seen.push(response.offset);
+                }
+                let cause = self.pending_reset_cause.take().unwrap_or(ResetCause::Seek);
+                self.move_position(response.offset, response.leader_epoch, cause);
+                self.phase = ConsumerPhase::Fetching;
+                self.proceed(now, out);
+            }
+            ErrorCode::UNKNOWN_LEADER_EPOCH => self.back_off(out),
+            _ => {
+                self.request_metadata(out);
+                self.back_off(out);
+            }
+        }
+    }
+
+    /// KIP-320 validation: an end offset below the position means the log was truncated under us.
+    fn on_validation_response(
+        &mut self,
+        now: Millis,
+        from: BrokerId,
+        response: OffsetsForLeaderEpochResponse,
+        out: &mut Outbox,
+    ) {
+        let current = self.phase == ConsumerPhase::Validating && response.requested_epoch == self.position.offset_epoch;
+        if !current || !self.take_in_flight(from, Request::Validation) {
+            return out.ignore(IgnoreReason::StaleResponse);
+        }
+        match response.error_code {
+            ErrorCode::NONE => {
+                let truncated = response.end_offset != UNDEFINED_OFFSET && response.end_offset < self.position.offset;
+                if truncated {
+                    if self.config.reset_policy == ResetPolicy::None {
+                        self.phase = ConsumerPhase::Failed;
+                        return;
+                    }
+                    self.move_position(response.end_offset, response.leader_epoch, ResetCause::LogTruncation);
+                }
+                self.phase = ConsumerPhase::Fetching;
+                self.proceed(now, out);
+            }
+            ErrorCode::UNKNOWN_LEADER_EPOCH => self.back_off(out),
+            _ => {
+                self.request_metadata(out);
+                self.back_off(out);
+            }
+        }
+    }
+
+    fn move_position(&mut self, offset: Offset, offset_epoch: LeaderEpoch, cause: ResetCause) {
+        self.resets.push(PositionReset { from: self.position.offset, to: offset, cause });
+        self.position = FetchPosition { offset, offset_epoch };
+    }
+
+    fn on_seek(&mut self, now: Millis, to: SeekTo, out: &mut Outbox) {
+        // Whatever is outstanding answers a position we no longer hold.
+        self.in_flight = None;
+        match to {
+            SeekTo::Offset(offset) => {
+                self.move_position(offset, NO_EPOCH, ResetCause::Seek);
+                self.phase = ConsumerPhase::Fetching;
+            }
+            SeekTo::Beginning => self.phase = ConsumerPhase::Resetting(ResetTarget::Earliest),
+            SeekTo::End => self.phase = ConsumerPhase::Resetting(ResetTarget::Latest),
+        }
+        self.pending_reset_cause = Some(ResetCause::Seek);
+        self.proceed(now, out);
+    }
+
+    // --- getters ---
+
+    /// The configuration.
+    pub fn config(&self) -> &ConsumerConfig {
+        &self.config
+    }
+
+    /// The position.
+    pub fn position(&self) -> FetchPosition {
+        self.position
+    }
+
+    /// The leader epoch the consumer sends as `current_leader_epoch`, or `NO_EPOCH`.
+    pub fn current_leader_epoch(&self) -> LeaderEpoch {
+        self.metadata.as_ref().map_or(NO_EPOCH, |m| m.leader_epoch)
+    }
+
+    /// The preferred read replica and its lease, if any.
+    pub fn preferred_read_replica(&self) -> Option<PreferredReplica> {
+        self.preferred
+    }
+
+    /// Every record handed to the application, in order.
+    pub fn delivered(&self) -> &[OffsetRecord] {
+        &self.delivered
+    }
+
+    /// Every explicit move of the position.
+    pub fn resets(&self) -> &[PositionReset] {
+        &self.resets
+    }
+
+    /// Every ListOffsets(latest) answer this consumer received, in order (KIP-207's concern).
+    pub fn list_offsets_latest_seen(&self) -> &[Offset] {
+        &self.list_offsets_latest_seen
+    }
+
+    /// What the consumer is doing.
+    pub fn phase(&self) -> ConsumerPhase {
+        self.phase
+    }
+
+    /// The metadata it last accepted.
+    pub fn metadata(&self) -> Option<&MetadataResponse> {
+        self.metadata.as_ref()
+    }
+}

@@ -1,0 +1,77 @@
+//! What a simulated cluster is made of.
+
+use crate::bugs::{Bug, Bugs};
+use crate::config::{BrokerConfig, ConsumerConfig, FetchSemantics, ProducerConfig};
+use crate::selector::SelectorKind;
+
+/// The nodes of a simulated cluster and their configurations. Brokers are numbered from 1.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClusterConfig {
+    /// One per broker, in replica assignment order (the first is the initial leader).
+    pub brokers: Vec<BrokerConfig>,
+    /// One per consumer, numbered from 0.
+    pub consumers: Vec<ConsumerConfig>,
+    /// The producer.
+    pub producer: ProducerConfig,
+    /// `unclean.leader.election.enable` on the controller.
+    pub unclean_leader_election: bool,
+}
+
+impl ClusterConfig {
+    /// Brokers 1..=n placed in these racks, with Kafka's defaults, and no consumers.
+    pub fn with_racks(racks: &[&str]) -> Self {
+        let brokers =
+            racks.iter().enumerate().map(|(i, rack)| BrokerConfig::new(i as i32 + 1, Some(rack.to_string()))).collect();
+        ClusterConfig {
+            brokers,
+            consumers: Vec::new(),
+            producer: ProducerConfig::default(),
+            unclean_leader_election: false,
+        }
+    }
+
+    /// Add a consumer with this `client.rack`.
+    pub fn consumer(mut self, client_rack: Option<&str>) -> Self {
+        let id = self.consumers.len() as u32;
+        self.consumers.push(ConsumerConfig::new(id, client_rack.map(str::to_string)));
+        self
+    }
+
+    /// Every broker runs this replica selector.
+    pub fn selector(self, selector: SelectorKind) -> Self {
+        self.map_brokers(|b| b.replica_selector = selector)
+    }
+
+    /// Every broker uses these fetch semantics.
+    pub fn semantics(self, semantics: FetchSemantics) -> Self {
+        self.map_brokers(|b| b.fetch_semantics = semantics)
+    }
+
+    /// Every node carries this seeded bug (each node consults only the bugs that concern it).
+    pub fn bug(self, bug: Bug) -> Self {
+        self.bugs(Bugs::only(bug))
+    }
+
+    /// Every node carries these seeded bugs.
+    pub fn bugs(mut self, bugs: Bugs) -> Self {
+        for broker in &mut self.brokers {
+            broker.bugs = bugs;
+        }
+        for consumer in &mut self.consumers {
+            consumer.bugs = bugs;
+        }
+        self
+    }
+
+    /// Change every broker's configuration.
+    pub fn map_brokers(mut self, f: impl Fn(&mut BrokerConfig)) -> Self {
+        self.brokers.iter_mut().for_each(f);
+        self
+    }
+
+    /// Change every consumer's configuration.
+    pub fn map_consumers(mut self, f: impl Fn(&mut ConsumerConfig)) -> Self {
+        self.consumers.iter_mut().for_each(f);
+        self
+    }
+}

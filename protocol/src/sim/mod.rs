@@ -1,0 +1,438 @@
+//! `sim::Cluster`: a deterministic in-memory cluster that drives the real nodes.
+//!
+//! Every step is explicit: deliver the head message of a connection, fire a pending timer,
+//! crash or restart a broker, cut or heal a rack, produce a value, seek a consumer, drop a
+//! message. [`Cluster::run_until_quiet`] and [`Cluster::run_for`] are fair round-robin schedules
+//! built from those steps. The same configuration and the same steps give the same states.
+//!
+//! Time: the clock only moves when a timer fires (to that timer's deadline, if later than now) or
+//! when [`Cluster::run_for`] ends. A timer may be fired at any time after it is set, as in a model
+//! checker where any set timer can fire; the clock then jumps to its deadline, so a timer never
+//! fires early on the simulated clock.
+//!
+//! Faults:
+//! - A crash keeps the broker's log and HW checkpoint, drops every message to or from it (its TCP
+//!   connections reset) and its timers, and tells the controller's failure detector (`BrokerFenced`).
+//!   A restart recovers from the log and unfences the broker.
+//! - Cutting a rack isolates the brokers in it from every node outside it (clients included: the
+//!   consumer's `client.rack` names where it would like to read, not a failure domain it shares).
+//!   Messages across the cut are dropped, and the controller fences the isolated brokers, as it
+//!   would when their heartbeats stop. Healing unfences them.
+
+mod config;
+mod network;
+mod view;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+pub use config::ClusterConfig;
+pub use network::{Link, Network};
+pub use view::{BrokerView, ClusterState, ConsumerView, ControllerView, ProducerView};
+
+use crate::broker::{Broker, DurableState};
+use crate::config::{BrokerConfig, ControllerConfig};
+use crate::consumer::Consumer;
+use crate::controller::Controller;
+use crate::messages::{Message, ReplicaInfo};
+use crate::node::{Input, Output, SeekTo, TimerKind};
+use crate::producer::Producer;
+use crate::types::{BrokerId, Millis, NodeId, Rack};
+
+/// A caller's mistake in driving the cluster (never a protocol outcome).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SimError {
+    /// No message waits on that connection.
+    #[error("no message in flight from {from} to {to}")]
+    NoMessage {
+        /// Sender.
+        from: NodeId,
+        /// Receiver.
+        to: NodeId,
+    },
+    /// That timer is not set.
+    #[error("timer {} is not set at {node}", timer.name())]
+    NoTimer {
+        /// The node.
+        node: NodeId,
+        /// The timer.
+        timer: TimerKind,
+    },
+    /// No such node in this cluster.
+    #[error("{0} is not part of this cluster")]
+    UnknownNode(NodeId),
+    /// The broker is crashed.
+    #[error("broker {0} is crashed")]
+    BrokerDown(BrokerId),
+    /// The broker is running.
+    #[error("broker {0} is running")]
+    BrokerUp(BrokerId),
+    /// No broker is in that rack.
+    #[error("no broker is in rack {0:?}")]
+    UnknownRack(Rack),
+    /// The rack is already cut.
+    #[error("rack {0:?} is already cut")]
+    RackAlreadyCut(Rack),
+    /// The rack is not cut.
+    #[error("rack {0:?} is not cut")]
+    RackNotCut(Rack),
+}
+
+/// What [`Cluster::run_until_quiet`] and [`Cluster::run_for`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Drive {
+    /// Steps taken.
+    pub steps: usize,
+    /// Whether it stopped because there was nothing left to do (not because of the step bound).
+    pub settled: bool,
+}
+
+/// Every output a step produced, by the node that produced it.
+pub type StepOutputs = Vec<(NodeId, Output)>;
+
+#[derive(Clone, Debug)]
+enum BrokerSlot {
+    Running(Box<Broker>),
+    Crashed { config: BrokerConfig, durable: DurableState },
+}
+
+/// A deterministic cluster of one controller, brokers, consumers and a producer.
+#[derive(Clone, Debug)]
+pub struct Cluster {
+    now: Millis,
+    controller: Controller,
+    brokers: BTreeMap<BrokerId, BrokerSlot>,
+    consumers: Vec<Consumer>,
+    producer: Producer,
+    network: Network,
+    timers: BTreeMap<(NodeId, TimerKind), Millis>,
+    cut_racks: BTreeSet<Rack>,
+    round_robin_cursor: Option<Link>,
+    dropped_messages: u64,
+}
+
+impl Cluster {
+    /// Build the cluster and start every node at time 0. Nothing is delivered yet.
+    pub fn new(config: ClusterConfig) -> Self {
+        let replicas =
+            config.brokers.iter().map(|b| ReplicaInfo { broker_id: b.broker_id, rack: b.rack.clone() }).collect();
+        let controller =
+            Controller::new(ControllerConfig { replicas, unclean_leader_election: config.unclean_leader_election });
+        let brokers =
+            config.brokers.into_iter().map(|b| (b.broker_id, BrokerSlot::Running(Box::new(Broker::new(b))))).collect();
+        let mut cluster = Cluster {
+            now: 0,
+            controller,
+            brokers,
+            consumers: config.consumers.into_iter().map(Consumer::new).collect(),
+            producer: Producer::new(config.producer),
+            network: Network::default(),
+            timers: BTreeMap::new(),
+            cut_racks: BTreeSet::new(),
+            round_robin_cursor: None,
+            dropped_messages: 0,
+        };
+        let mut nodes = vec![NodeId::Controller];
+        nodes.extend(cluster.brokers.keys().map(|b| NodeId::Broker(*b)));
+        nodes.extend((0..cluster.consumers.len() as u32).map(NodeId::Consumer));
+        nodes.push(NodeId::Producer);
+        for node in nodes {
+            cluster.step_node(node, Input::Start);
+        }
+        cluster
+    }
+
+    // --- explicit steps ---
+
+    /// Deliver the head message of `from -> to`.
+    pub fn deliver(&mut self, from: NodeId, to: NodeId) -> Result<StepOutputs, SimError> {
+        let message = self.network.pop(from, to).ok_or(SimError::NoMessage { from, to })?;
+        self.round_robin_cursor = Some((from, to));
+        Ok(self.step_node(to, Input::Message { from, message }))
+    }
+
+    /// Lose the head message of `from -> to` (a lossy network).
+    pub fn drop_message(&mut self, from: NodeId, to: NodeId) -> Result<Message, SimError> {
+        let message = self.network.pop(from, to).ok_or(SimError::NoMessage { from, to })?;
+        self.dropped_messages += 1;
+        Ok(message)
+    }
+
+    /// Fire a pending timer; the clock moves to its deadline if that is later.
+    pub fn fire_timer(&mut self, node: NodeId, timer: TimerKind) -> Result<StepOutputs, SimError> {
+        let deadline = self.timers.remove(&(node, timer)).ok_or(SimError::NoTimer { node, timer })?;
+        self.now = self.now.max(deadline);
+        Ok(self.step_node(node, Input::Timer(timer)))
+    }
+
+    /// Crash a running broker: its log and HW checkpoint survive, its connections and timers do not.
+    pub fn crash(&mut self, broker: BrokerId) -> Result<StepOutputs, SimError> {
+        let slot = self.brokers.get_mut(&broker).ok_or(SimError::UnknownNode(NodeId::Broker(broker)))?;
+        let BrokerSlot::Running(running) = slot else { return Err(SimError::BrokerDown(broker)) };
+        let (config, durable) = (running.config().clone(), running.durable_state());
+        *slot = BrokerSlot::Crashed { config, durable };
+        let node = NodeId::Broker(broker);
+        self.dropped_messages += self.network.reset_links(|(from, to)| from != node && to != node) as u64;
+        self.timers.retain(|(n, _), _| *n != node);
+        let fenced = self.rack_of(broker).is_none_or(|r| !self.cut_racks.contains(&r));
+        Ok(if fenced { self.step_node(NodeId::Controller, Input::BrokerFenced(broker)) } else { Vec::new() })
+    }
+
+    /// Restart a crashed broker from its durable state.
+    pub fn restart(&mut self, broker: BrokerId) -> Result<StepOutputs, SimError> {
+        let slot = self.brokers.get_mut(&broker).ok_or(SimError::UnknownNode(NodeId::Broker(broker)))?;
+        let BrokerSlot::Crashed { config, durable } = slot else { return Err(SimError::BrokerUp(broker)) };
+        *slot = BrokerSlot::Running(Box::new(Broker::recover(config.clone(), durable.clone())));
+        let mut outputs = self.step_node(NodeId::Broker(broker), Input::Start);
+        if !self.is_isolated(NodeId::Broker(broker)) {
+            outputs.extend(self.step_node(NodeId::Controller, Input::BrokerUnfenced(broker)));
+        }
+        Ok(outputs)
+    }
+
+    /// Make every broker in `rack` unreachable from outside it.
+    pub fn cut_rack(&mut self, rack: &str) -> Result<StepOutputs, SimError> {
+        let members = self.brokers_in_rack(rack)?;
+        if !self.cut_racks.insert(rack.to_string()) {
+            return Err(SimError::RackAlreadyCut(rack.to_string()));
+        }
+        let reachable: Vec<Link> = self.network.busy_links().filter(|(a, b)| self.reachable(*a, *b)).collect();
+        self.dropped_messages += self.network.reset_links(|link| reachable.contains(&link)) as u64;
+        let mut outputs = Vec::new();
+        let running: Vec<BrokerId> = members.into_iter().filter(|b| self.is_running(*b)).collect();
+        for broker in running {
+            outputs.extend(self.step_node(NodeId::Controller, Input::BrokerFenced(broker)));
+        }
+        Ok(outputs)
+    }
+
+    /// Make a cut rack reachable again.
+    pub fn heal_rack(&mut self, rack: &str) -> Result<StepOutputs, SimError> {
+        let members = self.brokers_in_rack(rack)?;
+        if !self.cut_racks.remove(rack) {
+            return Err(SimError::RackNotCut(rack.to_string()));
+        }
+        let mut outputs = Vec::new();
+        let running: Vec<BrokerId> = members.into_iter().filter(|b| self.is_running(*b)).collect();
+        for broker in running {
+            outputs.extend(self.step_node(NodeId::Controller, Input::BrokerUnfenced(broker)));
+        }
+        Ok(outputs)
+    }
+
+    /// The producer's application sends a record with this value.
+    pub fn produce(&mut self, value: u64) -> StepOutputs {
+        self.step_node(NodeId::Producer, Input::Produce(value))
+    }
+
+    /// A consumer's application seeks.
+    pub fn seek(&mut self, consumer: u32, to: SeekTo) -> Result<StepOutputs, SimError> {
+        if consumer as usize >= self.consumers.len() {
+            return Err(SimError::UnknownNode(NodeId::Consumer(consumer)));
+        }
+        Ok(self.step_node(NodeId::Consumer(consumer), Input::Seek(to)))
+    }
+
+    // --- schedules ---
+
+    /// Deliver messages round robin over busy connections until none is in flight or `max_steps`
+    /// deliveries were made. Timers do not fire.
+    pub fn run_until_quiet(&mut self, max_steps: usize) -> Drive {
+        for steps in 0..max_steps {
+            if !self.deliver_next() {
+                return Drive { steps, settled: true };
+            }
+        }
+        Drive { steps: max_steps, settled: self.network.is_empty() }
+    }
+
+    /// Run for `duration_ms` of simulated time: deliver messages round robin while any is in
+    /// flight, otherwise fire the earliest timer due within the duration. Ends with the clock at
+    /// `now + duration_ms`, unless `max_steps` ran out first.
+    pub fn run_for(&mut self, duration_ms: Millis, max_steps: usize) -> Drive {
+        let end = self.now + duration_ms;
+        for steps in 0..max_steps {
+            if self.deliver_next() {
+                continue;
+            }
+            let due = self.timers.iter().filter(|(_, d)| **d <= end).min_by_key(|(key, d)| (**d, **key));
+            let Some((&(node, timer), _)) = due else {
+                self.now = end;
+                return Drive { steps, settled: true };
+            };
+            // The timer is known to be set, so this cannot fail.
+            let _ = self.fire_timer(node, timer);
+        }
+        Drive { steps: max_steps, settled: false }
+    }
+
+    fn deliver_next(&mut self) -> bool {
+        let Some((from, to)) = self.network.next_link_after(self.round_robin_cursor) else { return false };
+        self.deliver(from, to).is_ok()
+    }
+
+    // --- plumbing ---
+
+    fn step_node(&mut self, node: NodeId, input: Input) -> StepOutputs {
+        let now = self.now;
+        let outputs = match node {
+            NodeId::Controller => self.controller.handle(now, input),
+            NodeId::Broker(id) => match self.brokers.get_mut(&id) {
+                Some(BrokerSlot::Running(broker)) => broker.handle(now, input),
+                _ => Vec::new(),
+            },
+            NodeId::Consumer(id) => match self.consumers.get_mut(id as usize) {
+                Some(consumer) => consumer.handle(now, input),
+                None => Vec::new(),
+            },
+            NodeId::Producer => self.producer.handle(now, input),
+        };
+        for output in &outputs {
+            self.apply(node, output);
+        }
+        outputs.into_iter().map(|o| (node, o)).collect()
+    }
+
+    fn apply(&mut self, node: NodeId, output: &Output) {
+        match output {
+            Output::Send { to, message } => {
+                if self.is_up(*to) && self.reachable(node, *to) {
+                    self.network.push(node, *to, message.clone());
+                } else {
+                    self.dropped_messages += 1;
+                }
+            }
+            Output::SetTimer { timer, after_ms } => {
+                self.timers.insert((node, *timer), self.now + after_ms);
+            }
+            Output::CancelTimer(timer) => {
+                self.timers.remove(&(node, *timer));
+            }
+            Output::DeliverRecords(_) | Output::Acknowledged { .. } | Output::Ignored(_) => {}
+        }
+    }
+
+    fn rack_of(&self, broker: BrokerId) -> Option<Rack> {
+        match self.brokers.get(&broker)? {
+            BrokerSlot::Running(b) => b.config().rack.clone(),
+            BrokerSlot::Crashed { config, .. } => config.rack.clone(),
+        }
+    }
+
+    fn brokers_in_rack(&self, rack: &str) -> Result<Vec<BrokerId>, SimError> {
+        let members: Vec<BrokerId> =
+            self.brokers.keys().copied().filter(|b| self.rack_of(*b).as_deref() == Some(rack)).collect();
+        if members.is_empty() {
+            return Err(SimError::UnknownRack(rack.to_string()));
+        }
+        Ok(members)
+    }
+
+    /// The cut rack a node is isolated in, if any.
+    fn isolation(&self, node: NodeId) -> Option<Rack> {
+        let NodeId::Broker(b) = node else { return None };
+        self.rack_of(b).filter(|r| self.cut_racks.contains(r))
+    }
+
+    fn is_isolated(&self, node: NodeId) -> bool {
+        self.isolation(node).is_some()
+    }
+
+    /// Two nodes can talk when both are on the same side of every cut.
+    pub fn reachable(&self, a: NodeId, b: NodeId) -> bool {
+        self.isolation(a) == self.isolation(b)
+    }
+
+    fn is_running(&self, broker: BrokerId) -> bool {
+        matches!(self.brokers.get(&broker), Some(BrokerSlot::Running(_)))
+    }
+
+    fn is_up(&self, node: NodeId) -> bool {
+        match node {
+            NodeId::Broker(b) => self.is_running(b),
+            NodeId::Consumer(c) => (c as usize) < self.consumers.len(),
+            NodeId::Controller | NodeId::Producer => true,
+        }
+    }
+
+    // --- what tests and replay read ---
+
+    /// The simulated clock.
+    pub fn now(&self) -> Millis {
+        self.now
+    }
+
+    /// The controller.
+    pub fn controller(&self) -> &Controller {
+        &self.controller
+    }
+
+    /// A running broker.
+    pub fn broker(&self, id: BrokerId) -> Option<&Broker> {
+        match self.brokers.get(&id)? {
+            BrokerSlot::Running(b) => Some(b),
+            BrokerSlot::Crashed { .. } => None,
+        }
+    }
+
+    /// A consumer.
+    pub fn consumer(&self, id: u32) -> Option<&Consumer> {
+        self.consumers.get(id as usize)
+    }
+
+    /// The producer.
+    pub fn producer(&self) -> &Producer {
+        &self.producer
+    }
+
+    /// Messages in flight.
+    pub fn network(&self) -> &Network {
+        &self.network
+    }
+
+    /// Pending timers and their deadlines, in a fixed order.
+    pub fn timers(&self) -> impl Iterator<Item = (NodeId, TimerKind, Millis)> + '_ {
+        self.timers.iter().map(|(&(n, t), &d)| (n, t, d))
+    }
+
+    /// Every broker id, crashed or not.
+    pub fn broker_ids(&self) -> Vec<BrokerId> {
+        self.brokers.keys().copied().collect()
+    }
+
+    /// Every rack that has a broker, sorted.
+    pub fn racks(&self) -> Vec<Rack> {
+        let racks: BTreeSet<Rack> = self.brokers.keys().filter_map(|b| self.rack_of(*b)).collect();
+        racks.into_iter().collect()
+    }
+
+    /// Racks currently cut.
+    pub fn cut_racks(&self) -> Vec<Rack> {
+        self.cut_racks.iter().cloned().collect()
+    }
+
+    /// Messages lost so far (dropped, or sent to a crashed or unreachable node).
+    pub fn dropped_messages(&self) -> u64 {
+        self.dropped_messages
+    }
+
+    /// The observable state of every node.
+    pub fn state(&self) -> ClusterState {
+        let brokers = self
+            .brokers
+            .iter()
+            .map(|(id, slot)| match slot {
+                BrokerSlot::Running(b) => BrokerView::of_running(b),
+                BrokerSlot::Crashed { config, durable } => BrokerView::of_crashed(*id, config.rack.clone(), durable),
+            })
+            .collect();
+        ClusterState {
+            now: self.now,
+            controller: ControllerView::of(&self.controller),
+            brokers,
+            consumers: self.consumers.iter().map(ConsumerView::of).collect(),
+            producer: ProducerView::of(&self.producer),
+            cut_racks: self.cut_racks(),
+            messages_in_flight: self.network.len(),
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! The simulated network: one FIFO queue per directed connection (Kafka runs over TCP).
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::messages::Message;
+use crate::types::NodeId;
+
+/// A directed connection.
+pub type Link = (NodeId, NodeId);
+
+/// Messages in flight, per connection, in send order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Network {
+    queues: BTreeMap<Link, VecDeque<Message>>,
+}
+
+impl Network {
+    /// Queue a message at the tail of `from -> to`.
+    pub fn push(&mut self, from: NodeId, to: NodeId, message: Message) {
+        self.queues.entry((from, to)).or_default().push_back(message);
+    }
+
+    /// Take the head of `from -> to`.
+    pub fn pop(&mut self, from: NodeId, to: NodeId) -> Option<Message> {
+        let queue = self.queues.get_mut(&(from, to))?;
+        let message = queue.pop_front();
+        if queue.is_empty() {
+            self.queues.remove(&(from, to));
+        }
+        message
+    }
+
+    /// The head of `from -> to`, without taking it.
+    pub fn peek(&self, from: NodeId, to: NodeId) -> Option<&Message> {
+        self.queues.get(&(from, to)).and_then(VecDeque::front)
+    }
+
+    /// Connections with messages waiting, in a fixed order.
+    pub fn busy_links(&self) -> impl Iterator<Item = Link> + '_ {
+        self.queues.keys().copied()
+    }
+
+    /// The messages waiting on one connection.
+    pub fn queue(&self, from: NodeId, to: NodeId) -> impl Iterator<Item = &Message> {
+        self.queues.get(&(from, to)).into_iter().flatten()
+    }
+
+    /// Drop every message on connections for which `keep` is false (a connection reset).
+    pub fn reset_links(&mut self, mut keep: impl FnMut(Link) -> bool) -> usize {
+        let mut dropped = 0;
+        self.queues.retain(|link, queue| {
+            let kept = keep(*link);
+            if !kept {
+                dropped += queue.len();
+            }
+            kept
+        });
+        dropped
+    }
+
+    /// Messages in flight in total.
+    pub fn len(&self) -> usize {
+        self.queues.values().map(VecDeque::len).sum()
+    }
+
+    /// Whether nothing is in flight.
+    pub fn is_empty(&self) -> bool {
+        self.queues.is_empty()
+    }
+
+    /// The first busy link strictly after `after` in link order, wrapping around: fair round robin.
+    pub fn next_link_after(&self, after: Option<Link>) -> Option<Link> {
+        let mut links = self.busy_links();
+        match after {
+            Some(cursor) => self
+                .queues
+                .range((std::ops::Bound::Excluded(cursor), std::ops::Bound::Unbounded))
+                .next()
+                .map(|(l, _)| *l)
+                .or_else(|| links.next()),
+            None => links.next(),
+        }
+    }
+}
