@@ -111,6 +111,9 @@ pub struct Consumer {
     phase: ConsumerPhase,
     preferred: Option<PreferredReplica>,
     in_flight: Option<InFlight>,
+    /// Waiting out `fetch.max.wait.ms` or `retry.backoff.ms`: nothing is sent until the timer fires,
+    /// whatever else arrives (otherwise a metadata answer would turn a retry into a busy loop).
+    backing_off: bool,
     delivered: Vec<OffsetRecord>,
     resets: Vec<PositionReset>,
     /// Why the reset under way was started, recorded when it completes.
@@ -128,6 +131,7 @@ impl Consumer {
             phase: ConsumerPhase::Fetching,
             preferred: None,
             in_flight: None,
+            backing_off: false,
             delivered: Vec::new(),
             resets: Vec::new(),
             pending_reset_cause: None,
@@ -216,7 +220,7 @@ impl Consumer {
 
     /// Send whatever the phase calls for, unless a request is outstanding.
     fn proceed(&mut self, now: Millis, out: &mut Outbox) {
-        if self.in_flight.is_some() || self.phase == ConsumerPhase::Failed {
+        if self.in_flight.is_some() || self.backing_off || self.phase == ConsumerPhase::Failed {
             return;
         }
         let Some(leader) = self.leader() else {
@@ -260,13 +264,19 @@ impl Consumer {
         out.set_timer(TimerKind::ConsumerFetch, self.config.request_timeout_ms);
     }
 
-    fn back_off(&self, out: &mut Outbox) {
-        out.set_timer(TimerKind::ConsumerFetch, self.config.retry_backoff_ms);
+    fn back_off(&mut self, out: &mut Outbox) {
+        self.wait(self.config.retry_backoff_ms, out);
+    }
+
+    fn wait(&mut self, ms: Millis, out: &mut Outbox) {
+        self.backing_off = true;
+        out.set_timer(TimerKind::ConsumerFetch, ms);
     }
 
     /// Backoff over, or the outstanding request timed out. A timeout is a failed request, so it
     /// also releases the preferred replica (KAFKA-14379's fix covers every metadata-refreshing failure).
     fn on_fetch_timeout(&mut self, now: Millis, out: &mut Outbox) {
+        self.backing_off = false;
         if self.in_flight.take().is_some() {
             self.release_preferred_replica(out);
         }
@@ -303,9 +313,7 @@ impl Consumer {
                 self.preferred = Some(PreferredReplica { broker_id: response.preferred_read_replica, expires_ms });
                 self.proceed(now, out);
             }
-            ErrorCode::NONE if response.records.is_empty() => {
-                out.set_timer(TimerKind::ConsumerFetch, self.config.fetch_max_wait_ms);
-            }
+            ErrorCode::NONE if response.records.is_empty() => self.wait(self.config.fetch_max_wait_ms, out),
             ErrorCode::NONE => {
                 self.consume(response.records, out);
                 self.proceed(now, out);
@@ -424,8 +432,9 @@ impl Consumer {
     }
 
     fn on_seek(&mut self, now: Millis, to: SeekTo, out: &mut Outbox) {
-        // Whatever is outstanding answers a position we no longer hold.
+        // Whatever is outstanding answers a position we no longer hold; the application acts now.
         self.in_flight = None;
+        self.backing_off = false;
         match to {
             SeekTo::Offset(offset) => {
                 self.move_position(offset, NO_EPOCH, ResetCause::Seek);

@@ -18,6 +18,8 @@ pub struct Producer {
     leader_epoch: LeaderEpoch,
     unsent: VecDeque<u64>,
     in_flight: Option<(BrokerId, u64)>,
+    /// Waiting out `retry.backoff.ms` after an error: a metadata answer does not cut it short.
+    backing_off: bool,
     acknowledged: Vec<(u64, Offset)>,
 }
 
@@ -30,6 +32,7 @@ impl Producer {
             leader_epoch: NO_EPOCH,
             unsent: VecDeque::new(),
             in_flight: None,
+            backing_off: false,
             acknowledged: Vec::new(),
         }
     }
@@ -58,13 +61,12 @@ impl Producer {
     }
 
     fn send_next(&mut self, out: &mut Outbox) {
-        if self.in_flight.is_some() {
+        if self.in_flight.is_some() || self.backing_off {
             return;
         }
         let Some(&value) = self.unsent.front() else { return };
         let Some(leader) = self.leader else {
-            out.send(NodeId::Controller, Message::Metadata(MetadataRequest {}));
-            return out.set_timer(TimerKind::ProduceRetry, self.config.retry_backoff_ms);
+            return self.back_off(out);
         };
         self.in_flight = Some((leader, value));
         out.send(NodeId::Broker(leader), Message::Produce(ProduceRequest { acks: -1, value }));
@@ -92,11 +94,17 @@ impl Producer {
             out.cancel_timer(TimerKind::ProduceRetry);
             return self.send_next(out);
         }
+        self.back_off(out);
+    }
+
+    fn back_off(&mut self, out: &mut Outbox) {
+        self.backing_off = true;
         out.send(NodeId::Controller, Message::Metadata(MetadataRequest {}));
         out.set_timer(TimerKind::ProduceRetry, self.config.retry_backoff_ms);
     }
 
     fn on_retry_timeout(&mut self, out: &mut Outbox) {
+        self.backing_off = false;
         if self.in_flight.take().is_none() && self.unsent.is_empty() {
             return out.ignore(IgnoreReason::IdleTimer);
         }

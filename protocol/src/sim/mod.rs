@@ -251,18 +251,24 @@ impl Cluster {
     pub fn run_for(&mut self, duration_ms: Millis, max_steps: usize) -> Drive {
         let end = self.now + duration_ms;
         for steps in 0..max_steps {
-            if self.deliver_next() {
-                continue;
-            }
-            let due = self.timers.iter().filter(|(_, d)| **d <= end).min_by_key(|(key, d)| (**d, **key));
-            let Some((&(node, timer), _)) = due else {
+            if self.step(end).is_none() {
                 self.now = end;
                 return Drive { steps, settled: true };
-            };
-            // The timer is known to be set, so this cannot fail.
-            let _ = self.fire_timer(node, timer);
+            }
         }
         Drive { steps: max_steps, settled: false }
+    }
+
+    /// One step of the fair schedule: deliver the next message round robin, or if none is in
+    /// flight fire the earliest timer due by `until` (ties by node, then timer kind). `None` when
+    /// there is nothing to do before `until`.
+    pub fn step(&mut self, until: Millis) -> Option<StepOutputs> {
+        if let Some((from, to)) = self.network.next_link_after(self.round_robin_cursor) {
+            return self.deliver(from, to).ok();
+        }
+        let (&(node, timer), _) =
+            self.timers.iter().filter(|(_, d)| **d <= until).min_by_key(|(key, d)| (**d, **key))?;
+        self.fire_timer(node, timer).ok()
     }
 
     fn deliver_next(&mut self) -> bool {

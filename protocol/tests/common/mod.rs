@@ -1,0 +1,151 @@
+//! Helpers for driving single nodes with hand-made messages.
+#![allow(dead_code)]
+
+pub mod invariants;
+
+use highwater_protocol::*;
+
+/// Replicas 1, 2, 3 in racks a, b, b.
+pub fn replicas() -> Vec<ReplicaInfo> {
+    [(1, "a"), (2, "b"), (3, "b")]
+        .into_iter()
+        .map(|(broker_id, rack)| ReplicaInfo { broker_id, rack: Some(rack.to_string()) })
+        .collect()
+}
+
+pub fn notice(leader: BrokerId, leader_epoch: LeaderEpoch, partition_epoch: i32, isr: &[BrokerId]) -> Message {
+    Message::PartitionChange(PartitionChange {
+        leader,
+        leader_epoch,
+        partition_epoch,
+        isr: isr.to_vec(),
+        replicas: replicas(),
+    })
+}
+
+pub fn broker_config(id: BrokerId) -> BrokerConfig {
+    let rack = replicas().into_iter().find(|r| r.broker_id == id).and_then(|r| r.rack);
+    BrokerConfig::new(id, rack)
+}
+
+/// A broker that applied `notice(leader, epoch, 0, isr)` at time 0.
+pub fn broker_in(config: BrokerConfig, leader: BrokerId, epoch: LeaderEpoch, isr: &[BrokerId]) -> Broker {
+    let mut broker = Broker::new(config);
+    broker.handle(0, from_controller(notice(leader, epoch, 0, isr)));
+    broker
+}
+
+pub fn from_controller(message: Message) -> Input {
+    Input::Message { from: NodeId::Controller, message }
+}
+
+pub fn from_broker(id: BrokerId, message: Message) -> Input {
+    Input::Message { from: NodeId::Broker(id), message }
+}
+
+pub fn from_consumer(id: u32, message: Message) -> Input {
+    Input::Message { from: NodeId::Consumer(id), message }
+}
+
+pub fn replica_fetch(replica_id: BrokerId, epoch: LeaderEpoch, fetch_offset: Offset, last_fetched_epoch: LeaderEpoch) -> Message {
+    Message::Fetch(FetchRequest {
+        replica_id,
+        rack_id: String::new(),
+        current_leader_epoch: epoch,
+        fetch_offset,
+        last_fetched_epoch,
+        log_start_offset: 0,
+    })
+}
+
+pub fn consumer_fetch(rack: &str, epoch: LeaderEpoch, fetch_offset: Offset) -> Message {
+    Message::Fetch(FetchRequest {
+        replica_id: CONSUMER_REPLICA_ID,
+        rack_id: rack.to_string(),
+        current_leader_epoch: epoch,
+        fetch_offset,
+        last_fetched_epoch: NO_EPOCH,
+        log_start_offset: -1,
+    })
+}
+
+pub fn produce(value: u64) -> Input {
+    Input::Message { from: NodeId::Producer, message: Message::Produce(ProduceRequest { acks: -1, value }) }
+}
+
+/// Every message sent, in order.
+pub fn sent(outputs: &[Output]) -> Vec<(NodeId, Message)> {
+    outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Send { to, message } => Some((*to, message.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+pub fn fetch_responses(outputs: &[Output]) -> Vec<FetchResponse> {
+    sent(outputs)
+        .into_iter()
+        .filter_map(|(_, m)| match m {
+            Message::FetchResponse(r) => Some(r),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The one fetch response among the outputs.
+pub fn fetch_response(outputs: &[Output]) -> FetchResponse {
+    let mut all = fetch_responses(outputs);
+    assert_eq!(all.len(), 1, "expected one fetch response in {outputs:?}");
+    all.remove(0)
+}
+
+pub fn fetches(outputs: &[Output]) -> Vec<(NodeId, FetchRequest)> {
+    sent(outputs)
+        .into_iter()
+        .filter_map(|(to, m)| match m {
+            Message::Fetch(r) => Some((to, r)),
+            _ => None,
+        })
+        .collect()
+}
+
+pub fn alter_partitions(outputs: &[Output]) -> Vec<AlterPartitionRequest> {
+    sent(outputs)
+        .into_iter()
+        .filter_map(|(_, m)| match m {
+            Message::AlterPartition(r) => Some(r),
+            _ => None,
+        })
+        .collect()
+}
+
+pub fn ignored(outputs: &[Output]) -> Vec<IgnoreReason> {
+    outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Ignored(r) => Some(*r),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Records at offsets `from..from+values.len()` in `epoch`.
+pub fn records(from: Offset, epoch: LeaderEpoch, values: &[u64]) -> Vec<OffsetRecord> {
+    values.iter().enumerate().map(|(i, &value)| OffsetRecord { offset: from + i as Offset, epoch, value }).collect()
+}
+
+/// A leader (broker 1, epoch `epoch`, ISR `isr`) with these values produced and every other ISR
+/// member having fetched up to the end, so the HW is at the LEO.
+pub fn leader_with(values: &[u64], epoch: LeaderEpoch, isr: &[BrokerId], now: Millis) -> Broker {
+    let mut leader = broker_in(broker_config(1), 1, epoch, isr);
+    for &v in values {
+        leader.handle(now, produce(v));
+    }
+    let leo = leader.log_end_offset();
+    for &f in isr.iter().filter(|f| **f != 1) {
+        leader.handle(now, from_broker(f, replica_fetch(f, epoch, leo, epoch)));
+    }
+    leader
+}

@@ -1,0 +1,254 @@
+//! The consumer fetcher's rules, driving a single consumer by hand.
+
+mod common;
+
+use common::*;
+use highwater_protocol::*;
+
+fn metadata(leader: BrokerId, epoch: LeaderEpoch, offline: &[BrokerId]) -> Input {
+    from_controller(Message::MetadataResponse(MetadataResponse {
+        leader_id: leader,
+        leader_epoch: epoch,
+        replicas: replicas(),
+        isr_nodes: vec![1, 2, 3],
+        offline_replicas: offline.to_vec(),
+    }))
+}
+
+fn fetch_answer(from: BrokerId, request: &FetchRequest, error: ErrorCode, recs: Vec<OffsetRecord>, preferred: BrokerId) -> Input {
+    from_broker(
+        from,
+        Message::FetchResponse(FetchResponse {
+            error_code: error,
+            high_watermark: 10,
+            log_start_offset: 0,
+            records: recs,
+            diverging_epoch: None,
+            preferred_read_replica: preferred,
+            current_leader: LeaderIdAndEpoch { leader_id: 1, leader_epoch: request.current_leader_epoch },
+            fetch_offset: request.fetch_offset,
+            request_leader_epoch: request.current_leader_epoch,
+        }),
+    )
+}
+
+/// A consumer in rack b that knows leader 1 in epoch 0 and has one fetch out.
+fn started(config: ConsumerConfig) -> (Consumer, NodeId, FetchRequest) {
+    let mut consumer = Consumer::new(config);
+    let out = consumer.handle(0, Input::Start);
+    assert!(matches!(&sent(&out)[0], (NodeId::Controller, Message::Metadata(_))));
+    let out = consumer.handle(0, metadata(1, 0, &[]));
+    let (to, request) = fetches(&out).remove(0);
+    (consumer, to, request)
+}
+
+fn rack_b() -> ConsumerConfig {
+    ConsumerConfig::new(0, Some("b".into()))
+}
+
+/// Follow a redirect to broker 2 and return its next fetch.
+fn redirected_to_2(consumer: &mut Consumer, request: &FetchRequest) -> (NodeId, FetchRequest) {
+    let out = consumer.handle(0, fetch_answer(1, request, ErrorCode::NONE, Vec::new(), 2));
+    fetches(&out).remove(0)
+}
+
+#[test]
+fn first_fetch_goes_to_the_leader_with_rack_and_epoch() {
+    let (_, to, request) = started(rack_b());
+    assert_eq!(to, NodeId::Broker(1));
+    assert_eq!((request.replica_id, request.rack_id.as_str()), (CONSUMER_REPLICA_ID, "b"));
+    assert_eq!((request.current_leader_epoch, request.fetch_offset), (0, 0));
+}
+
+#[test]
+fn records_are_delivered_in_order_and_move_the_position() {
+    let (mut consumer, _, request) = started(rack_b());
+    let out = consumer.handle(0, fetch_answer(1, &request, ErrorCode::NONE, records(0, 0, &[4, 5]), -1));
+    assert!(out.contains(&Output::DeliverRecords(records(0, 0, &[4, 5]))));
+    assert_eq!(consumer.position(), FetchPosition { offset: 2, offset_epoch: 0 });
+    assert_eq!(fetches(&out)[0].1.fetch_offset, 2, "fetches on at once");
+    let stale = consumer.handle(0, fetch_answer(1, &request, ErrorCode::NONE, records(0, 0, &[4, 5]), -1));
+    assert_eq!(ignored(&stale), vec![IgnoreReason::StaleResponse]);
+    assert_eq!(consumer.delivered().len(), 2, "no duplicates from a stale answer");
+}
+
+#[test]
+fn follows_the_preferred_replica_for_the_lease() {
+    let (mut consumer, _, request) = started(rack_b());
+    let (to, next) = redirected_to_2(&mut consumer, &request);
+    assert_eq!(to, NodeId::Broker(2));
+    let lease = consumer.preferred_read_replica().unwrap();
+    assert_eq!((lease.broker_id, lease.expires_ms), (2, 300_000));
+    let out = consumer.handle(1_000, fetch_answer(2, &next, ErrorCode::NONE, Vec::new(), -1));
+    assert!(fetches(&out).is_empty(), "an empty answer waits fetch.max.wait.ms");
+    let out = consumer.handle(1_500, Input::Timer(TimerKind::ConsumerFetch));
+    assert_eq!(fetches(&out)[0].0, NodeId::Broker(2));
+}
+
+#[test]
+fn lease_expiry_returns_to_the_leader() {
+    let (mut consumer, _, request) = started(rack_b());
+    let (_, next) = redirected_to_2(&mut consumer, &request);
+    consumer.handle(1_000, fetch_answer(2, &next, ErrorCode::NONE, Vec::new(), -1));
+    let out = consumer.handle(300_000, Input::Timer(TimerKind::ConsumerFetch));
+    assert_eq!(fetches(&out)[0].0, NodeId::Broker(1));
+    assert_eq!(consumer.preferred_read_replica(), None);
+}
+
+#[test]
+fn replica_offline_in_metadata_returns_to_the_leader() {
+    let (mut consumer, _, request) = started(rack_b());
+    let (_, next) = redirected_to_2(&mut consumer, &request);
+    consumer.handle(1_000, fetch_answer(2, &next, ErrorCode::NONE, Vec::new(), -1));
+    consumer.handle(1_100, metadata(1, 0, &[2]));
+    assert_eq!(consumer.preferred_read_replica(), None);
+    let out = consumer.handle(1_500, Input::Timer(TimerKind::ConsumerFetch));
+    assert_eq!(fetches(&out)[0].0, NodeId::Broker(1));
+}
+
+#[test]
+fn out_of_range_from_a_follower_returns_to_the_leader_without_reset() {
+    let (mut consumer, _, request) = started(rack_b());
+    let (_, next) = redirected_to_2(&mut consumer, &request);
+    let out = consumer.handle(0, fetch_answer(2, &next, ErrorCode::OFFSET_OUT_OF_RANGE, Vec::new(), -1));
+    assert_eq!(fetches(&out)[0].0, NodeId::Broker(1));
+    assert_eq!((consumer.position().offset, consumer.resets().len()), (0, 0));
+    assert_eq!(consumer.phase(), ConsumerPhase::Fetching);
+}
+
+#[test]
+fn out_of_range_from_the_leader_applies_the_reset_policy() {
+    let (mut consumer, _, request) = started(rack_b());
+    let out = consumer.handle(0, fetch_answer(1, &request, ErrorCode::OFFSET_OUT_OF_RANGE, Vec::new(), -1));
+    assert_eq!(consumer.phase(), ConsumerPhase::Resetting(consumer::ResetTarget::Earliest));
+    let Some((NodeId::Broker(1), Message::ListOffsets(list))) = sent(&out).into_iter().next() else { panic!("{out:?}") };
+    assert_eq!(list.timestamp, EARLIEST_TIMESTAMP);
+    let answer = ListOffsetsResponse { error_code: ErrorCode::NONE, offset: 0, leader_epoch: 0, timestamp: EARLIEST_TIMESTAMP };
+    consumer.handle(0, from_broker(1, Message::ListOffsetsResponse(answer)));
+    assert_eq!(consumer.resets(), &[PositionReset { from: 0, to: 0, cause: ResetCause::OutOfRange }]);
+    assert_eq!(consumer.phase(), ConsumerPhase::Fetching);
+
+    let mut none = rack_b();
+    none.reset_policy = ResetPolicy::None;
+    let (mut consumer, _, request) = started(none);
+    consumer.handle(0, fetch_answer(1, &request, ErrorCode::OFFSET_OUT_OF_RANGE, Vec::new(), -1));
+    assert_eq!(consumer.phase(), ConsumerPhase::Failed, "auto.offset.reset=none stops instead of resetting");
+}
+
+#[test]
+fn metadata_refreshing_errors_release_the_preferred_replica() {
+    for error in [
+        ErrorCode::NOT_LEADER_OR_FOLLOWER,
+        ErrorCode::FENCED_LEADER_EPOCH,
+        ErrorCode::OFFSET_NOT_AVAILABLE,
+        ErrorCode::REPLICA_NOT_AVAILABLE,
+    ] {
+        let (mut consumer, _, request) = started(rack_b());
+        let (_, next) = redirected_to_2(&mut consumer, &request);
+        let out = consumer.handle(0, fetch_answer(2, &next, error, Vec::new(), -1));
+        assert_eq!(consumer.preferred_read_replica(), None, "{error}");
+        assert!(sent(&out).iter().any(|(to, m)| *to == NodeId::Controller && matches!(m, Message::Metadata(_))));
+        let out = consumer.handle(100, Input::Timer(TimerKind::ConsumerFetch));
+        assert_eq!(fetches(&out)[0].0, NodeId::Broker(1), "{error}");
+    }
+}
+
+#[test]
+fn unknown_leader_epoch_is_retried_without_releasing_the_replica() {
+    let (mut consumer, _, request) = started(rack_b());
+    let (_, next) = redirected_to_2(&mut consumer, &request);
+    let out = consumer.handle(0, fetch_answer(2, &next, ErrorCode::UNKNOWN_LEADER_EPOCH, Vec::new(), -1));
+    assert!(sent(&out).is_empty(), "no metadata refresh");
+    let out = consumer.handle(100, Input::Timer(TimerKind::ConsumerFetch));
+    assert_eq!(fetches(&out)[0].0, NodeId::Broker(2));
+}
+
+#[test]
+fn request_timeout_on_the_preferred_replica_returns_to_the_leader() {
+    let (mut consumer, _, request) = started(rack_b());
+    redirected_to_2(&mut consumer, &request);
+    let out = consumer.handle(30_000, Input::Timer(TimerKind::ConsumerFetch));
+    assert_eq!(fetches(&out)[0].0, NodeId::Broker(1));
+}
+
+#[test]
+fn leader_change_validates_the_position_through_the_leader() {
+    let (mut consumer, _, request) = started(rack_b());
+    consumer.handle(0, fetch_answer(1, &request, ErrorCode::NONE, records(0, 0, &[4, 5, 6]), -1));
+    // The in-flight fetch is answered by a fencing error; the new metadata names leader 2, epoch 1.
+    let out = consumer.handle(0, metadata(2, 1, &[1]));
+    assert_eq!(consumer.phase(), ConsumerPhase::Validating);
+    assert!(fetches(&out).is_empty(), "a fetch is still outstanding");
+    let out = consumer.handle(30_000, Input::Timer(TimerKind::ConsumerFetch));
+    let Some((NodeId::Broker(2), Message::OffsetsForLeaderEpoch(query))) = sent(&out).into_iter().find(|(_, m)| matches!(m, Message::OffsetsForLeaderEpoch(_))) else { panic!("{out:?}") };
+    assert_eq!((query.replica_id, query.current_leader_epoch, query.leader_epoch), (CONSUMER_REPLICA_ID, 1, 0));
+    let fine = OffsetsForLeaderEpochResponse { error_code: ErrorCode::NONE, leader_epoch: 0, end_offset: 3, requested_epoch: 0 };
+    let out = consumer.handle(30_000, from_broker(2, Message::OffsetsForLeaderEpochResponse(fine)));
+    assert_eq!(consumer.phase(), ConsumerPhase::Fetching);
+    assert!(consumer.resets().is_empty());
+    assert_eq!(fetches(&out)[0].1.current_leader_epoch, 1);
+}
+
+#[test]
+fn validation_below_the_position_is_a_truncation_and_resets_there() {
+    let (mut consumer, _, request) = started(rack_b());
+    consumer.handle(0, fetch_answer(1, &request, ErrorCode::NONE, records(0, 0, &[4, 5, 6]), -1));
+    consumer.handle(0, metadata(2, 1, &[1]));
+    let out = consumer.handle(30_000, Input::Timer(TimerKind::ConsumerFetch));
+    assert!(sent(&out).iter().any(|(_, m)| matches!(m, Message::OffsetsForLeaderEpoch(_))));
+    let truncated = OffsetsForLeaderEpochResponse { error_code: ErrorCode::NONE, leader_epoch: 0, end_offset: 1, requested_epoch: 0 };
+    consumer.handle(30_000, from_broker(2, Message::OffsetsForLeaderEpochResponse(truncated)));
+    assert_eq!(consumer.resets(), &[PositionReset { from: 3, to: 1, cause: ResetCause::LogTruncation }]);
+    assert_eq!(consumer.position(), FetchPosition { offset: 1, offset_epoch: 0 });
+}
+
+#[test]
+fn validation_not_available_retries_later() {
+    let (mut consumer, _, request) = started(rack_b());
+    consumer.handle(0, fetch_answer(1, &request, ErrorCode::NONE, records(0, 0, &[4]), -1));
+    consumer.handle(0, metadata(2, 1, &[1]));
+    consumer.handle(30_000, Input::Timer(TimerKind::ConsumerFetch));
+    let busy = OffsetsForLeaderEpochResponse { error_code: ErrorCode::OFFSET_NOT_AVAILABLE, leader_epoch: -1, end_offset: -1, requested_epoch: 0 };
+    consumer.handle(30_000, from_broker(2, Message::OffsetsForLeaderEpochResponse(busy)));
+    assert_eq!(consumer.phase(), ConsumerPhase::Validating);
+    let out = consumer.handle(30_100, Input::Timer(TimerKind::ConsumerFetch));
+    assert!(sent(&out).iter().any(|(_, m)| matches!(m, Message::OffsetsForLeaderEpoch(_))));
+}
+
+#[test]
+fn older_metadata_is_ignored() {
+    let (mut consumer, _, _) = started(rack_b());
+    consumer.handle(0, metadata(2, 3, &[]));
+    let out = consumer.handle(0, metadata(1, 2, &[]));
+    assert_eq!(ignored(&out), vec![IgnoreReason::StaleResponse]);
+    assert_eq!(consumer.current_leader_epoch(), 3);
+}
+
+#[test]
+fn seek_is_an_explicit_reset() {
+    let (mut consumer, _, request) = started(rack_b());
+    consumer.handle(0, fetch_answer(1, &request, ErrorCode::NONE, records(0, 0, &[4, 5]), -1));
+    let out = consumer.handle(0, Input::Seek(SeekTo::Offset(0)));
+    assert_eq!(consumer.resets(), &[PositionReset { from: 2, to: 0, cause: ResetCause::Seek }]);
+    assert_eq!(fetches(&out)[0].1.fetch_offset, 0);
+    let out = consumer.handle(0, Input::Seek(SeekTo::End));
+    let Some((_, Message::ListOffsets(list))) = sent(&out).into_iter().next() else { panic!() };
+    assert_eq!(list.timestamp, LATEST_TIMESTAMP);
+    let answer = ListOffsetsResponse { error_code: ErrorCode::NONE, offset: 7, leader_epoch: 0, timestamp: LATEST_TIMESTAMP };
+    consumer.handle(0, from_broker(1, Message::ListOffsetsResponse(answer)));
+    assert_eq!(consumer.position().offset, 7);
+    assert_eq!(consumer.list_offsets_latest_seen(), &[7]);
+    assert_eq!(consumer.resets().last().unwrap().cause, ResetCause::Seek);
+}
+
+#[test]
+fn metadata_arriving_during_a_backoff_does_not_cut_it_short() {
+    // Regression: a retriable error asks for metadata; its answer must not trigger an immediate
+    // retry, or ListOffsets/OFFSET_NOT_AVAILABLE/Metadata loops without time passing.
+    let (mut consumer, _, request) = started(rack_b());
+    consumer.handle(0, fetch_answer(1, &request, ErrorCode::NOT_LEADER_OR_FOLLOWER, Vec::new(), -1));
+    let out = consumer.handle(10, metadata(1, 0, &[]));
+    assert!(fetches(&out).is_empty(), "still backing off: {out:?}");
+    let out = consumer.handle(100, Input::Timer(TimerKind::ConsumerFetch));
+    assert_eq!(fetches(&out).len(), 1);
+}

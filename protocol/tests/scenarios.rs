@@ -1,0 +1,310 @@
+//! The questions of the KIP-392 discussion, answered on `sim::Cluster` with every safety
+//! invariant checked after every step.
+
+mod common;
+
+use common::invariants::Invariants;
+use highwater_protocol::sim::{Cluster, ClusterConfig, StepOutputs};
+use highwater_protocol::*;
+
+/// A cluster checked after every step.
+struct Checked {
+    cluster: Cluster,
+    invariants: Invariants,
+    /// Every output so far, with the time of the step that made it.
+    log: Vec<(Millis, NodeId, Output)>,
+}
+
+impl Checked {
+    fn new(config: ClusterConfig) -> Self {
+        let mut checked = Checked { cluster: Cluster::new(config), invariants: Invariants::default(), log: Vec::new() };
+        checked.run(1_000);
+        checked
+    }
+
+    fn record(&mut self, outputs: StepOutputs) {
+        let now = self.cluster.now();
+        self.log.extend(outputs.into_iter().map(|(n, o)| (now, n, o)));
+        if let Err(broken) = self.invariants.check(&self.cluster.state()) {
+            panic!("at t={now}: {broken}");
+        }
+    }
+
+    /// Run the fair schedule for `ms` of simulated time.
+    fn run(&mut self, ms: Millis) {
+        let end = self.cluster.now() + ms;
+        for _ in 0..100_000 {
+            match self.cluster.step(end) {
+                Some(outputs) => self.record(outputs),
+                None => {
+                    self.cluster.run_for(end - self.cluster.now(), 0);
+                    return;
+                }
+            }
+        }
+        panic!("did not settle within 100000 steps");
+    }
+
+    /// Run the fair schedule for `ms`, but leave messages on `held` undelivered (a slow link).
+    fn run_holding(&mut self, held: (NodeId, NodeId), ms: Millis) {
+        let end = self.cluster.now() + ms;
+        for _ in 0..100_000 {
+            let link = self.cluster.network().busy_links().find(|l| *l != held);
+            let outputs = match link {
+                Some((from, to)) => self.cluster.deliver(from, to).unwrap(),
+                None => {
+                    let due = self.cluster.timers().filter(|(_, _, d)| *d <= end).min_by_key(|(n, t, d)| (*d, *n, *t));
+                    let Some((node, timer, _)) = due else {
+                        self.cluster.run_until_quiet(0);
+                        return;
+                    };
+                    self.cluster.fire_timer(node, timer).unwrap()
+                }
+            };
+            self.record(outputs);
+        }
+        panic!("did not settle within 100000 steps");
+    }
+
+    fn produce(&mut self, value: u64) {
+        let outputs = self.cluster.produce(value);
+        self.record(outputs);
+    }
+
+    fn consumer(&self) -> &Consumer {
+        self.cluster.consumer(0).unwrap()
+    }
+
+    fn delivered_values(&self) -> Vec<u64> {
+        self.consumer().delivered().iter().map(|r| r.value).collect()
+    }
+
+    /// Fetch responses sent to the consumer so far: (time, from, response).
+    fn consumer_fetch_answers(&self) -> Vec<(Millis, NodeId, FetchResponse)> {
+        self.log
+            .iter()
+            .filter_map(|(t, from, o)| match o {
+                Output::Send { to: NodeId::Consumer(0), message: Message::FetchResponse(r) } => Some((*t, *from, r.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn first_time(&self, wanted: impl Fn(&NodeId, &Output) -> bool) -> Option<Millis> {
+        self.log.iter().find(|(_, n, o)| wanted(n, o)).map(|(t, _, _)| *t)
+    }
+}
+
+fn kip392_cluster(racks: &[&str]) -> ClusterConfig {
+    ClusterConfig::with_racks(racks).selector(SelectorKind::RackAware).consumer(Some("b"))
+}
+
+/// The same, with a consumer that gives up on a silent broker after 2 s instead of 30 s.
+fn impatient_consumer(racks: &[&str]) -> ClusterConfig {
+    kip392_cluster(racks).map_consumers(|c| c.request_timeout_ms = 2_000)
+}
+
+#[test]
+fn a_produce_then_consume_from_a_follower_that_has_not_fetched_it_yet() {
+    let mut sim = Checked::new(kip392_cluster(&["a", "b", "b"]));
+    assert_eq!(sim.consumer().preferred_read_replica().map(|p| p.broker_id), Some(2));
+    sim.produce(42);
+    sim.run(10_000);
+    assert_eq!(sim.delivered_values(), vec![42]);
+    let committed_at = sim
+        .first_time(|_, o| matches!(o, Output::Acknowledged { value: 42, .. }))
+        .expect("the producer's record is committed");
+    let consumed_at = sim.first_time(|_, o| matches!(o, Output::DeliverRecords(_))).unwrap();
+    assert!(consumed_at >= committed_at, "visible on the follower only after the leader committed it");
+    // Every answer the consumer got was NONE, from the leader's redirect or from follower 2.
+    let answers = sim.consumer_fetch_answers();
+    assert!(answers.iter().all(|(_, _, r)| r.error_code == ErrorCode::NONE), "{answers:?}");
+    let delivering: Vec<_> = answers.iter().filter(|(_, _, r)| !r.records.is_empty()).map(|(_, from, _)| *from).collect();
+    assert_eq!(delivering, vec![NodeId::Broker(2)]);
+    assert!(sim.consumer().resets().is_empty());
+}
+
+#[test]
+fn b_seek_to_beginning_while_the_preferred_follower_lacks_committed_data() {
+    let mut sim = Checked::new(kip392_cluster(&["a", "b", "b"]));
+    for v in 1..=3 {
+        sim.produce(v);
+    }
+    sim.run(10_000);
+    assert_eq!(sim.delivered_values(), vec![1, 2, 3]);
+    // Two more records: follower 2 fetches them before 3 does, so the leader commits them only
+    // after 2's last fetch, and 2's HW stays at 3 until its next fetch.
+    sim.produce(4);
+    sim.produce(5);
+    sim.cluster.run_until_quiet(1_000);
+    sim.cluster.fire_timer(NodeId::Broker(2), TimerKind::ReplicaFetch).unwrap();
+    sim.cluster.run_until_quiet(1_000);
+    sim.cluster.fire_timer(NodeId::Broker(3), TimerKind::ReplicaFetch).unwrap();
+    sim.cluster.run_until_quiet(1_000);
+    // One request in flight: 5 was sent when 4 was acknowledged, and is not committed yet.
+    let leader_hw = sim.cluster.broker(1).unwrap().high_watermark();
+    let follower_hw = sim.cluster.broker(2).unwrap().high_watermark();
+    assert_eq!((leader_hw, follower_hw), (4, 3), "follower 2 lacks committed record 3 (value 4)");
+
+    let outputs = sim.cluster.seek(0, SeekTo::Beginning).unwrap();
+    sim.record(outputs);
+    sim.run(10_000);
+    let after_seek: Vec<u64> = sim.delivered_values().split_off(3);
+    assert_eq!(after_seek, vec![1, 2, 3, 4, 5], "delayed, never lost");
+    let causes: Vec<_> = sim.consumer().resets().iter().map(|r| r.cause).collect();
+    assert_eq!(causes, vec![ResetCause::Seek], "no out-of-range reset");
+    assert_eq!(sim.consumer().preferred_read_replica().map(|p| p.broker_id), Some(2), "stayed on the follower");
+}
+
+#[test]
+fn c_list_offsets_latest_is_not_available_after_an_election_and_never_goes_backwards() {
+    let mut sim = Checked::new(impatient_consumer(&["a", "b", "b"]));
+    for v in 1..=2 {
+        sim.produce(v);
+    }
+    sim.run(10_000);
+    // Record 3 is committed on the leader, but follower 2 has not heard the new HW.
+    sim.produce(3);
+    sim.cluster.run_until_quiet(1_000);
+    sim.cluster.fire_timer(NodeId::Broker(2), TimerKind::ReplicaFetch).unwrap();
+    sim.cluster.run_until_quiet(1_000);
+    sim.cluster.fire_timer(NodeId::Broker(3), TimerKind::ReplicaFetch).unwrap();
+    sim.cluster.run_until_quiet(1_000);
+    let outputs = sim.cluster.seek(0, SeekTo::End).unwrap();
+    sim.record(outputs);
+    sim.cluster.run_until_quiet(1_000);
+    assert_eq!(sim.consumer().list_offsets_latest_seen(), &[3]);
+    assert_eq!(sim.cluster.broker(2).unwrap().high_watermark(), 2);
+
+    // Broker 1 fails. Broker 3's fetches to the new leader are slow, which keeps the new
+    // leader's HW (2) below its epoch start offset (3) for a while.
+    let outputs = sim.cluster.crash(1).unwrap();
+    sim.record(outputs);
+    let outputs = sim.cluster.seek(0, SeekTo::End).unwrap();
+    sim.record(outputs);
+    sim.run_holding((NodeId::Broker(3), NodeId::Broker(2)), 10_000);
+    let new_leader = sim.cluster.broker(2).unwrap();
+    assert_eq!(new_leader.role_kind(), RoleKind::Leader);
+    assert_eq!(new_leader.leader_state().unwrap().epoch_start_offset, 3);
+    assert_eq!(new_leader.high_watermark(), 2, "inside the KIP-207 window");
+    assert_eq!(sim.consumer().list_offsets_latest_seen(), &[3], "nothing answered in the window");
+    sim.run(60_000);
+    let refused = sim.log.iter().any(|(_, from, o)| {
+        matches!(o, Output::Send { message: Message::ListOffsetsResponse(r), .. }
+            if *from == NodeId::Broker(2) && r.error_code == ErrorCode::OFFSET_NOT_AVAILABLE)
+    });
+    assert!(refused, "the new leader refused ListOffsets(latest) during the window");
+    let seen = sim.consumer().list_offsets_latest_seen().to_vec();
+    assert!(seen.len() >= 2 && seen.windows(2).all(|w| w[0] <= w[1]), "never backwards: {seen:?}");
+}
+
+#[test]
+fn d_a_consumers_offsets_for_leader_epoch_never_reveals_an_offset_above_the_hw() {
+    let mut sim = Checked::new(kip392_cluster(&["a", "b", "b"]));
+    for v in 1..=3 {
+        sim.produce(v);
+    }
+    sim.run(10_000);
+    // Uncommitted data on broker 2 (it fetched record 4, broker 3 did not), then 1 fails:
+    // 2 leads with LEO 4 and the consumer validates its position against it.
+    sim.produce(4);
+    sim.cluster.run_until_quiet(1_000);
+    sim.cluster.fire_timer(NodeId::Broker(2), TimerKind::ReplicaFetch).unwrap();
+    sim.cluster.run_until_quiet(1_000);
+    let outputs = sim.cluster.crash(1).unwrap();
+    sim.record(outputs);
+    let end = sim.cluster.now() + 600_000;
+    let mut answers = 0;
+    while let Some(outputs) = sim.cluster.step(end) {
+        for (from, output) in &outputs {
+            if let (NodeId::Broker(b), Output::Send { to: NodeId::Consumer(_), message: Message::OffsetsForLeaderEpochResponse(r) }) = (from, output) {
+                answers += 1;
+                let hw = sim.cluster.broker(*b).unwrap().high_watermark();
+                if r.error_code == ErrorCode::NONE {
+                    assert!(r.end_offset <= hw, "answered {} above HW {hw}", r.end_offset);
+                }
+            }
+        }
+        sim.record(outputs);
+    }
+    assert!(answers >= 1, "the consumer validated its position after the election");
+    assert_eq!(sim.consumer().phase(), ConsumerPhase::Fetching);
+    assert!(sim.consumer().resets().is_empty(), "no false truncation");
+}
+
+#[test]
+fn e_redirect_to_the_same_rack_follower_and_back_to_the_leader_when_it_leaves_the_isr() {
+    let mut sim = Checked::new(kip392_cluster(&["a", "b", "a"]));
+    sim.produce(1);
+    sim.run(10_000);
+    assert_eq!(sim.consumer().preferred_read_replica().map(|p| p.broker_id), Some(2));
+    assert_eq!(sim.delivered_values(), vec![1]);
+
+    let outputs = sim.cluster.crash(2).unwrap();
+    sim.record(outputs);
+    sim.run(1_000);
+    assert_eq!(sim.cluster.broker(1).unwrap().isr(), vec![1, 3], "2 left the ISR");
+    sim.produce(2);
+    sim.run(60_000);
+    assert_eq!(sim.delivered_values(), vec![1, 2]);
+    assert_eq!(sim.consumer().preferred_read_replica(), None, "reads from the leader now");
+    let last_delivery = sim
+        .consumer_fetch_answers()
+        .into_iter()
+        .filter(|(_, _, r)| !r.records.is_empty())
+        .last()
+        .map(|(_, from, _)| from);
+    assert_eq!(last_delivery, Some(NodeId::Broker(1)));
+
+    // 2 returns, catches up, rejoins the ISR; the lease ran out, so the consumer asks the leader,
+    // which redirects it to 2 again.
+    let outputs = sim.cluster.restart(2).unwrap();
+    sim.record(outputs);
+    sim.run(400_000);
+    assert_eq!(sim.cluster.broker(1).unwrap().isr(), vec![1, 2, 3]);
+    sim.produce(3);
+    sim.run(10_000);
+    assert_eq!(sim.delivered_values(), vec![1, 2, 3]);
+    assert_eq!(sim.consumer().preferred_read_replica().map(|p| p.broker_id), Some(2));
+}
+
+#[test]
+fn f_the_consumers_rack_becomes_unreachable_and_it_keeps_progressing_on_the_leader() {
+    let mut sim = Checked::new(kip392_cluster(&["a", "b", "b"]));
+    sim.produce(1);
+    sim.run(10_000);
+    assert_eq!(sim.consumer().preferred_read_replica().map(|p| p.broker_id), Some(2));
+
+    let outputs = sim.cluster.cut_rack("b").unwrap();
+    sim.record(outputs);
+    for v in 2..=4 {
+        sim.produce(v);
+    }
+    sim.run(60_000);
+    assert_eq!(sim.delivered_values(), vec![1, 2, 3, 4], "progress through the rack outage");
+    assert_eq!(sim.consumer().preferred_read_replica(), None);
+    assert_eq!(sim.cluster.controller().isr(), vec![1]);
+    assert_eq!(sim.cluster.producer().acknowledged().len(), 4, "writes stay available with min.insync.replicas=1");
+
+    let outputs = sim.cluster.heal_rack("b").unwrap();
+    sim.record(outputs);
+    sim.run(60_000);
+    assert_eq!(sim.cluster.controller().isr(), vec![1, 2, 3], "the healed rack rejoins");
+    let followers: Vec<Offset> = [2, 3].iter().map(|b| sim.cluster.broker(*b).unwrap().log_end_offset()).collect();
+    assert_eq!(followers, vec![4, 4]);
+}
+
+#[test]
+fn same_steps_give_the_same_states() {
+    let run = || {
+        let mut sim = Checked::new(kip392_cluster(&["a", "b", "b"]));
+        sim.produce(1);
+        sim.run(5_000);
+        let outputs = sim.cluster.crash(1).unwrap();
+        sim.record(outputs);
+        sim.produce(2);
+        sim.run(60_000);
+        (sim.cluster.state(), sim.log)
+    };
+    assert_eq!(run(), run());
+}
