@@ -309,7 +309,7 @@ impl Consumer {
         }
         match response.error_code {
             ErrorCode::NONE if response.preferred_read_replica != NO_PREFERRED_REPLICA => {
-                let expires_ms = now + self.config.metadata_max_age_ms;
+                let expires_ms = now.saturating_add(self.config.metadata_max_age_ms);
                 self.preferred = Some(PreferredReplica { broker_id: response.preferred_read_replica, expires_ms });
                 self.proceed(now, out);
             }
@@ -331,10 +331,11 @@ impl Consumer {
     fn consume(&mut self, records: Vec<OffsetRecord>, out: &mut Outbox) {
         let mut accepted = Vec::new();
         for record in records {
-            if record.offset != self.position.offset {
+            // A record that is not next, or after which no offset exists, ends what we take.
+            let Some(next) = record.offset.checked_add(1).filter(|_| record.offset == self.position.offset) else {
                 break;
-            }
-            self.position = FetchPosition { offset: record.offset + 1, offset_epoch: record.epoch };
+            };
+            self.position = FetchPosition { offset: next, offset_epoch: record.epoch };
             accepted.push(record);
         }
         self.delivered.extend(accepted.iter().copied());

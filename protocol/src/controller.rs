@@ -140,6 +140,8 @@ impl Controller {
             leader_epoch: self.leader_epoch,
             isr: self.isr.iter().copied().collect(),
             partition_epoch: self.partition_epoch,
+            request_partition_epoch: request.partition_epoch,
+            requested_isr: request.new_isr,
         };
         out.send(from, Message::AlterPartitionResponse(response));
         if error.is_none() {

@@ -107,13 +107,13 @@ impl ReplicaLog {
 
     /// The record at `offset`, if the log holds it.
     pub fn record_at(&self, offset: Offset) -> Option<Record> {
-        let index = usize::try_from(offset - self.log_start_offset).ok()?;
+        let index = usize::try_from(offset.checked_sub(self.log_start_offset)?).ok()?;
         self.records.get(index).copied()
     }
 
     /// Epoch of the record just before `offset`, or `NO_EPOCH` (ListOffsets' `leader_epoch`).
     pub fn epoch_before(&self, offset: Offset) -> LeaderEpoch {
-        self.record_at(offset - 1).map_or(NO_EPOCH, |r| r.epoch)
+        offset.checked_sub(1).and_then(|o| self.record_at(o)).map_or(NO_EPOCH, |r| r.epoch)
     }
 
     /// Append a record, caching its epoch if it starts a new one.

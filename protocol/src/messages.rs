@@ -192,6 +192,10 @@ pub struct AlterPartitionResponse {
     pub isr: Vec<BrokerId>,
     /// The partition epoch after the change.
     pub partition_epoch: PartitionEpoch,
+    /// Echo of the request's `partition_epoch`.
+    pub request_partition_epoch: PartitionEpoch,
+    /// Echo of the request's `new_isr`.
+    pub requested_isr: Vec<BrokerId>,
 }
 
 /// The controller's partition-change notice to a broker (KRaft `PartitionChangeRecord`; ZK-era

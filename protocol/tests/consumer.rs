@@ -252,3 +252,17 @@ fn metadata_arriving_during_a_backoff_does_not_cut_it_short() {
     let out = consumer.handle(100, Input::Timer(TimerKind::ConsumerFetch));
     assert_eq!(fetches(&out).len(), 1);
 }
+
+#[test]
+fn extreme_offsets_from_brokers_do_not_overflow_the_position() {
+    let (mut consumer, _, _) = started(rack_b());
+    consumer.handle(0, Input::Seek(SeekTo::End));
+    let answer = ListOffsetsResponse { error_code: ErrorCode::NONE, offset: i64::MAX, leader_epoch: 0, timestamp: LATEST_TIMESTAMP };
+    let out = consumer.handle(0, from_broker(1, Message::ListOffsetsResponse(answer)));
+    let (_, request) = fetches(&out).remove(0);
+    assert_eq!(request.fetch_offset, i64::MAX);
+    let record = OffsetRecord { offset: i64::MAX, epoch: 0, value: 1 };
+    consumer.handle(0, fetch_answer(1, &request, ErrorCode::NONE, vec![record], -1));
+    assert_eq!(consumer.position().offset, i64::MAX);
+    assert!(consumer.delivered().is_empty(), "no position follows it, so it is refused");
+}

@@ -223,6 +223,8 @@ fn alter_partition_response_commits_and_errors_clear_the_pending_change() {
         leader_epoch: 0,
         isr: vec![1, 2, 3],
         partition_epoch: 1,
+        request_partition_epoch: 0,
+        requested_isr: vec![1, 2, 3],
     };
     leader.handle(0, from_controller(Message::AlterPartitionResponse(ok.clone())));
     assert_eq!((leader.isr(), leader.partition().unwrap().partition_epoch), (vec![1, 2, 3], 1));
@@ -238,6 +240,8 @@ fn alter_partition_response_commits_and_errors_clear_the_pending_change() {
         leader_epoch: 0,
         isr: vec![1, 2],
         partition_epoch: 3,
+        request_partition_epoch: 0,
+        requested_isr: vec![1, 2, 3],
     };
     leader.handle(0, from_controller(Message::AlterPartitionResponse(rejected)));
     assert_eq!(leader.isr(), vec![1, 2]);
@@ -407,4 +411,32 @@ fn followers_never_run_the_selector() {
     let mut follower = broker_in(rack_aware(2), 1, 0, &[1, 2, 3]);
     let response = fetch_response(&follower.handle(0, from_consumer(0, consumer_fetch("b", 0, 0))));
     assert_eq!(response.preferred_read_replica, NO_PREFERRED_REPLICA);
+}
+
+#[test]
+fn a_late_answer_to_an_earlier_alter_partition_does_not_settle_the_pending_one() {
+    // Found by random_schedules: proposal A (partition epoch 0) is refused, but the refusal is
+    // still in flight when a notice moves the partition epoch to 1 and proposal B goes out. The
+    // refusal of A must not clear B, or the HW advances without B's new member.
+    let mut leader = broker_in(broker_config(1), 1, 0, &[1]);
+    leader.handle(0, from_broker(2, replica_fetch(2, 0, 0, NO_EPOCH)));
+    assert_eq!(alter_partitions(&leader.handle(0, from_broker(2, replica_fetch(2, 0, 0, NO_EPOCH)))).len(), 0, "A pending");
+    leader.handle(0, from_controller(notice(1, 0, 1, &[1])));
+    let out = leader.handle(0, from_broker(2, replica_fetch(2, 0, 0, NO_EPOCH)));
+    let b = alter_partitions(&out).remove(0);
+    assert_eq!((b.partition_epoch, b.new_isr.clone()), (1, vec![1, 2]));
+    let refusal_of_a = AlterPartitionResponse {
+        error_code: ErrorCode::INVALID_UPDATE_VERSION,
+        leader_id: 1,
+        leader_epoch: 0,
+        isr: vec![1],
+        partition_epoch: 1,
+        request_partition_epoch: 0,
+        requested_isr: vec![1, 2],
+    };
+    let out = leader.handle(0, from_controller(Message::AlterPartitionResponse(refusal_of_a)));
+    assert_eq!(ignored(&out), vec![IgnoreReason::StaleResponse]);
+    assert_eq!(leader.maximal_isr(), vec![1, 2], "B is still pending");
+    leader.handle(0, produce(7));
+    assert_eq!(leader.high_watermark(), 0, "2 has not fetched offset 0 yet");
 }

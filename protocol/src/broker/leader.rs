@@ -10,7 +10,7 @@ use crate::messages::{
     Message, ProduceRequest, ProduceResponse,
 };
 use crate::node::{IgnoreReason, Outbox, TimerKind};
-use crate::types::{BrokerId, Millis, NodeId, Offset, Record, NO_EPOCH, NO_PREFERRED_REPLICA};
+use crate::types::{BrokerId, Millis, NodeId, Offset, PartitionEpoch, Record, NO_EPOCH, NO_PREFERRED_REPLICA};
 
 /// What the leader knows of one follower's fetching (Kafka's `Replica` state).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -58,6 +58,8 @@ impl FollowerFetchState {
 pub struct PendingAlterPartition {
     /// The proposed ISR, sorted.
     pub new_isr: Vec<BrokerId>,
+    /// The partition epoch the proposal is based on.
+    pub partition_epoch: PartitionEpoch,
     /// When it was sent, for the retry after a request timeout.
     pub sent_ms: Millis,
 }
@@ -278,8 +280,9 @@ impl Broker {
             partition_epoch: partition.partition_epoch,
             new_isr: new_isr.clone(),
         };
+        let partition_epoch = request.partition_epoch;
         if let Role::Leader(state) = &mut self.role {
-            state.pending_alter = Some(PendingAlterPartition { new_isr, sent_ms: now });
+            state.pending_alter = Some(PendingAlterPartition { new_isr, partition_epoch, sent_ms: now });
         }
         out.send(NodeId::Controller, Message::AlterPartition(request));
     }
@@ -330,7 +333,12 @@ impl Broker {
         let Role::Leader(state) = &mut self.role else {
             return out.ignore(IgnoreReason::StaleResponse);
         };
-        if state.pending_alter.is_none() || response.leader_epoch != partition.leader_epoch {
+        // Only the answer to the request still pending settles it: a late answer to an earlier
+        // proposal would otherwise drop a pending expansion from the maximal ISR.
+        let answers_pending = state.pending_alter.as_ref().is_some_and(|p| {
+            p.partition_epoch == response.request_partition_epoch && p.new_isr == response.requested_isr
+        });
+        if !answers_pending || response.leader_epoch != partition.leader_epoch {
             return out.ignore(IgnoreReason::StaleResponse);
         }
         if response.error_code != ErrorCode::NONE {

@@ -140,7 +140,20 @@ impl Broker {
                 });
             }
         }
-        let leader = replicas.iter().find(|r| r.broker_id == leader_id).cloned().unwrap_or(own_view);
+        // PartitionView always names the partition's leader, even one this broker knows nothing about.
+        let leader = match replicas.iter().find(|r| r.broker_id == leader_id) {
+            Some(view) => view.clone(),
+            None => {
+                let view = ReplicaView {
+                    broker_id: leader_id,
+                    rack: self.rack_of(leader_id),
+                    log_end_offset: 0,
+                    time_since_last_caught_up_ms: 0,
+                };
+                replicas.push(view.clone());
+                view
+            }
+        };
         let client = ClientMetadata {
             rack_id: request.rack_id.clone(),
             client_id: from.to_string(),

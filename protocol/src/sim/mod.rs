@@ -14,6 +14,8 @@
 //! - A crash keeps the broker's log and HW checkpoint, drops every message to or from it (its TCP
 //!   connections reset) and its timers, and tells the controller's failure detector (`BrokerFenced`).
 //!   A restart recovers from the log and unfences the broker.
+//! - Any message may be lost ([`Cluster::drop_message`]) except the controller's notices, which
+//!   stand for the KRaft metadata log that brokers replicate until they have all of it.
 //! - Cutting a rack isolates the brokers in it from every node outside it (clients included: the
 //!   consumer's `client.rack` names where it would like to read, not a failure domain it shares).
 //!   Messages across the cut are dropped, and the controller fences the isolated brokers, as it
@@ -75,6 +77,14 @@ pub enum SimError {
     /// The rack is not cut.
     #[error("rack {0:?} is not cut")]
     RackNotCut(Rack),
+    /// Controller notices stand for the KRaft metadata log, which brokers replicate reliably.
+    #[error("the notice from {from} to {to} cannot be lost: brokers replicate the metadata log reliably")]
+    ReliableMessage {
+        /// Sender.
+        from: NodeId,
+        /// Receiver.
+        to: NodeId,
+    },
 }
 
 /// What [`Cluster::run_until_quiet`] and [`Cluster::run_for`] did.
@@ -150,8 +160,14 @@ impl Cluster {
         Ok(self.step_node(to, Input::Message { from, message }))
     }
 
-    /// Lose the head message of `from -> to` (a lossy network).
+    /// Lose the head message of `from -> to` (a lossy network). Controller notices cannot be
+    /// lost: they stand for the metadata log, which brokers fetch until they have it all.
     pub fn drop_message(&mut self, from: NodeId, to: NodeId) -> Result<Message, SimError> {
+        match self.network.peek(from, to) {
+            None => return Err(SimError::NoMessage { from, to }),
+            Some(Message::PartitionChange(_)) => return Err(SimError::ReliableMessage { from, to }),
+            Some(_) => {}
+        }
         let message = self.network.pop(from, to).ok_or(SimError::NoMessage { from, to })?;
         self.dropped_messages += 1;
         Ok(message)
@@ -249,7 +265,7 @@ impl Cluster {
     /// flight, otherwise fire the earliest timer due within the duration. Ends with the clock at
     /// `now + duration_ms`, unless `max_steps` ran out first.
     pub fn run_for(&mut self, duration_ms: Millis, max_steps: usize) -> Drive {
-        let end = self.now + duration_ms;
+        let end = self.now.saturating_add(duration_ms);
         for steps in 0..max_steps {
             if self.step(end).is_none() {
                 self.now = end;
@@ -308,7 +324,7 @@ impl Cluster {
                 }
             }
             Output::SetTimer { timer, after_ms } => {
-                self.timers.insert((node, *timer), self.now + after_ms);
+                self.timers.insert((node, *timer), self.now.saturating_add(*after_ms));
             }
             Output::CancelTimer(timer) => {
                 self.timers.remove(&(node, *timer));
