@@ -125,3 +125,9 @@ pub use types::{
     BrokerId, LeaderEpoch, Millis, NodeId, Offset, OffsetRecord, PartitionEpoch, Rack, Record, CONSUMER_REPLICA_ID,
     EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, NO_EPOCH, NO_PREFERRED_REPLICA, UNDEFINED_OFFSET,
 };
+
+/// The code examples in the READMEs, compiled and run as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExamples;

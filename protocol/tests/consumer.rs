@@ -15,7 +15,13 @@ fn metadata(leader: BrokerId, epoch: LeaderEpoch, offline: &[BrokerId]) -> Input
     }))
 }
 
-fn fetch_answer(from: BrokerId, request: &FetchRequest, error: ErrorCode, recs: Vec<OffsetRecord>, preferred: BrokerId) -> Input {
+fn fetch_answer(
+    from: BrokerId,
+    request: &FetchRequest,
+    error: ErrorCode,
+    recs: Vec<OffsetRecord>,
+    preferred: BrokerId,
+) -> Input {
     from_broker(
         from,
         Message::FetchResponse(FetchResponse {
@@ -121,9 +127,12 @@ fn out_of_range_from_the_leader_applies_the_reset_policy() {
     let (mut consumer, _, request) = started(rack_b());
     let out = consumer.handle(0, fetch_answer(1, &request, ErrorCode::OFFSET_OUT_OF_RANGE, Vec::new(), -1));
     assert_eq!(consumer.phase(), ConsumerPhase::Resetting(consumer::ResetTarget::Earliest));
-    let Some((NodeId::Broker(1), Message::ListOffsets(list))) = sent(&out).into_iter().next() else { panic!("{out:?}") };
+    let Some((NodeId::Broker(1), Message::ListOffsets(list))) = sent(&out).into_iter().next() else {
+        panic!("{out:?}")
+    };
     assert_eq!(list.timestamp, EARLIEST_TIMESTAMP);
-    let answer = ListOffsetsResponse { error_code: ErrorCode::NONE, offset: 0, leader_epoch: 0, timestamp: EARLIEST_TIMESTAMP };
+    let answer =
+        ListOffsetsResponse { error_code: ErrorCode::NONE, offset: 0, leader_epoch: 0, timestamp: EARLIEST_TIMESTAMP };
     consumer.handle(0, from_broker(1, Message::ListOffsetsResponse(answer)));
     assert_eq!(consumer.resets(), &[PositionReset { from: 0, to: 0, cause: ResetCause::OutOfRange }]);
     assert_eq!(consumer.phase(), ConsumerPhase::Fetching);
@@ -180,9 +189,18 @@ fn leader_change_validates_the_position_through_the_leader() {
     assert_eq!(consumer.phase(), ConsumerPhase::Validating);
     assert!(fetches(&out).is_empty(), "a fetch is still outstanding");
     let out = consumer.handle(30_000, Input::Timer(TimerKind::ConsumerFetch));
-    let Some((NodeId::Broker(2), Message::OffsetsForLeaderEpoch(query))) = sent(&out).into_iter().find(|(_, m)| matches!(m, Message::OffsetsForLeaderEpoch(_))) else { panic!("{out:?}") };
+    let Some((NodeId::Broker(2), Message::OffsetsForLeaderEpoch(query))) =
+        sent(&out).into_iter().find(|(_, m)| matches!(m, Message::OffsetsForLeaderEpoch(_)))
+    else {
+        panic!("{out:?}")
+    };
     assert_eq!((query.replica_id, query.current_leader_epoch, query.leader_epoch), (CONSUMER_REPLICA_ID, 1, 0));
-    let fine = OffsetsForLeaderEpochResponse { error_code: ErrorCode::NONE, leader_epoch: 0, end_offset: 3, requested_epoch: 0 };
+    let fine = OffsetsForLeaderEpochResponse {
+        error_code: ErrorCode::NONE,
+        leader_epoch: 0,
+        end_offset: 3,
+        requested_epoch: 0,
+    };
     let out = consumer.handle(30_000, from_broker(2, Message::OffsetsForLeaderEpochResponse(fine)));
     assert_eq!(consumer.phase(), ConsumerPhase::Fetching);
     assert!(consumer.resets().is_empty());
@@ -196,7 +214,12 @@ fn validation_below_the_position_is_a_truncation_and_resets_there() {
     consumer.handle(0, metadata(2, 1, &[1]));
     let out = consumer.handle(30_000, Input::Timer(TimerKind::ConsumerFetch));
     assert!(sent(&out).iter().any(|(_, m)| matches!(m, Message::OffsetsForLeaderEpoch(_))));
-    let truncated = OffsetsForLeaderEpochResponse { error_code: ErrorCode::NONE, leader_epoch: 0, end_offset: 1, requested_epoch: 0 };
+    let truncated = OffsetsForLeaderEpochResponse {
+        error_code: ErrorCode::NONE,
+        leader_epoch: 0,
+        end_offset: 1,
+        requested_epoch: 0,
+    };
     consumer.handle(30_000, from_broker(2, Message::OffsetsForLeaderEpochResponse(truncated)));
     assert_eq!(consumer.resets(), &[PositionReset { from: 3, to: 1, cause: ResetCause::LogTruncation }]);
     assert_eq!(consumer.position(), FetchPosition { offset: 1, offset_epoch: 0 });
@@ -208,7 +231,12 @@ fn validation_not_available_retries_later() {
     consumer.handle(0, fetch_answer(1, &request, ErrorCode::NONE, records(0, 0, &[4]), -1));
     consumer.handle(0, metadata(2, 1, &[1]));
     consumer.handle(30_000, Input::Timer(TimerKind::ConsumerFetch));
-    let busy = OffsetsForLeaderEpochResponse { error_code: ErrorCode::OFFSET_NOT_AVAILABLE, leader_epoch: -1, end_offset: -1, requested_epoch: 0 };
+    let busy = OffsetsForLeaderEpochResponse {
+        error_code: ErrorCode::OFFSET_NOT_AVAILABLE,
+        leader_epoch: -1,
+        end_offset: -1,
+        requested_epoch: 0,
+    };
     consumer.handle(30_000, from_broker(2, Message::OffsetsForLeaderEpochResponse(busy)));
     assert_eq!(consumer.phase(), ConsumerPhase::Validating);
     let out = consumer.handle(30_100, Input::Timer(TimerKind::ConsumerFetch));
@@ -234,7 +262,8 @@ fn seek_is_an_explicit_reset() {
     let out = consumer.handle(0, Input::Seek(SeekTo::End));
     let Some((_, Message::ListOffsets(list))) = sent(&out).into_iter().next() else { panic!() };
     assert_eq!(list.timestamp, LATEST_TIMESTAMP);
-    let answer = ListOffsetsResponse { error_code: ErrorCode::NONE, offset: 7, leader_epoch: 0, timestamp: LATEST_TIMESTAMP };
+    let answer =
+        ListOffsetsResponse { error_code: ErrorCode::NONE, offset: 7, leader_epoch: 0, timestamp: LATEST_TIMESTAMP };
     consumer.handle(0, from_broker(1, Message::ListOffsetsResponse(answer)));
     assert_eq!(consumer.position().offset, 7);
     assert_eq!(consumer.list_offsets_latest_seen(), &[7]);
@@ -257,7 +286,12 @@ fn metadata_arriving_during_a_backoff_does_not_cut_it_short() {
 fn extreme_offsets_from_brokers_do_not_overflow_the_position() {
     let (mut consumer, _, _) = started(rack_b());
     consumer.handle(0, Input::Seek(SeekTo::End));
-    let answer = ListOffsetsResponse { error_code: ErrorCode::NONE, offset: i64::MAX, leader_epoch: 0, timestamp: LATEST_TIMESTAMP };
+    let answer = ListOffsetsResponse {
+        error_code: ErrorCode::NONE,
+        offset: i64::MAX,
+        leader_epoch: 0,
+        timestamp: LATEST_TIMESTAMP,
+    };
     let out = consumer.handle(0, from_broker(1, Message::ListOffsetsResponse(answer)));
     let (_, request) = fetches(&out).remove(0);
     assert_eq!(request.fetch_offset, i64::MAX);

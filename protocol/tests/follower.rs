@@ -45,7 +45,7 @@ fn becoming_follower_fetches_with_the_last_fetched_epoch() {
     assert_eq!((request.replica_id, request.current_leader_epoch, request.fetch_offset), (2, 4, 0));
     assert_eq!(request.last_fetched_epoch, NO_EPOCH, "empty log");
     let follower = follower_with(broker_config(2), 4, &[(1, 10), (3, 11)], 0);
-    assert_eq!(follower.follower_state().unwrap().fetch_in_flight, true);
+    assert!(follower.follower_state().unwrap().fetch_in_flight);
 }
 
 #[test]

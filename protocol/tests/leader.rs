@@ -32,7 +32,8 @@ fn follower_refuses_replication_fetches_and_leader_only_requests() {
     let mut follower = broker_in(broker_config(2), 1, 0, &[1, 2, 3]);
     let fetch = fetch_response(&follower.handle(0, from_broker(3, replica_fetch(3, 0, 0, NO_EPOCH))));
     assert_eq!(fetch.error_code, ErrorCode::NOT_LEADER_OR_FOLLOWER);
-    let list = ListOffsetsRequest { replica_id: CONSUMER_REPLICA_ID, current_leader_epoch: 0, timestamp: LATEST_TIMESTAMP };
+    let list =
+        ListOffsetsRequest { replica_id: CONSUMER_REPLICA_ID, current_leader_epoch: 0, timestamp: LATEST_TIMESTAMP };
     let out = follower.handle(0, from_consumer(0, Message::ListOffsets(list)));
     let Message::ListOffsetsResponse(r) = &sent(&out)[0].1 else { panic!() };
     assert_eq!(r.error_code, ErrorCode::NOT_LEADER_OR_FOLLOWER);
@@ -170,7 +171,9 @@ fn losing_leadership_fails_waiting_produces() {
     let mut leader = broker_in(broker_config(1), 1, 0, &[1, 2]);
     leader.handle(0, produce(9));
     let out = leader.handle(0, from_controller(notice(2, 1, 1, &[1, 2])));
-    let Some((NodeId::Producer, Message::ProduceResponse(r))) = sent(&out).into_iter().next() else { panic!("{out:?}") };
+    let Some((NodeId::Producer, Message::ProduceResponse(r))) = sent(&out).into_iter().next() else {
+        panic!("{out:?}")
+    };
     assert_eq!(r.error_code, ErrorCode::NOT_LEADER_OR_FOLLOWER);
 }
 
@@ -204,7 +207,8 @@ fn expansion_waits_for_the_epoch_start_offset() {
     let mut leader = broker_in(broker_config(1), 1, 0, &[1]);
     leader.handle(0, produce(1));
     leader.handle(0, produce(2));
-    let mut leader_e1 = Broker::recover(broker_config(1), DurableState { log: leader.log().clone(), high_watermark: 1 });
+    let mut leader_e1 =
+        Broker::recover(broker_config(1), DurableState { log: leader.log().clone(), high_watermark: 1 });
     leader_e1.handle(0, from_controller(notice(1, 1, 0, &[1, 2])));
     assert_eq!(leader_e1.leader_state().unwrap().epoch_start_offset, 2);
     let out = leader_e1.handle(0, from_broker(3, replica_fetch(3, 1, 1, 0)));
@@ -275,17 +279,23 @@ fn stale_notices_are_ignored() {
 #[test]
 fn new_leader_caches_its_epoch_and_starts_its_epoch_at_its_leo() {
     let mut broker = broker_in(broker_config(2), 1, 0, &[1, 2]);
-    broker.handle(0, from_broker(1, Message::FetchResponse(FetchResponse {
-        error_code: ErrorCode::NONE,
-        high_watermark: 1,
-        log_start_offset: 0,
-        records: records(0, 0, &[4, 5]),
-        diverging_epoch: None,
-        preferred_read_replica: NO_PREFERRED_REPLICA,
-        current_leader: LeaderIdAndEpoch { leader_id: 1, leader_epoch: 0 },
-        fetch_offset: 0,
-        request_leader_epoch: 0,
-    })));
+    broker.handle(
+        0,
+        from_broker(
+            1,
+            Message::FetchResponse(FetchResponse {
+                error_code: ErrorCode::NONE,
+                high_watermark: 1,
+                log_start_offset: 0,
+                records: records(0, 0, &[4, 5]),
+                diverging_epoch: None,
+                preferred_read_replica: NO_PREFERRED_REPLICA,
+                current_leader: LeaderIdAndEpoch { leader_id: 1, leader_epoch: 0 },
+                fetch_offset: 0,
+                request_leader_epoch: 0,
+            }),
+        ),
+    );
     broker.handle(0, from_controller(notice(2, 1, 1, &[2])));
     assert_eq!(broker.role_kind(), RoleKind::Leader);
     assert_eq!(broker.log().epochs().entries(), &[(0, 0), (1, 2)], "KAFKA-7415: (epoch, LEO) at election");
@@ -306,14 +316,22 @@ fn leader_in_leso_window(config: BrokerConfig) -> Broker {
 }
 
 fn list_latest(broker: &mut Broker, epoch: LeaderEpoch) -> ListOffsetsResponse {
-    let request = ListOffsetsRequest { replica_id: CONSUMER_REPLICA_ID, current_leader_epoch: epoch, timestamp: LATEST_TIMESTAMP };
+    let request = ListOffsetsRequest {
+        replica_id: CONSUMER_REPLICA_ID,
+        current_leader_epoch: epoch,
+        timestamp: LATEST_TIMESTAMP,
+    };
     let out = broker.handle(0, from_consumer(0, Message::ListOffsets(request)));
     let Message::ListOffsetsResponse(r) = &sent(&out)[0].1 else { panic!("{out:?}") };
     r.clone()
 }
 
 fn epoch_query(broker: &mut Broker, current: LeaderEpoch, asked: LeaderEpoch) -> OffsetsForLeaderEpochResponse {
-    let request = OffsetsForLeaderEpochRequest { replica_id: CONSUMER_REPLICA_ID, current_leader_epoch: current, leader_epoch: asked };
+    let request = OffsetsForLeaderEpochRequest {
+        replica_id: CONSUMER_REPLICA_ID,
+        current_leader_epoch: current,
+        leader_epoch: asked,
+    };
     let out = broker.handle(0, from_consumer(0, Message::OffsetsForLeaderEpoch(request)));
     let Message::OffsetsForLeaderEpochResponse(r) = &sent(&out)[0].1 else { panic!("{out:?}") };
     r.clone()
@@ -332,7 +350,8 @@ fn list_offsets_latest_is_not_available_until_the_hw_reaches_the_epoch_start() {
 #[test]
 fn list_offsets_earliest_is_unaffected_by_the_window() {
     let mut leader = leader_in_leso_window(broker_config(1));
-    let request = ListOffsetsRequest { replica_id: CONSUMER_REPLICA_ID, current_leader_epoch: 1, timestamp: EARLIEST_TIMESTAMP };
+    let request =
+        ListOffsetsRequest { replica_id: CONSUMER_REPLICA_ID, current_leader_epoch: 1, timestamp: EARLIEST_TIMESTAMP };
     let out = leader.handle(0, from_consumer(0, Message::ListOffsets(request)));
     let Message::ListOffsetsResponse(r) = &sent(&out)[0].1 else { panic!() };
     assert_eq!((r.error_code, r.offset), (ErrorCode::NONE, 0));
@@ -420,7 +439,11 @@ fn a_late_answer_to_an_earlier_alter_partition_does_not_settle_the_pending_one()
     // refusal of A must not clear B, or the HW advances without B's new member.
     let mut leader = broker_in(broker_config(1), 1, 0, &[1]);
     leader.handle(0, from_broker(2, replica_fetch(2, 0, 0, NO_EPOCH)));
-    assert_eq!(alter_partitions(&leader.handle(0, from_broker(2, replica_fetch(2, 0, 0, NO_EPOCH)))).len(), 0, "A pending");
+    assert_eq!(
+        alter_partitions(&leader.handle(0, from_broker(2, replica_fetch(2, 0, 0, NO_EPOCH)))).len(),
+        0,
+        "A pending"
+    );
     leader.handle(0, from_controller(notice(1, 0, 1, &[1])));
     let out = leader.handle(0, from_broker(2, replica_fetch(2, 0, 0, NO_EPOCH)));
     let b = alter_partitions(&out).remove(0);

@@ -43,8 +43,9 @@ fn replicas() -> impl Strategy<Value = Vec<ReplicaInfo>> {
 fn message() -> impl Strategy<Value = Message> {
     prop_oneof![
         (any::<i16>(), 0u64..5).prop_map(|(acks, value)| Message::Produce(ProduceRequest { acks, value })),
-        (error_code(), offset(), 0u64..5)
-            .prop_map(|(error_code, base_offset, value)| Message::ProduceResponse(ProduceResponse { error_code, base_offset, value })),
+        (error_code(), offset(), 0u64..5).prop_map(|(error_code, base_offset, value)| Message::ProduceResponse(
+            ProduceResponse { error_code, base_offset, value }
+        )),
         (broker_id(), prop::sample::select(vec!["", "a", "b"]), epoch(), offset(), epoch(), offset()).prop_map(
             |(replica_id, rack, current_leader_epoch, fetch_offset, last_fetched_epoch, log_start_offset)| {
                 Message::Fetch(FetchRequest {
@@ -67,37 +68,69 @@ fn message() -> impl Strategy<Value = Message> {
             offset(),
             epoch()
         )
-            .prop_map(|(error_code, hw, records, diverging, preferred, (leader_id, leader_epoch), fetch_offset, request_epoch)| {
-                Message::FetchResponse(FetchResponse {
+            .prop_map(
+                |(
                     error_code,
-                    high_watermark: hw,
-                    log_start_offset: 0,
+                    hw,
                     records,
-                    diverging_epoch: diverging.map(|(epoch, end_offset)| EpochEndOffset { epoch, end_offset }),
-                    preferred_read_replica: preferred,
-                    current_leader: LeaderIdAndEpoch { leader_id, leader_epoch },
+                    diverging,
+                    preferred,
+                    (leader_id, leader_epoch),
                     fetch_offset,
-                    request_leader_epoch: request_epoch,
-                })
-            }),
+                    request_epoch,
+                )| {
+                    Message::FetchResponse(FetchResponse {
+                        error_code,
+                        high_watermark: hw,
+                        log_start_offset: 0,
+                        records,
+                        diverging_epoch: diverging.map(|(epoch, end_offset)| EpochEndOffset { epoch, end_offset }),
+                        preferred_read_replica: preferred,
+                        current_leader: LeaderIdAndEpoch { leader_id, leader_epoch },
+                        fetch_offset,
+                        request_leader_epoch: request_epoch,
+                    })
+                }
+            ),
         (broker_id(), epoch(), epoch()).prop_map(|(replica_id, current_leader_epoch, leader_epoch)| {
-            Message::OffsetsForLeaderEpoch(OffsetsForLeaderEpochRequest { replica_id, current_leader_epoch, leader_epoch })
+            Message::OffsetsForLeaderEpoch(OffsetsForLeaderEpochRequest {
+                replica_id,
+                current_leader_epoch,
+                leader_epoch,
+            })
         }),
-        (error_code(), epoch(), offset(), epoch()).prop_map(|(error_code, leader_epoch, end_offset, requested_epoch)| {
-            Message::OffsetsForLeaderEpochResponse(OffsetsForLeaderEpochResponse { error_code, leader_epoch, end_offset, requested_epoch })
-        }),
-        (broker_id(), epoch(), prop_oneof![Just(-1i64), Just(-2), any::<i64>()]).prop_map(|(replica_id, current_leader_epoch, timestamp)| {
-            Message::ListOffsets(ListOffsetsRequest { replica_id, current_leader_epoch, timestamp })
-        }),
+        (error_code(), epoch(), offset(), epoch()).prop_map(
+            |(error_code, leader_epoch, end_offset, requested_epoch)| {
+                Message::OffsetsForLeaderEpochResponse(OffsetsForLeaderEpochResponse {
+                    error_code,
+                    leader_epoch,
+                    end_offset,
+                    requested_epoch,
+                })
+            }
+        ),
+        (broker_id(), epoch(), prop_oneof![Just(-1i64), Just(-2), any::<i64>()]).prop_map(
+            |(replica_id, current_leader_epoch, timestamp)| {
+                Message::ListOffsets(ListOffsetsRequest { replica_id, current_leader_epoch, timestamp })
+            }
+        ),
         (error_code(), offset(), epoch(), prop_oneof![Just(-1i64), Just(-2), any::<i64>()]).prop_map(
             |(error_code, offset, leader_epoch, timestamp)| {
                 Message::ListOffsetsResponse(ListOffsetsResponse { error_code, offset, leader_epoch, timestamp })
             }
         ),
         Just(Message::Metadata(MetadataRequest {})),
-        (broker_id(), epoch(), replicas(), ids(), ids()).prop_map(|(leader_id, leader_epoch, replicas, isr_nodes, offline_replicas)| {
-            Message::MetadataResponse(MetadataResponse { leader_id, leader_epoch, replicas, isr_nodes, offline_replicas })
-        }),
+        (broker_id(), epoch(), replicas(), ids(), ids()).prop_map(
+            |(leader_id, leader_epoch, replicas, isr_nodes, offline_replicas)| {
+                Message::MetadataResponse(MetadataResponse {
+                    leader_id,
+                    leader_epoch,
+                    replicas,
+                    isr_nodes,
+                    offline_replicas,
+                })
+            }
+        ),
         (broker_id(), epoch(), epoch(), ids()).prop_map(|(broker_id, leader_epoch, partition_epoch, new_isr)| {
             Message::AlterPartition(AlterPartitionRequest { broker_id, leader_epoch, partition_epoch, new_isr })
         }),
@@ -114,9 +147,11 @@ fn message() -> impl Strategy<Value = Message> {
                 })
             }
         ),
-        (broker_id(), epoch(), epoch(), ids(), replicas()).prop_map(|(leader, leader_epoch, partition_epoch, isr, replicas)| {
-            Message::PartitionChange(PartitionChange { leader, leader_epoch, partition_epoch, isr, replicas })
-        }),
+        (broker_id(), epoch(), epoch(), ids(), replicas()).prop_map(
+            |(leader, leader_epoch, partition_epoch, isr, replicas)| {
+                Message::PartitionChange(PartitionChange { leader, leader_epoch, partition_epoch, isr, replicas })
+            }
+        ),
     ]
 }
 
@@ -131,10 +166,8 @@ fn node() -> impl Strategy<Value = NodeId> {
 
 /// A cluster some way into a run: leader elected, records produced, consumers fetching.
 fn running_cluster(bugs: Bugs) -> Cluster {
-    let config = ClusterConfig::with_racks(&["a", "b", "b"])
-        .selector(SelectorKind::RackAware)
-        .consumer(Some("b"))
-        .bugs(bugs);
+    let config =
+        ClusterConfig::with_racks(&["a", "b", "b"]).selector(SelectorKind::RackAware).consumer(Some("b")).bugs(bugs);
     let mut cluster = Cluster::new(config);
     cluster.run_until_quiet(1_000);
     cluster.produce(1);
@@ -144,7 +177,7 @@ fn running_cluster(bugs: Bugs) -> Cluster {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    #![proptest_config(common::proptest_config(512))]
 
     #[test]
     fn every_node_survives_any_message(

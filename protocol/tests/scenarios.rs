@@ -84,7 +84,9 @@ impl Checked {
         self.log
             .iter()
             .filter_map(|(t, from, o)| match o {
-                Output::Send { to: NodeId::Consumer(0), message: Message::FetchResponse(r) } => Some((*t, *from, r.clone())),
+                Output::Send { to: NodeId::Consumer(0), message: Message::FetchResponse(r) } => {
+                    Some((*t, *from, r.clone()))
+                }
                 _ => None,
             })
             .collect()
@@ -119,7 +121,8 @@ fn a_produce_then_consume_from_a_follower_that_has_not_fetched_it_yet() {
     // Every answer the consumer got was NONE, from the leader's redirect or from follower 2.
     let answers = sim.consumer_fetch_answers();
     assert!(answers.iter().all(|(_, _, r)| r.error_code == ErrorCode::NONE), "{answers:?}");
-    let delivering: Vec<_> = answers.iter().filter(|(_, _, r)| !r.records.is_empty()).map(|(_, from, _)| *from).collect();
+    let delivering: Vec<_> =
+        answers.iter().filter(|(_, _, r)| !r.records.is_empty()).map(|(_, from, _)| *from).collect();
     assert_eq!(delivering, vec![NodeId::Broker(2)]);
     assert!(sim.consumer().resets().is_empty());
 }
@@ -217,7 +220,11 @@ fn d_a_consumers_offsets_for_leader_epoch_never_reveals_an_offset_above_the_hw()
     let mut answers = 0;
     while let Some(outputs) = sim.cluster.step(end) {
         for (from, output) in &outputs {
-            if let (NodeId::Broker(b), Output::Send { to: NodeId::Consumer(_), message: Message::OffsetsForLeaderEpochResponse(r) }) = (from, output) {
+            if let (
+                NodeId::Broker(b),
+                Output::Send { to: NodeId::Consumer(_), message: Message::OffsetsForLeaderEpochResponse(r) },
+            ) = (from, output)
+            {
                 answers += 1;
                 let hw = sim.cluster.broker(*b).unwrap().high_watermark();
                 if r.error_code == ErrorCode::NONE {
@@ -248,12 +255,8 @@ fn e_redirect_to_the_same_rack_follower_and_back_to_the_leader_when_it_leaves_th
     sim.run(60_000);
     assert_eq!(sim.delivered_values(), vec![1, 2]);
     assert_eq!(sim.consumer().preferred_read_replica(), None, "reads from the leader now");
-    let last_delivery = sim
-        .consumer_fetch_answers()
-        .into_iter()
-        .filter(|(_, _, r)| !r.records.is_empty())
-        .last()
-        .map(|(_, from, _)| from);
+    let last_delivery =
+        sim.consumer_fetch_answers().into_iter().rfind(|(_, _, r)| !r.records.is_empty()).map(|(_, from, _)| from);
     assert_eq!(last_delivery, Some(NodeId::Broker(1)));
 
     // 2 returns, catches up, rejoins the ISR; the lease ran out, so the consumer asks the leader,

@@ -252,7 +252,8 @@ fn consumer_epoch_query_uncapped() {
         leader.handle(0, produce(1));
         leader.handle(0, from_broker(2, replica_fetch(2, 0, 1, 0)));
         leader.handle(0, produce(2));
-        let request = OffsetsForLeaderEpochRequest { replica_id: CONSUMER_REPLICA_ID, current_leader_epoch: 0, leader_epoch: 0 };
+        let request =
+            OffsetsForLeaderEpochRequest { replica_id: CONSUMER_REPLICA_ID, current_leader_epoch: 0, leader_epoch: 0 };
         let out = leader.handle(0, from_consumer(0, Message::OffsetsForLeaderEpoch(request)));
         let Message::OffsetsForLeaderEpochResponse(r) = &sent(&out)[0].1 else { panic!() };
         r.end_offset
@@ -345,7 +346,11 @@ fn follower_out_of_range_resets() {
     let (fixed, buggy) =
         both(Bug::FollowerOutOfRangeResets, |bug| consumer_after_error(bug, ErrorCode::OFFSET_OUT_OF_RANGE).phase());
     assert_eq!(fixed, ConsumerPhase::Fetching);
-    assert_eq!(buggy, ConsumerPhase::Resetting(consumer::ResetTarget::Earliest), "a follower's word taken as definitive");
+    assert_eq!(
+        buggy,
+        ConsumerPhase::Resetting(consumer::ResetTarget::Earliest),
+        "a follower's word taken as definitive"
+    );
 }
 
 /// hw-stuck-after-shrink (KAFKA-13091).
@@ -371,4 +376,20 @@ fn hw_stuck_after_shrink() {
         leader.high_watermark()
     });
     assert_eq!((fixed, buggy), (1, 0), "the committed record stays invisible");
+}
+
+#[test]
+fn readme_table_lists_every_bug_with_its_source_and_property() {
+    let readme = include_str!("../README.md");
+    let rows: Vec<&str> = readme.lines().filter(|l| l.starts_with("| `")).collect();
+    let table: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .filter_map(|row| {
+            let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+            Some((cells.get(1)?.trim_matches('`'), *cells.get(2)?, *cells.get(4)?))
+        })
+        .filter(|(id, _, _)| Bug::from_id(id).is_some())
+        .collect();
+    let expected: Vec<(&str, &str, &str)> = Bug::ALL.iter().map(|b| (b.id(), b.source(), b.breaks())).collect();
+    assert_eq!(table, expected, "protocol/README.md's seeded-bug table is out of step with Bug::ALL");
 }

@@ -7,15 +7,15 @@
 //! | input | handler | source |
 //! |---|---|---|
 //! | `PartitionChange` | `on_partition_change` | KRaft `PartitionChangeRecord`, `Partition.makeLeader/makeFollower` |
-//! | `Fetch` from a broker | `on_replica_fetch` ([`leader`]) | `Partition.fetchRecords`, `updateFollowerFetchState` |
-//! | `Fetch` from a consumer | `on_consumer_fetch` ([`read`]) | `ReplicaManager.readFromLog`, KIP-392 |
-//! | `FetchResponse` | `on_fetch_response` ([`follower`]) | `AbstractFetcherThread.processFetchRequest` |
-//! | `Produce` | `on_produce` ([`leader`]) | `Partition.appendRecordsToLeader` (acks=all) |
-//! | `OffsetsForLeaderEpoch` | `on_offsets_for_leader_epoch` ([`read`]) | `Partition.lastOffsetForLeaderEpoch`, KIP-392 |
-//! | `ListOffsets` | `on_list_offsets` ([`read`]) | `Partition.fetchOffsetForTimestamp`, KIP-207 |
-//! | `AlterPartitionResponse` | `on_alter_partition_response` ([`leader`]) | `AlterPartitionManager`, KIP-497 |
-//! | timer `ReplicaFetch` | `on_replica_fetch_timeout` ([`follower`]) | fetcher backoff and request timeout |
-//! | timer `IsrExpiration` | `on_isr_expiration_timeout` ([`leader`]) | `Partition.maybeShrinkIsr` |
+//! | `Fetch` from a broker | `on_replica_fetch` (`leader.rs`) | `Partition.fetchRecords`, `updateFollowerFetchState` |
+//! | `Fetch` from a consumer | `on_consumer_fetch` (`read.rs`) | `ReplicaManager.readFromLog`, KIP-392 |
+//! | `FetchResponse` | `on_fetch_response` (`follower.rs`) | `AbstractFetcherThread.processFetchRequest` |
+//! | `Produce` | `on_produce` (`leader.rs`) | `Partition.appendRecordsToLeader` (acks=all) |
+//! | `OffsetsForLeaderEpoch` | `on_offsets_for_leader_epoch` (`read.rs`) | `Partition.lastOffsetForLeaderEpoch`, KIP-392 |
+//! | `ListOffsets` | `on_list_offsets` (`read.rs`) | `Partition.fetchOffsetForTimestamp`, KIP-207 |
+//! | `AlterPartitionResponse` | `on_alter_partition_response` (`leader.rs`) | `AlterPartitionManager`, KIP-497 |
+//! | timer `ReplicaFetch` | `on_replica_fetch_timeout` (`follower.rs`) | fetcher backoff and request timeout |
+//! | timer `IsrExpiration` | `on_isr_expiration_timeout` (`leader.rs`) | `Partition.maybeShrinkIsr` |
 
 mod follower;
 mod leader;

@@ -25,7 +25,10 @@ impl Invariants {
         self.controller_epoch = state.controller.leader_epoch;
         for broker in state.brokers.iter().filter(|b| b.alive) {
             if broker.high_watermark > broker.log_end_offset {
-                return Err(format!("broker {} HW {} above LEO {}", broker.broker_id, broker.high_watermark, broker.log_end_offset));
+                return Err(format!(
+                    "broker {} HW {} above LEO {}",
+                    broker.broker_id, broker.high_watermark, broker.log_end_offset
+                ));
             }
             let cache = &broker.epoch_cache;
             if cache.windows(2).any(|w| w[0].0 >= w[1].0 || w[0].1 >= w[1].1) {

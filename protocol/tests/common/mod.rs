@@ -47,7 +47,12 @@ pub fn from_consumer(id: u32, message: Message) -> Input {
     Input::Message { from: NodeId::Consumer(id), message }
 }
 
-pub fn replica_fetch(replica_id: BrokerId, epoch: LeaderEpoch, fetch_offset: Offset, last_fetched_epoch: LeaderEpoch) -> Message {
+pub fn replica_fetch(
+    replica_id: BrokerId,
+    epoch: LeaderEpoch,
+    fetch_offset: Offset,
+    last_fetched_epoch: LeaderEpoch,
+) -> Message {
     Message::Fetch(FetchRequest {
         replica_id,
         rack_id: String::new(),
@@ -148,4 +153,18 @@ pub fn leader_with(values: &[u64], epoch: LeaderEpoch, isr: &[BrokerId], now: Mi
         leader.handle(now, from_broker(f, replica_fetch(f, epoch, leo, epoch)));
     }
     leader
+}
+
+/// proptest settings: `default_cases` cases from a fixed seed, so that CI runs are reproducible;
+/// `PROPTEST_CASES` and `PROPTEST_RNG_SEED` override either (e.g. `PROPTEST_RNG_SEED=random`).
+pub fn proptest_config(default_cases: u32) -> proptest::test_runner::Config {
+    use proptest::test_runner::{Config, RngSeed};
+    let from_env = Config::default();
+    let cases = if std::env::var_os("PROPTEST_CASES").is_some() { from_env.cases } else { default_cases };
+    let rng_seed = match std::env::var("PROPTEST_RNG_SEED").as_deref() {
+        Ok("random") => RngSeed::Random,
+        Ok(_) => from_env.rng_seed,
+        Err(_) => RngSeed::Fixed(0x4849_4748_5741_5445),
+    };
+    Config { cases, rng_seed, ..from_env }
 }
