@@ -25,17 +25,6 @@ fn diverging(epoch: LeaderEpoch, fetch_offset: Offset, hw: Offset, at: EpochEndO
     Message::FetchResponse(r)
 }
 
-/// Broker 2 following 1 in `epoch`, holding `log` (epoch, value) pairs.
-fn follower_with(config: BrokerConfig, epoch: LeaderEpoch, log: &[(LeaderEpoch, u64)], hw: Offset) -> Broker {
-    let mut replica_log = ReplicaLog::new();
-    for &(e, value) in log {
-        replica_log.append(Record { epoch: e, value });
-    }
-    let mut follower = Broker::recover(config, DurableState { log: replica_log, high_watermark: hw });
-    follower.handle(0, from_controller(notice(1, epoch, 0, &[1, 2, 3])));
-    follower
-}
-
 #[test]
 fn becoming_follower_fetches_with_the_last_fetched_epoch() {
     let mut follower = Broker::recover(broker_config(2), DurableState::default());

@@ -220,34 +220,17 @@ fn expansion_waits_for_the_epoch_start_offset() {
 #[test]
 fn alter_partition_response_commits_and_errors_clear_the_pending_change() {
     let mut leader = leader_with(&[1], 0, &[1, 2], 0);
-    leader.handle(0, from_broker(3, replica_fetch(3, 0, 1, 0)));
-    let ok = AlterPartitionResponse {
-        error_code: ErrorCode::NONE,
-        leader_id: 1,
-        leader_epoch: 0,
-        isr: vec![1, 2, 3],
-        partition_epoch: 1,
-        request_partition_epoch: 0,
-        requested_isr: vec![1, 2, 3],
-    };
-    leader.handle(0, from_controller(Message::AlterPartitionResponse(ok.clone())));
+    let request = alter_partitions(&leader.handle(0, from_broker(3, replica_fetch(3, 0, 1, 0)))).remove(0);
+    let ok = answer_alter_partition(&request, ErrorCode::NONE, &[1, 2, 3], 1);
+    leader.handle(0, ok.clone());
     assert_eq!((leader.isr(), leader.partition().unwrap().partition_epoch), (vec![1, 2, 3], 1));
     assert!(leader.leader_state().unwrap().pending_alter.is_none());
-    let out = leader.handle(0, from_controller(Message::AlterPartitionResponse(ok)));
+    let out = leader.handle(0, ok);
     assert_eq!(ignored(&out), vec![IgnoreReason::StaleResponse], "nothing pending");
 
     let mut leader = leader_with(&[1], 0, &[1, 2], 0);
-    leader.handle(0, from_broker(3, replica_fetch(3, 0, 1, 0)));
-    let rejected = AlterPartitionResponse {
-        error_code: ErrorCode::INVALID_UPDATE_VERSION,
-        leader_id: 1,
-        leader_epoch: 0,
-        isr: vec![1, 2],
-        partition_epoch: 3,
-        request_partition_epoch: 0,
-        requested_isr: vec![1, 2, 3],
-    };
-    leader.handle(0, from_controller(Message::AlterPartitionResponse(rejected)));
+    let request = alter_partitions(&leader.handle(0, from_broker(3, replica_fetch(3, 0, 1, 0)))).remove(0);
+    leader.handle(0, answer_alter_partition(&request, ErrorCode::INVALID_UPDATE_VERSION, &[1, 2], 3));
     assert_eq!(leader.isr(), vec![1, 2]);
     assert!(leader.leader_state().unwrap().pending_alter.is_none());
 }
@@ -305,14 +288,8 @@ fn new_leader_caches_its_epoch_and_starts_its_epoch_at_its_leo() {
 
 // --- KIP-207 and KIP-392 answers to clients ---
 
-/// A leader in epoch 1 whose HW (1) is below its epoch start offset (2), with 3 not yet fetched.
 fn leader_in_leso_window(config: BrokerConfig) -> Broker {
-    let mut old = broker_in(broker_config(1), 1, 0, &[1]);
-    old.handle(0, produce(1));
-    old.handle(0, produce(2));
-    let mut leader = Broker::recover(config, DurableState { log: old.log().clone(), high_watermark: 1 });
-    leader.handle(0, from_controller(notice(1, 1, 0, &[1, 3])));
-    leader
+    leader_in_window(config, &[1, 3])
 }
 
 fn list_latest(broker: &mut Broker, epoch: LeaderEpoch) -> ListOffsetsResponse {
@@ -448,16 +425,8 @@ fn a_late_answer_to_an_earlier_alter_partition_does_not_settle_the_pending_one()
     let out = leader.handle(0, from_broker(2, replica_fetch(2, 0, 0, NO_EPOCH)));
     let b = alter_partitions(&out).remove(0);
     assert_eq!((b.partition_epoch, b.new_isr.clone()), (1, vec![1, 2]));
-    let refusal_of_a = AlterPartitionResponse {
-        error_code: ErrorCode::INVALID_UPDATE_VERSION,
-        leader_id: 1,
-        leader_epoch: 0,
-        isr: vec![1],
-        partition_epoch: 1,
-        request_partition_epoch: 0,
-        requested_isr: vec![1, 2],
-    };
-    let out = leader.handle(0, from_controller(Message::AlterPartitionResponse(refusal_of_a)));
+    let a = AlterPartitionRequest { partition_epoch: 0, ..b.clone() };
+    let out = leader.handle(0, answer_alter_partition(&a, ErrorCode::INVALID_UPDATE_VERSION, &[1], 1));
     assert_eq!(ignored(&out), vec![IgnoreReason::StaleResponse]);
     assert_eq!(leader.maximal_isr(), vec![1, 2], "B is still pending");
     leader.handle(0, produce(7));

@@ -66,6 +66,38 @@ impl Checked {
         panic!("did not settle within 100000 steps");
     }
 
+    /// Deliver messages until none is in flight; no timer fires.
+    fn quiet(&mut self) {
+        loop {
+            let Some((from, to)) = self.cluster.network().busy_links().next() else { return };
+            let outputs = self.cluster.deliver(from, to).unwrap();
+            self.record(outputs);
+        }
+    }
+
+    /// A follower's fetch timer fires, and the exchange it starts runs to the end.
+    fn follower_fetches(&mut self, broker: BrokerId) {
+        let outputs = self.cluster.fire_timer(NodeId::Broker(broker), TimerKind::ReplicaFetch).unwrap();
+        self.record(outputs);
+        self.quiet();
+    }
+
+    /// Produce, and let the record reach the leader without any follower fetching it.
+    fn produce_to_leader_only(&mut self, value: u64) {
+        self.produce(value);
+        self.quiet();
+    }
+
+    fn seek(&mut self, to: SeekTo) {
+        let outputs = self.cluster.seek(0, to).unwrap();
+        self.record(outputs);
+    }
+
+    fn crash(&mut self, broker: BrokerId) {
+        let outputs = self.cluster.crash(broker).unwrap();
+        self.record(outputs);
+    }
+
     fn produce(&mut self, value: u64) {
         let outputs = self.cluster.produce(value);
         self.record(outputs);
@@ -139,18 +171,15 @@ fn b_seek_to_beginning_while_the_preferred_follower_lacks_committed_data() {
     // after 2's last fetch, and 2's HW stays at 3 until its next fetch.
     sim.produce(4);
     sim.produce(5);
-    sim.cluster.run_until_quiet(1_000);
-    sim.cluster.fire_timer(NodeId::Broker(2), TimerKind::ReplicaFetch).unwrap();
-    sim.cluster.run_until_quiet(1_000);
-    sim.cluster.fire_timer(NodeId::Broker(3), TimerKind::ReplicaFetch).unwrap();
-    sim.cluster.run_until_quiet(1_000);
+    sim.quiet();
+    sim.follower_fetches(2);
+    sim.follower_fetches(3);
     // One request in flight: 5 was sent when 4 was acknowledged, and is not committed yet.
     let leader_hw = sim.cluster.broker(1).unwrap().high_watermark();
     let follower_hw = sim.cluster.broker(2).unwrap().high_watermark();
     assert_eq!((leader_hw, follower_hw), (4, 3), "follower 2 lacks committed record 3 (value 4)");
 
-    let outputs = sim.cluster.seek(0, SeekTo::Beginning).unwrap();
-    sim.record(outputs);
+    sim.seek(SeekTo::Beginning);
     sim.run(10_000);
     let after_seek: Vec<u64> = sim.delivered_values().split_off(3);
     assert_eq!(after_seek, vec![1, 2, 3, 4, 5], "delayed, never lost");
@@ -167,24 +196,18 @@ fn c_list_offsets_latest_is_not_available_after_an_election_and_never_goes_backw
     }
     sim.run(10_000);
     // Record 3 is committed on the leader, but follower 2 has not heard the new HW.
-    sim.produce(3);
-    sim.cluster.run_until_quiet(1_000);
-    sim.cluster.fire_timer(NodeId::Broker(2), TimerKind::ReplicaFetch).unwrap();
-    sim.cluster.run_until_quiet(1_000);
-    sim.cluster.fire_timer(NodeId::Broker(3), TimerKind::ReplicaFetch).unwrap();
-    sim.cluster.run_until_quiet(1_000);
-    let outputs = sim.cluster.seek(0, SeekTo::End).unwrap();
-    sim.record(outputs);
-    sim.cluster.run_until_quiet(1_000);
+    sim.produce_to_leader_only(3);
+    sim.follower_fetches(2);
+    sim.follower_fetches(3);
+    sim.seek(SeekTo::End);
+    sim.quiet();
     assert_eq!(sim.consumer().list_offsets_latest_seen(), &[3]);
     assert_eq!(sim.cluster.broker(2).unwrap().high_watermark(), 2);
 
     // Broker 1 fails. Broker 3's fetches to the new leader are slow, which keeps the new
     // leader's HW (2) below its epoch start offset (3) for a while.
-    let outputs = sim.cluster.crash(1).unwrap();
-    sim.record(outputs);
-    let outputs = sim.cluster.seek(0, SeekTo::End).unwrap();
-    sim.record(outputs);
+    sim.crash(1);
+    sim.seek(SeekTo::End);
     sim.run_holding((NodeId::Broker(3), NodeId::Broker(2)), 10_000);
     let new_leader = sim.cluster.broker(2).unwrap();
     assert_eq!(new_leader.role_kind(), RoleKind::Leader);
@@ -210,12 +233,9 @@ fn d_a_consumers_offsets_for_leader_epoch_never_reveals_an_offset_above_the_hw()
     sim.run(10_000);
     // Uncommitted data on broker 2 (it fetched record 4, broker 3 did not), then 1 fails:
     // 2 leads with LEO 4 and the consumer validates its position against it.
-    sim.produce(4);
-    sim.cluster.run_until_quiet(1_000);
-    sim.cluster.fire_timer(NodeId::Broker(2), TimerKind::ReplicaFetch).unwrap();
-    sim.cluster.run_until_quiet(1_000);
-    let outputs = sim.cluster.crash(1).unwrap();
-    sim.record(outputs);
+    sim.produce_to_leader_only(4);
+    sim.follower_fetches(2);
+    sim.crash(1);
     let end = sim.cluster.now() + 600_000;
     let mut answers = 0;
     while let Some(outputs) = sim.cluster.step(end) {
@@ -247,8 +267,7 @@ fn e_redirect_to_the_same_rack_follower_and_back_to_the_leader_when_it_leaves_th
     assert_eq!(sim.consumer().preferred_read_replica().map(|p| p.broker_id), Some(2));
     assert_eq!(sim.delivered_values(), vec![1]);
 
-    let outputs = sim.cluster.crash(2).unwrap();
-    sim.record(outputs);
+    sim.crash(2);
     sim.run(1_000);
     assert_eq!(sim.cluster.broker(1).unwrap().isr(), vec![1, 3], "2 left the ISR");
     sim.produce(2);
@@ -303,8 +322,7 @@ fn same_steps_give_the_same_states() {
         let mut sim = Checked::new(kip392_cluster(&["a", "b", "b"]));
         sim.produce(1);
         sim.run(5_000);
-        let outputs = sim.cluster.crash(1).unwrap();
-        sim.record(outputs);
+        sim.crash(1);
         sim.produce(2);
         sim.run(60_000);
         (sim.cluster.state(), sim.log)

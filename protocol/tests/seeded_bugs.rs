@@ -44,38 +44,11 @@ fn both<T>(bug: Bug, scenario: impl Fn(Option<Bug>) -> T) -> (T, T) {
     (scenario(None), scenario(Some(bug)))
 }
 
-fn follower_holding(config: BrokerConfig, epoch: LeaderEpoch, log: &[(LeaderEpoch, u64)], hw: Offset) -> Broker {
-    let mut replica_log = ReplicaLog::new();
-    for &(e, value) in log {
-        replica_log.append(Record { epoch: e, value });
-    }
-    let mut follower = Broker::recover(config, DurableState { log: replica_log, high_watermark: hw });
-    follower.handle(0, from_controller(notice(1, epoch, 0, &[1, 2, 3])));
-    follower
-}
-
-fn leader_answer(epoch: LeaderEpoch, fetch_offset: Offset, hw: Offset, diverging: Option<EpochEndOffset>) -> Input {
-    from_broker(
-        1,
-        Message::FetchResponse(FetchResponse {
-            error_code: ErrorCode::NONE,
-            high_watermark: hw,
-            log_start_offset: 0,
-            records: Vec::new(),
-            diverging_epoch: diverging,
-            preferred_read_replica: NO_PREFERRED_REPLICA,
-            current_leader: LeaderIdAndEpoch { leader_id: 1, leader_epoch: epoch },
-            fetch_offset,
-            request_leader_epoch: epoch,
-        }),
-    )
-}
-
 /// follower-serves-leo (KIP-392's core rule): reads on a follower stop at its LEO, not its HW.
 #[test]
 fn follower_serves_leo() {
     let (fixed, buggy) = both(Bug::FollowerServesLeo, |bug| {
-        let mut follower = follower_holding(with_bug(broker_config(2), bug), 0, &[(0, 1), (0, 2), (0, 3)], 1);
+        let mut follower = follower_with(with_bug(broker_config(2), bug), 0, &[(0, 1), (0, 2), (0, 3)], 1);
         fetch_response(&follower.handle(0, from_consumer(0, consumer_fetch("", 0, 0)))).records.len()
     });
     assert_eq!((fixed, buggy), (1, 3), "records above the HW of 1 are served");
@@ -85,9 +58,9 @@ fn follower_serves_leo() {
 #[test]
 fn hw_before_truncation() {
     let (fixed, buggy) = both(Bug::HwBeforeTruncation, |bug| {
-        let mut follower = follower_holding(with_bug(broker_config(2), bug), 2, &[(0, 1), (1, 2), (1, 3)], 1);
+        let mut follower = follower_with(with_bug(broker_config(2), bug), 2, &[(0, 1), (1, 2), (1, 3)], 1);
         let diverging = EpochEndOffset { epoch: 0, end_offset: 1 };
-        follower.handle(0, leader_answer(2, 3, 5, Some(diverging)));
+        follower.handle(0, leader_answer(2, 3, 5, Vec::new(), Some(diverging)));
         let read = fetch_response(&follower.handle(0, from_consumer(0, consumer_fetch("", 2, 1))));
         (follower.high_watermark(), follower.log_end_offset(), read.records.len())
     });
@@ -116,23 +89,16 @@ fn truncate_to_hw() {
 #[test]
 fn single_round_epoch_lookup() {
     let (fixed, buggy) = both(Bug::SingleRoundEpochLookup, |bug| {
-        let mut follower = follower_holding(with_bug(broker_config(2), bug), 3, &[(0, 1), (2, 2), (2, 3)], 0);
-        follower.handle(0, leader_answer(3, 3, 0, Some(EpochEndOffset { epoch: 1, end_offset: 2 })));
+        let mut follower = follower_with(with_bug(broker_config(2), bug), 3, &[(0, 1), (2, 2), (2, 3)], 0);
+        follower.handle(0, leader_answer(3, 3, 0, Vec::new(), Some(EpochEndOffset { epoch: 1, end_offset: 2 })));
         follower.log().records().to_vec()
     });
     assert_eq!(fixed, vec![Record { epoch: 0, value: 1 }]);
     assert_eq!(buggy[1], Record { epoch: 2, value: 2 }, "keeps an epoch-2 record where the leader has epoch 1");
 }
 
-/// A leader of epoch 1 whose epoch starts at offset 2 while its HW is 1; 3 is not in the ISR.
-fn leader_in_window(bug: Option<Bug>, isr: &[BrokerId]) -> Broker {
-    let mut old = broker_in(broker_config(1), 1, 0, &[1]);
-    old.handle(0, produce(1));
-    old.handle(0, produce(2));
-    let mut leader =
-        Broker::recover(with_bug(broker_config(1), bug), DurableState { log: old.log().clone(), high_watermark: 1 });
-    leader.handle(0, from_controller(notice(1, 1, 0, isr)));
-    leader
+fn leader_in_window_with(bug: Option<Bug>, isr: &[BrokerId]) -> Broker {
+    leader_in_window(with_bug(broker_config(1), bug), isr)
 }
 
 /// isr-expand-before-epoch-start (KAFKA-7128): ISR expansion below the leader-epoch start offset.
@@ -140,7 +106,7 @@ fn leader_in_window(bug: Option<Bug>, isr: &[BrokerId]) -> Broker {
 fn isr_expand_before_epoch_start() {
     let (fixed, buggy) = both(Bug::IsrExpandBeforeEpochStart, |bug| {
         // 2 is in the ISR and has not fetched in epoch 1, so the HW stays at 1.
-        let mut leader = leader_in_window(bug, &[1, 2]);
+        let mut leader = leader_in_window_with(bug, &[1, 2]);
         alter_partitions(&leader.handle(0, from_broker(3, replica_fetch(3, 1, 1, 0)))).len()
     });
     assert_eq!((fixed, buggy), (0, 1), "3 proposed at offset 1 < epoch start 2");
@@ -220,8 +186,8 @@ fn no_epoch_cache_entry_on_election() {
 #[test]
 fn empty_response_clears_last_fetched_epoch() {
     let (fixed, buggy) = both(Bug::EmptyResponseClearsLastFetchedEpoch, |bug| {
-        let mut follower = follower_holding(with_bug(broker_config(2), bug), 0, &[(0, 1)], 1);
-        follower.handle(0, leader_answer(0, 1, 1, None));
+        let mut follower = follower_with(with_bug(broker_config(2), bug), 0, &[(0, 1)], 1);
+        follower.handle(0, leader_answer(0, 1, 1, Vec::new(), None));
         let out = follower.handle(500, Input::Timer(TimerKind::ReplicaFetch));
         fetches(&out)[0].1.last_fetched_epoch
     });
@@ -239,7 +205,8 @@ fn list_latest(leader: &mut Broker) -> (ErrorCode, Offset) {
 /// list-offsets-during-leso-window (KAFKA-2334 / KIP-207).
 #[test]
 fn list_offsets_during_leso_window() {
-    let (fixed, buggy) = both(Bug::ListOffsetsDuringLesoWindow, |bug| list_latest(&mut leader_in_window(bug, &[1, 3])));
+    let (fixed, buggy) =
+        both(Bug::ListOffsetsDuringLesoWindow, |bug| list_latest(&mut leader_in_window_with(bug, &[1, 3])));
     assert_eq!(fixed, (ErrorCode::OFFSET_NOT_AVAILABLE, -1));
     assert_eq!(buggy, (ErrorCode::NONE, 1), "answers 1 where the previous leader had answered 2");
 }
@@ -288,7 +255,7 @@ fn selection_on_follower() {
         }
         broker.handle(0, from_broker(3, replica_fetch(3, 0, 5, 0)));
         broker.handle(0, from_controller(notice(1, 1, 1, &[1, 2, 3])));
-        broker.handle(0, leader_answer(1, 5, 0, Some(EpochEndOffset { epoch: 0, end_offset: 2 })));
+        broker.handle(0, leader_answer(1, 5, 0, Vec::new(), Some(EpochEndOffset { epoch: 0, end_offset: 2 })));
         assert_eq!(broker.log_end_offset(), 2);
         fetch_response(&broker.handle(0, from_consumer(0, consumer_fetch("b", 1, 0)))).preferred_read_replica
     });
@@ -362,17 +329,10 @@ fn hw_stuck_after_shrink() {
         leader.handle(0, from_broker(3, replica_fetch(3, 0, 0, 0)));
         leader.handle(0, produce(1));
         leader.handle(0, from_broker(2, replica_fetch(2, 0, 1, 0)));
-        leader.handle(40_000, Input::Timer(TimerKind::IsrExpiration));
-        let shrink = AlterPartitionResponse {
-            error_code: ErrorCode::NONE,
-            leader_id: 1,
-            leader_epoch: 0,
-            isr: vec![1, 2],
-            partition_epoch: 1,
-            request_partition_epoch: 0,
-            requested_isr: vec![1, 2],
-        };
-        leader.handle(40_000, from_controller(Message::AlterPartitionResponse(shrink)));
+        let out = leader.handle(40_000, Input::Timer(TimerKind::IsrExpiration));
+        let shrink = alter_partitions(&out).remove(0);
+        assert_eq!(shrink.new_isr, vec![1, 2], "3 never fetched offset 1");
+        leader.handle(40_000, answer_alter_partition(&shrink, ErrorCode::NONE, &[1, 2], 1));
         leader.high_watermark()
     });
     assert_eq!((fixed, buggy), (1, 0), "the committed record stays invisible");

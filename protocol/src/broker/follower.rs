@@ -11,7 +11,7 @@ use crate::bugs::Bug;
 use crate::errors::ErrorCode;
 use crate::messages::{EpochEndOffset, FetchRequest, FetchResponse, Message};
 use crate::node::{IgnoreReason, Outbox, TimerKind};
-use crate::types::{BrokerId, Millis, NodeId, Offset, NO_EPOCH};
+use crate::types::{BrokerId, NodeId, Offset, NO_EPOCH};
 
 /// State only a follower has (the fetcher thread's `PartitionFetchState`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -31,7 +31,7 @@ pub struct FollowerState {
 impl Broker {
     /// Follow the leader of the epoch in the current partition metadata.
     /// Source: `Partition.makeFollower`, `ReplicaFetcherManager.addFetcherForPartitions`.
-    pub(super) fn become_follower(&mut self, now: Millis, out: &mut Outbox) {
+    pub(super) fn become_follower(&mut self, out: &mut Outbox) {
         self.fail_pending_acks(out);
         out.cancel_timer(TimerKind::IsrExpiration);
         if self.config.bugs.has(Bug::TruncateToHw) {
@@ -47,12 +47,12 @@ impl Broker {
             pending_truncation: None,
         });
         match leader {
-            Some(_) => self.send_replica_fetch(now, out),
+            Some(_) => self.send_replica_fetch(out),
             None => out.cancel_timer(TimerKind::ReplicaFetch),
         }
     }
 
-    fn send_replica_fetch(&mut self, _now: Millis, out: &mut Outbox) {
+    fn send_replica_fetch(&mut self, out: &mut Outbox) {
         let epoch = self.leader_epoch();
         let fetch_offset = self.log.log_end_offset();
         let log_start_offset = self.log.log_start_offset();
@@ -78,7 +78,7 @@ impl Broker {
 
     /// Backoff over, or the request timed out: fetch (again). A truncation deferred by the
     /// `hw-before-truncation` bug happens here.
-    pub(super) fn on_replica_fetch_timeout(&mut self, now: Millis, out: &mut Outbox) {
+    pub(super) fn on_replica_fetch_timeout(&mut self, out: &mut Outbox) {
         let Role::Follower(state) = &mut self.role else {
             return out.ignore(IgnoreReason::IdleTimer);
         };
@@ -89,12 +89,12 @@ impl Broker {
             let offset = self.truncation_offset(diverging);
             self.truncate_to(offset);
         }
-        self.send_replica_fetch(now, out);
+        self.send_replica_fetch(out);
     }
 
     /// The leader's answer to our fetch. Source: `AbstractFetcherThread.processFetchRequest`: a
     /// response is used only if it answers the fetch state we are still in.
-    pub(super) fn on_fetch_response(&mut self, now: Millis, from: NodeId, response: FetchResponse, out: &mut Outbox) {
+    pub(super) fn on_fetch_response(&mut self, from: NodeId, response: FetchResponse, out: &mut Outbox) {
         let epoch = self.leader_epoch();
         let leo = self.log.log_end_offset();
         let Role::Follower(state) = &mut self.role else {
@@ -111,21 +111,21 @@ impl Broker {
         let backoff = self.config.replica_fetch_wait_max_ms;
         match response.error_code {
             ErrorCode::NONE => match response.diverging_epoch {
-                Some(diverging) => self.on_diverging_epoch(now, response.high_watermark, diverging, out),
-                None => self.append_from_leader(now, response, out),
+                Some(diverging) => self.on_diverging_epoch(response.high_watermark, diverging, out),
+                None => self.append_from_leader(response, out),
             },
             ErrorCode::OFFSET_OUT_OF_RANGE => {
                 // Kafka asks the leader's end offset with ListOffsets; the leader's HW, which
                 // the answer carries, is never above it, so truncating there keeps less, never more.
                 self.truncate_to(response.high_watermark.max(0));
-                self.send_replica_fetch(now, out);
+                self.send_replica_fetch(out);
             }
             // Fencing errors and NOT_LEADER_OR_FOLLOWER: wait for the controller's notice.
             _ => out.set_timer(TimerKind::ReplicaFetch, backoff),
         }
     }
 
-    fn append_from_leader(&mut self, now: Millis, response: FetchResponse, out: &mut Outbox) {
+    fn append_from_leader(&mut self, response: FetchResponse, out: &mut Outbox) {
         let got_records = !response.records.is_empty();
         for record in &response.records {
             if record.offset != self.log.log_end_offset() {
@@ -145,13 +145,13 @@ impl Broker {
             state.last_fetched_epoch_cleared = !got_records && clears_epoch;
         }
         if got_records {
-            self.send_replica_fetch(now, out);
+            self.send_replica_fetch(out);
         } else {
             out.set_timer(TimerKind::ReplicaFetch, backoff);
         }
     }
 
-    fn on_diverging_epoch(&mut self, now: Millis, leader_hw: Offset, diverging: EpochEndOffset, out: &mut Outbox) {
+    fn on_diverging_epoch(&mut self, leader_hw: Offset, diverging: EpochEndOffset, out: &mut Outbox) {
         if self.config.bugs.has(Bug::HwBeforeTruncation) {
             // KAFKA-14704: the HW is applied first and truncation waits for the next fetch.
             self.high_watermark = leader_hw.clamp(self.log.log_start_offset(), self.log.log_end_offset());
@@ -163,7 +163,7 @@ impl Broker {
         }
         let offset = self.truncation_offset(diverging);
         self.truncate_to(offset);
-        self.send_replica_fetch(now, out);
+        self.send_replica_fetch(out);
     }
 
     /// Where to truncate on a diverging epoch. Source: `AbstractFetcherThread.getOffsetTruncationState` (KIP-279).

@@ -113,7 +113,7 @@ impl Broker {
     }
 
     /// The leader's ISR changed by a committed AlterPartition (response or notice).
-    pub(super) fn on_isr_committed(&mut self, _now: Millis, out: &mut Outbox) {
+    pub(super) fn on_isr_committed(&mut self, out: &mut Outbox) {
         if let Role::Leader(state) = &mut self.role {
             state.pending_alter = None;
         }
@@ -321,12 +321,7 @@ impl Broker {
     }
 
     /// The controller's answer to our AlterPartition. Source: `AlterPartitionManager`, `Partition.handleAlterPartitionUpdate`.
-    pub(super) fn on_alter_partition_response(
-        &mut self,
-        now: Millis,
-        response: AlterPartitionResponse,
-        out: &mut Outbox,
-    ) {
+    pub(super) fn on_alter_partition_response(&mut self, response: AlterPartitionResponse, out: &mut Outbox) {
         let Some(partition) = &mut self.partition else {
             return out.ignore(IgnoreReason::StaleResponse);
         };
@@ -353,11 +348,11 @@ impl Broker {
         }
         partition.isr = response.isr;
         partition.partition_epoch = response.partition_epoch;
-        self.on_isr_committed(now, out);
+        self.on_isr_committed(out);
     }
 
     /// acks=all produce. Source: `Partition.appendRecordsToLeader`, `DelayedProduce`.
-    pub(super) fn on_produce(&mut self, _now: Millis, from: NodeId, request: ProduceRequest, out: &mut Outbox) {
+    pub(super) fn on_produce(&mut self, from: NodeId, request: ProduceRequest, out: &mut Outbox) {
         let reject = |error: ErrorCode, out: &mut Outbox| {
             let response = ProduceResponse { error_code: error, base_offset: -1, value: request.value };
             out.send(from, Message::ProduceResponse(response));

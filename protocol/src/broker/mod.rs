@@ -123,7 +123,7 @@ impl Broker {
         match input {
             Input::Start => {}
             Input::Message { from, message } => self.on_message(now, from, message, &mut out),
-            Input::Timer(TimerKind::ReplicaFetch) => self.on_replica_fetch_timeout(now, &mut out),
+            Input::Timer(TimerKind::ReplicaFetch) => self.on_replica_fetch_timeout(&mut out),
             Input::Timer(TimerKind::IsrExpiration) => self.on_isr_expiration_timeout(now, &mut out),
             _ => out.ignore(IgnoreReason::NotForThisNode),
         }
@@ -135,11 +135,11 @@ impl Broker {
             Message::PartitionChange(notice) => self.on_partition_change(now, from, notice, out),
             Message::Fetch(request) if request.replica_id >= 0 => self.on_replica_fetch(now, from, request, out),
             Message::Fetch(request) => self.on_consumer_fetch(now, from, request, out),
-            Message::FetchResponse(response) => self.on_fetch_response(now, from, response, out),
-            Message::Produce(request) => self.on_produce(now, from, request, out),
+            Message::FetchResponse(response) => self.on_fetch_response(from, response, out),
+            Message::Produce(request) => self.on_produce(from, request, out),
             Message::OffsetsForLeaderEpoch(request) => self.on_offsets_for_leader_epoch(from, request, out),
             Message::ListOffsets(request) => self.on_list_offsets(from, request, out),
-            Message::AlterPartitionResponse(response) => self.on_alter_partition_response(now, response, out),
+            Message::AlterPartitionResponse(response) => self.on_alter_partition_response(response, out),
             _ => out.ignore(IgnoreReason::NotForThisNode),
         }
     }
@@ -167,10 +167,10 @@ impl Broker {
         });
         let me = self.config.broker_id;
         match (notice.leader == me, &self.role) {
-            (true, Role::Leader(_)) if !new_leader_epoch => self.on_isr_committed(now, out),
+            (true, Role::Leader(_)) if !new_leader_epoch => self.on_isr_committed(out),
             (true, _) => self.become_leader(now, out),
             (false, Role::Follower(_)) if !new_leader_epoch => {}
-            (false, _) => self.become_follower(now, out),
+            (false, _) => self.become_follower(out),
         }
     }
 

@@ -155,6 +155,70 @@ pub fn leader_with(values: &[u64], epoch: LeaderEpoch, isr: &[BrokerId], now: Mi
     leader
 }
 
+/// Broker 2 following broker 1 in `epoch`, recovered from a log of (epoch, value) and this HW.
+pub fn follower_with(config: BrokerConfig, epoch: LeaderEpoch, log: &[(LeaderEpoch, u64)], hw: Offset) -> Broker {
+    let mut replica_log = ReplicaLog::new();
+    for &(e, value) in log {
+        replica_log.append(Record { epoch: e, value });
+    }
+    let mut follower = Broker::recover(config, DurableState { log: replica_log, high_watermark: hw });
+    follower.handle(0, from_controller(notice(1, epoch, 0, &[1, 2, 3])));
+    follower
+}
+
+/// Broker 1's answer, in `epoch`, to a follower's fetch at `fetch_offset`.
+pub fn leader_answer(
+    epoch: LeaderEpoch,
+    fetch_offset: Offset,
+    hw: Offset,
+    records: Vec<OffsetRecord>,
+    diverging_epoch: Option<EpochEndOffset>,
+) -> Input {
+    from_broker(
+        1,
+        Message::FetchResponse(FetchResponse {
+            error_code: ErrorCode::NONE,
+            high_watermark: hw,
+            log_start_offset: 0,
+            records,
+            diverging_epoch,
+            preferred_read_replica: NO_PREFERRED_REPLICA,
+            current_leader: LeaderIdAndEpoch { leader_id: 1, leader_epoch: epoch },
+            fetch_offset,
+            request_leader_epoch: epoch,
+        }),
+    )
+}
+
+/// Broker 1 leading epoch 1 with ISR `isr`: its log holds two epoch-0 records, so its epoch starts
+/// at offset 2, while its HW is 1 (KIP-207's window) until every other ISR member has fetched.
+pub fn leader_in_window(config: BrokerConfig, isr: &[BrokerId]) -> Broker {
+    let mut old = broker_in(broker_config(1), 1, 0, &[1]);
+    old.handle(0, produce(1));
+    old.handle(0, produce(2));
+    let mut leader = Broker::recover(config, DurableState { log: old.log().clone(), high_watermark: 1 });
+    leader.handle(0, from_controller(notice(1, 1, 0, isr)));
+    leader
+}
+
+/// The controller's answer to `request`: the ISR and partition epoch after it, or a refusal.
+pub fn answer_alter_partition(
+    request: &AlterPartitionRequest,
+    error_code: ErrorCode,
+    isr: &[BrokerId],
+    partition_epoch: i32,
+) -> Input {
+    from_controller(Message::AlterPartitionResponse(AlterPartitionResponse {
+        error_code,
+        leader_id: request.broker_id,
+        leader_epoch: request.leader_epoch,
+        isr: isr.to_vec(),
+        partition_epoch,
+        request_partition_epoch: request.partition_epoch,
+        requested_isr: request.new_isr.clone(),
+    }))
+}
+
 /// proptest settings: `default_cases` cases from a fixed seed, so that CI runs are reproducible;
 /// `PROPTEST_CASES` and `PROPTEST_RNG_SEED` override either (e.g. `PROPTEST_RNG_SEED=random`).
 pub fn proptest_config(default_cases: u32) -> proptest::test_runner::Config {
