@@ -1,0 +1,39 @@
+//! Bounded liveness: once the fault budget is spent and every rack healed, a fair continuation of
+//! at most `bound_steps` steps reaches the goal.
+//!
+//! stateright's `eventually` is blind on cycles (a revisited state is never terminal), so these
+//! are not `eventually` properties: the checker takes each state that meets the precondition, runs
+//! a fair schedule from it and reports the state, with the continuation that failed, when the
+//! goal is not reached in time.
+
+use highwater_traces::{ClusterView, Role};
+
+/// The precondition of every liveness property: no fault left to inject and nothing cut.
+pub fn faults_over(view: &ClusterView) -> bool {
+    view.faults_left == 0 && view.cut_racks.is_empty()
+}
+
+/// Every committed record at or after a consumer's last explicit reset has reached it.
+pub fn committed_visible(view: &ClusterView) -> bool {
+    view.consumers.iter().filter(|c| !c.failed).all(|c| {
+        let from = c.resets.last().map_or(0, |r| r.to).max(0) as usize;
+        view.ghost
+            .committed
+            .iter()
+            .enumerate()
+            .skip(from)
+            .all(|(offset, record)| c.delivered.iter().any(|d| d.offset == offset as i64 && d.record == *record))
+    })
+}
+
+/// No consumer keeps a preferred replica that is crashed, cut off, or out of the controller's ISR.
+pub fn no_consumer_on_bad_replica(view: &ClusterView) -> bool {
+    view.consumers.iter().all(|c| {
+        c.preferred_read_replica.is_none_or(|r| {
+            let broker = view.broker(r);
+            let usable =
+                broker.is_some_and(|b| b.alive && b.role != Role::Offline && !view.cut_racks.contains(&b.rack));
+            usable && view.controller.isr.contains(&r)
+        })
+    })
+}

@@ -1,0 +1,113 @@
+//! Safety: what must hold in every state of every run.
+
+use std::collections::BTreeMap;
+
+use highwater_traces::{ClusterView, Offset, Role};
+
+/// A replica never hands a consumer a record at or above its own high watermark.
+/// Source: KIP-392 ("only committed data is returned to the consumer"); `ReplicaManager.readFromLog`.
+pub fn no_read_above_hw(view: &ClusterView) -> bool {
+    view.consumers.iter().flat_map(|c| &c.delivered).all(|d| d.offset < d.served_hw)
+}
+
+/// Every record a consumer received is committed, at that offset, and stays so.
+/// Source: Vanlightly `ConsistentReadProperty`; KIP-392.
+pub fn consumed_is_committed(view: &ClusterView) -> bool {
+    let committed = &view.ghost.committed;
+    view.consumers
+        .iter()
+        .flat_map(|c| &c.delivered)
+        .all(|d| usize::try_from(d.offset).ok().and_then(|o| committed.get(o)) == Some(&d.record))
+}
+
+/// Leader epochs never go backwards: at the controller, at any replica, at any consumer.
+/// `ghost.epochs_before` holds the highest epoch each node showed in earlier states.
+/// Source: KIP-101, KIP-320; research notes S2.
+pub fn leader_epoch_monotonic(view: &ClusterView) -> bool {
+    let current = node_epochs(view);
+    view.ghost.epochs_before.iter().all(|(node, before)| current.get(node).is_none_or(|now| now >= before))
+}
+
+/// The leader epoch each node shows now; replicas without a role (restarted, no notice yet) show none.
+pub fn node_epochs(view: &ClusterView) -> BTreeMap<String, i32> {
+    let mut epochs = BTreeMap::from([("controller".to_string(), view.controller.leader_epoch)]);
+    for broker in view.brokers.iter().filter(|b| b.alive && b.role != Role::Offline) {
+        epochs.insert(format!("broker-{}", broker.id), broker.leader_epoch);
+    }
+    for consumer in &view.consumers {
+        epochs.insert(format!("consumer-{}", consumer.id), consumer.current_leader_epoch);
+    }
+    epochs
+}
+
+/// Record epochs never decrease along a log. Source: KIP-101.
+pub fn log_epochs_monotonic(view: &ClusterView) -> bool {
+    view.brokers.iter().all(|b| b.log.windows(2).all(|w| w[0].epoch <= w[1].epoch))
+}
+
+/// At most one live broker leads any one epoch. Source: research notes S2; HK `LeaderInIsr`.
+pub fn one_leader_per_epoch(view: &ClusterView) -> bool {
+    let mut leaders: Vec<i32> =
+        view.brokers.iter().filter(|b| b.alive && b.role == Role::Leader).map(|b| b.leader_epoch).collect();
+    let count = leaders.len();
+    leaders.sort_unstable();
+    leaders.dedup();
+    leaders.len() == count
+}
+
+/// The live leader the controller elected holds every committed record.
+/// Source: Vanlightly `LeaderCompletenessProperty`.
+pub fn leader_completeness(view: &ClusterView) -> bool {
+    view.leader().is_none_or(|leader| holds_prefix(&leader.log, &view.ghost.committed))
+}
+
+/// Every live, unfenced member of the controller's ISR holds every committed record (StrongIsr).
+/// Source: hachikuji `StrongIsr`; Vanlightly `LeaderCandidateCompletenessProperty`.
+pub fn isr_completeness(view: &ClusterView) -> bool {
+    view.brokers
+        .iter()
+        .filter(|b| b.alive && view.controller.isr.contains(&b.id) && !view.controller.fenced.contains(&b.id))
+        .all(|b| holds_prefix(&b.log, &view.ghost.committed))
+}
+
+/// Any two replicas agree on every offset below the smaller of their HWs.
+/// Source: Vanlightly `LogMatchingProperty`.
+pub fn log_matching(view: &ClusterView) -> bool {
+    let brokers: Vec<_> = view.brokers.iter().collect();
+    brokers.iter().enumerate().all(|(i, a)| {
+        brokers[i + 1..].iter().all(|b| {
+            let upto = a.high_watermark.min(b.high_watermark).max(0) as usize;
+            a.log.iter().take(upto).eq(b.log.iter().take(upto))
+        })
+    })
+}
+
+/// ListOffsets(latest) answers a consumer sees never go backwards. Source: KIP-207 (KAFKA-2334).
+pub fn list_offsets_monotonic(view: &ClusterView) -> bool {
+    view.consumers.iter().all(|c| c.list_offsets_latest.windows(2).all(|w| w[0] <= w[1]))
+}
+
+/// Every preferred read replica was chosen by the leader of the current epoch, from its ISR, and
+/// held the fetch offset. Source: KIP-392; KAFKA-13778, KAFKA-14372.
+pub fn preferred_replica_valid(view: &ClusterView) -> bool {
+    view.ghost.redirects.iter().all(|r| r.by_leader && r.to_in_isr && r.to_holds_offset && r.to != r.by)
+}
+
+/// A consumer's records run from offset 0 without gaps, duplicates or reorders, except where it
+/// recorded an explicit reset (a seek, the leader's out-of-range, a detected truncation).
+/// Source: KIP-392 case 4, KAFKA-14255.
+pub fn consumer_prefix(view: &ClusterView) -> bool {
+    view.consumers.iter().all(|c| {
+        let mut next: Offset = 0;
+        let mut resets = c.resets.iter().map(|r| r.to);
+        c.delivered.iter().all(|d| {
+            let ok = d.offset == next || resets.any(|to| to == d.offset);
+            next = d.offset + 1;
+            ok
+        })
+    })
+}
+
+fn holds_prefix(log: &[highwater_traces::Record], committed: &[highwater_traces::Record]) -> bool {
+    log.len() >= committed.len() && log[..committed.len()] == *committed
+}

@@ -1,0 +1,231 @@
+//! Each safety property accepts a consistent view and rejects a hand-made view that breaks it.
+
+use highwater_properties::{by_name, liveness, safety, violated_safety, Kind, ALL};
+use highwater_traces::*;
+
+fn rec(epoch: LeaderEpoch, value: u64) -> Record {
+    Record { epoch, value }
+}
+
+fn broker(id: BrokerId, rack: &str, role: Role, epoch: LeaderEpoch, log: Vec<Record>, hw: Offset) -> BrokerView {
+    BrokerView {
+        id,
+        rack: rack.into(),
+        alive: true,
+        role,
+        leader_epoch: epoch,
+        leader: 1,
+        log_start_offset: 0,
+        log_end_offset: log.len() as Offset,
+        high_watermark: hw,
+        log,
+        isr: vec![1, 2, 3],
+        maximal_isr: vec![1, 2, 3],
+        leader_epoch_start_offset: (role == Role::Leader).then_some(0),
+    }
+}
+
+/// Leader 1 (epoch 1) and followers 2, 3 hold [a, b] committed; consumer 0 read both from 2.
+fn good() -> ClusterView {
+    let log = vec![rec(1, 10), rec(1, 11)];
+    let delivered = vec![
+        Delivery { offset: 0, record: rec(1, 10), served_by: 2, served_hw: 2 },
+        Delivery { offset: 1, record: rec(1, 11), served_by: 2, served_hw: 2 },
+    ];
+    ClusterView {
+        controller: ControllerView {
+            leader: 1,
+            leader_epoch: 1,
+            partition_epoch: 3,
+            isr: vec![1, 2, 3],
+            fenced: vec![],
+        },
+        brokers: vec![
+            broker(1, "a", Role::Leader, 1, log.clone(), 2),
+            broker(2, "b", Role::Follower, 1, log.clone(), 2),
+            broker(3, "b", Role::Follower, 1, log.clone(), 1),
+        ],
+        consumers: vec![ConsumerView {
+            id: 0,
+            rack: Some("b".into()),
+            position: 2,
+            position_epoch: 1,
+            current_leader_epoch: 1,
+            preferred_read_replica: Some(2),
+            delivered,
+            resets: vec![],
+            list_offsets_latest: vec![1, 2],
+            failed: false,
+        }],
+        cut_racks: vec![],
+        faults_left: 0,
+        ghost: Ghost {
+            true_hw: 2,
+            committed: log,
+            acked: vec![(10, 0), (11, 1)],
+            redirects: [Redirect { by: 1, by_leader: true, to: 2, to_in_isr: true, to_holds_offset: true }].into(),
+            happened: Default::default(),
+            epochs_before: [("controller".to_string(), 1), ("broker-1".to_string(), 1), ("consumer-0".to_string(), 0)]
+                .into(),
+        },
+    }
+}
+
+fn rejects(name: &str, bad: ClusterView) {
+    let property = by_name(name).unwrap();
+    assert!((property.check)(&good()), "{name} must hold on the good view");
+    assert!(!(property.check)(&bad), "{name} must reject the bad view");
+    assert_eq!(violated_safety(&bad), vec![name], "the bad view breaks {name} alone");
+}
+
+#[test]
+fn the_good_view_satisfies_every_safety_and_liveness_goal() {
+    let view = good();
+    assert_eq!(violated_safety(&view), Vec::<&str>::new());
+    assert!(liveness::committed_visible(&view) && liveness::no_consumer_on_bad_replica(&view));
+}
+
+#[test]
+fn no_read_above_hw() {
+    let mut bad = good();
+    bad.consumers[0].delivered[1].served_hw = 1;
+    rejects("no-read-above-hw", bad);
+}
+
+#[test]
+fn consumed_is_committed() {
+    let mut bad = good();
+    bad.consumers[0].delivered[1].record = rec(1, 99);
+    rejects("consumed-is-committed", bad);
+}
+
+#[test]
+fn leader_epoch_monotonic() {
+    let mut bad = good();
+    bad.ghost.epochs_before.insert("broker-2".into(), 2);
+    rejects("leader-epoch-monotonic", bad);
+    let mut restarted = good();
+    restarted.ghost.epochs_before.insert("broker-2".into(), 2);
+    restarted.brokers[1].role = Role::Offline;
+    restarted.brokers[1].leader_epoch = -1;
+    assert!(safety::leader_epoch_monotonic(&restarted), "a restarted broker without a role shows no epoch");
+}
+
+#[test]
+fn log_epochs_monotonic() {
+    let mut bad = good();
+    bad.brokers[2].log = vec![rec(1, 10), rec(0, 11)];
+    bad.brokers[2].high_watermark = 0;
+    bad.controller.isr = vec![1, 2];
+    rejects("log-epochs-monotonic", bad);
+}
+
+#[test]
+fn one_leader_per_epoch() {
+    let mut bad = good();
+    bad.brokers[2].role = Role::Leader;
+    rejects("one-leader-per-epoch", bad);
+}
+
+#[test]
+fn leader_completeness() {
+    // An unclean election: leader 1 is outside the ISR, so only this property guards it.
+    let mut bad = good();
+    bad.controller.isr = vec![2, 3];
+    bad.brokers[0].log.pop();
+    bad.brokers[0].log_end_offset = 1;
+    bad.brokers[0].high_watermark = 1;
+    for b in &mut bad.brokers[1..] {
+        b.high_watermark = 1;
+    }
+    rejects("leader-completeness", bad);
+}
+
+#[test]
+fn isr_completeness() {
+    let mut bad = good();
+    bad.brokers[2].log.pop();
+    bad.brokers[2].log_end_offset = 1;
+    rejects("isr-completeness", bad);
+    let mut fenced = good();
+    fenced.brokers[2].log.pop();
+    fenced.controller.fenced = vec![3];
+    assert!(safety::isr_completeness(&fenced), "fenced members are exempt");
+}
+
+#[test]
+fn log_matching() {
+    let mut bad = good();
+    bad.brokers[2].log[0] = rec(0, 77);
+    bad.controller.isr = vec![1, 2];
+    rejects("log-matching", bad);
+}
+
+#[test]
+fn list_offsets_monotonic() {
+    let mut bad = good();
+    bad.consumers[0].list_offsets_latest = vec![2, 1];
+    rejects("list-offsets-monotonic", bad);
+}
+
+#[test]
+fn preferred_replica_valid() {
+    for broken in [
+        Redirect { by: 2, by_leader: false, to: 3, to_in_isr: true, to_holds_offset: true },
+        Redirect { by: 1, by_leader: true, to: 3, to_in_isr: false, to_holds_offset: true },
+        Redirect { by: 1, by_leader: true, to: 3, to_in_isr: true, to_holds_offset: false },
+    ] {
+        let mut bad = good();
+        bad.ghost.redirects.insert(broken);
+        rejects("preferred-replica-valid", bad);
+    }
+}
+
+#[test]
+fn consumer_prefix() {
+    let mut gap = good();
+    gap.consumers[0].delivered.remove(0);
+    gap.ghost.committed.truncate(2);
+    rejects("consumer-prefix", gap);
+    let mut duplicate = good();
+    let again = duplicate.consumers[0].delivered[0];
+    duplicate.consumers[0].delivered.push(again);
+    rejects("consumer-prefix", duplicate.clone());
+    duplicate.consumers[0].resets.push(Reset { from: 2, to: 0, cause: ResetCause::Seek });
+    assert!(safety::consumer_prefix(&duplicate), "an explicit reset explains the repeat");
+}
+
+#[test]
+fn liveness_goals_reject_what_they_exist_for() {
+    let mut behind = good();
+    behind.consumers[0].delivered.pop();
+    assert!(!liveness::committed_visible(&behind));
+    behind.consumers[0].resets.push(Reset { from: 1, to: 2, cause: ResetCause::Seek });
+    assert!(liveness::committed_visible(&behind), "records before a seek's target are not owed");
+
+    let mut pinned = good();
+    pinned.controller.isr = vec![1, 3];
+    assert!(!liveness::no_consumer_on_bad_replica(&pinned), "2 left the ISR");
+    let mut cut = good();
+    cut.cut_racks = vec!["b".into()];
+    assert!(!liveness::no_consumer_on_bad_replica(&cut));
+    assert!(!liveness::faults_over(&cut));
+}
+
+#[test]
+fn every_property_has_a_unique_name_a_statement_and_the_right_shape() {
+    let mut names: Vec<_> = ALL.iter().map(|p| p.name).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), ALL.len());
+    assert_eq!(ALL.iter().filter(|p| p.kind == Kind::Safety).count(), 11);
+    assert_eq!(ALL.iter().filter(|p| p.kind == Kind::Coverage).count(), 6);
+    for p in ALL {
+        assert!(!p.statement.is_empty());
+        assert_eq!(p.precondition.is_some(), p.kind == Kind::Liveness, "{}", p.name);
+    }
+    let mut reached = good();
+    assert!(!(by_name("follower-truncated").unwrap().check)(&reached));
+    reached.ghost.happened.insert(Happened::FollowerTruncated);
+    assert!((by_name("follower-truncated").unwrap().check)(&reached));
+}

@@ -1,0 +1,46 @@
+//! # highwater-traces
+//!
+//! The suite's neutral language, shared by the model, the properties and the harness: node ids,
+//! records, the Kafka message set as plain data, the actions a run is made of, and
+//! [`ClusterView`], the observable state of a cluster after a step with its ghost history.
+//! Everything here is serde data; nothing here knows the model checker or the protocol crate.
+
+#![deny(missing_docs)]
+
+mod action;
+mod ids;
+mod message;
+mod view;
+
+pub use action::{Action, SeekTo, TimerKind};
+pub use ids::{
+    BrokerId, LeaderEpoch, NodeId, Offset, OffsetRecord, PartitionEpoch, Rack, Record, CONSUMER_REPLICA_ID,
+    EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, NO_BROKER, NO_EPOCH,
+};
+pub use message::{EpochEndOffset, ErrorCode, Message, ReplicaInfo};
+pub use view::{
+    BrokerView, ClusterView, ConsumerView, ControllerView, Delivery, Ghost, Happened, Redirect, Reset, ResetCause, Role,
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_and_views_round_trip_through_json() {
+        let actions = vec![
+            Action::Deliver { from: NodeId::Broker(2), to: NodeId::Broker(1) },
+            Action::Timer { node: NodeId::Consumer(0), timer: TimerKind::ConsumerFetch },
+            Action::CutRack { rack: "b".into() },
+            Action::Seek { consumer: 0, to: SeekTo::Offset(3) },
+        ];
+        let json = serde_json::to_string(&actions).unwrap();
+        assert!(json.contains(r#""action":"deliver""#) && json.contains(r#""broker":2"#), "{json}");
+        assert_eq!(serde_json::from_str::<Vec<Action>>(&json).unwrap(), actions);
+        let mut view = ClusterView::default();
+        view.ghost.happened.insert(Happened::FollowerTruncated);
+        let back: ClusterView = serde_json::from_str(&serde_json::to_string(&view).unwrap()).unwrap();
+        assert_eq!(back, view);
+        assert_eq!(actions[1].to_string(), "timer consumer-fetch at consumer-0");
+    }
+}

@@ -1,0 +1,212 @@
+//! `ClusterView`: the observable state of the whole cluster after a step, plus the ghost history
+//! that properties need (the true high watermark, what was committed, what each consumer read and
+//! from where, what ListOffsets revealed).
+//!
+//! Both the model and the implementation (through the harness's adapter) produce it, so one set
+//! of property functions judges both.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{BrokerId, LeaderEpoch, Offset, PartitionEpoch, Rack, Record};
+
+/// A replica's role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Crashed, or no notice yet.
+    Offline,
+    /// Leader.
+    Leader,
+    /// Follower.
+    Follower,
+}
+
+/// One broker.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct BrokerView {
+    /// Id.
+    pub id: BrokerId,
+    /// Rack.
+    pub rack: Rack,
+    /// Running (not crashed).
+    pub alive: bool,
+    /// Role.
+    pub role: Role,
+    /// Leader epoch it is in.
+    pub leader_epoch: LeaderEpoch,
+    /// Leader it knows, or -1.
+    pub leader: BrokerId,
+    /// Log start offset.
+    pub log_start_offset: Offset,
+    /// Log end offset.
+    pub log_end_offset: Offset,
+    /// High watermark.
+    pub high_watermark: Offset,
+    /// The log.
+    pub log: Vec<Record>,
+    /// The committed ISR as it knows it.
+    pub isr: Vec<BrokerId>,
+    /// ISR plus members of a pending AlterPartition (leaders; else equal to `isr`).
+    pub maximal_isr: Vec<BrokerId>,
+    /// Leader-epoch start offset (leaders only).
+    pub leader_epoch_start_offset: Option<Offset>,
+}
+
+/// The controller.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ControllerView {
+    /// Leader, or -1.
+    pub leader: BrokerId,
+    /// Leader epoch.
+    pub leader_epoch: LeaderEpoch,
+    /// Partition epoch.
+    pub partition_epoch: PartitionEpoch,
+    /// ISR.
+    pub isr: Vec<BrokerId>,
+    /// Fenced brokers.
+    pub fenced: Vec<BrokerId>,
+}
+
+/// A record as a consumer received it, with where it came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Delivery {
+    /// Offset.
+    pub offset: Offset,
+    /// The record.
+    pub record: Record,
+    /// The replica that served it.
+    pub served_by: BrokerId,
+    /// That replica's HW when it served it.
+    pub served_hw: Offset,
+}
+
+/// Why a consumer's position moved other than by consuming.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResetCause {
+    /// The application sought.
+    Seek,
+    /// The leader said out of range.
+    OutOfRange,
+    /// Validation found a truncation.
+    LogTruncation,
+}
+
+/// An explicit move of a consumer's position.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Reset {
+    /// Before.
+    pub from: Offset,
+    /// After.
+    pub to: Offset,
+    /// Why.
+    pub cause: ResetCause,
+}
+
+/// One consumer.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ConsumerView {
+    /// Number.
+    pub id: u32,
+    /// `client.rack`.
+    pub rack: Option<Rack>,
+    /// Next offset to consume.
+    pub position: Offset,
+    /// Epoch of the last consumed record, or -1.
+    pub position_epoch: LeaderEpoch,
+    /// The leader epoch it believes current.
+    pub current_leader_epoch: LeaderEpoch,
+    /// Preferred read replica, if any.
+    pub preferred_read_replica: Option<BrokerId>,
+    /// Every record handed to the application, in order.
+    pub delivered: Vec<Delivery>,
+    /// Every explicit move of the position.
+    pub resets: Vec<Reset>,
+    /// Distinct ListOffsets(latest) answers, in the order received.
+    pub list_offsets_latest: Vec<Offset>,
+    /// Stopped on an unrecoverable error.
+    pub failed: bool,
+}
+
+/// A preferred-read-replica choice some broker made (a set: repeats are kept once).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Redirect {
+    /// Who chose.
+    pub by: BrokerId,
+    /// Whether the chooser was the leader of the controller's current epoch, in that epoch.
+    pub by_leader: bool,
+    /// Whom.
+    pub to: BrokerId,
+    /// Whether `to` was in the chooser's ISR.
+    pub to_in_isr: bool,
+    /// Whether `to` held the fetch offset in the chooser's view.
+    pub to_holds_offset: bool,
+}
+
+/// Things that happened at least once (coverage).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Happened {
+    /// A consumer received records from a follower.
+    ConsumerReadFromFollower,
+    /// A follower answered a consumer with OFFSET_NOT_AVAILABLE or an empty read.
+    FollowerAnsweredNotAvailableOrEmpty,
+    /// A consumer dropped its preferred replica and went back to the leader.
+    ConsumerFellBackToLeader,
+    /// A follower truncated its log.
+    FollowerTruncated,
+    /// The controller elected a different leader.
+    LeaderChanged,
+    /// A consumer received records while a rack was cut.
+    RackCutWhileConsuming,
+}
+
+/// Ghost history: facts about the whole run, kept where the properties can see them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Ghost {
+    /// The highest HW any leader of the controller's current epoch reached.
+    pub true_hw: Offset,
+    /// Records below `true_hw`: what is committed.
+    pub committed: Vec<Record>,
+    /// Values the producer was told are committed, with their offsets.
+    pub acked: Vec<(u64, Offset)>,
+    /// Preferred-replica choices made so far.
+    pub redirects: BTreeSet<Redirect>,
+    /// Coverage events reached so far.
+    pub happened: BTreeSet<Happened>,
+    /// The highest leader epoch each node (`controller`, `broker-N`, `consumer-N`) showed in
+    /// earlier states, for `leader-epoch-monotonic`.
+    pub epochs_before: BTreeMap<String, LeaderEpoch>,
+}
+
+/// Everything observable after a step.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ClusterView {
+    /// The controller.
+    pub controller: ControllerView,
+    /// Brokers by id.
+    pub brokers: Vec<BrokerView>,
+    /// Consumers by number.
+    pub consumers: Vec<ConsumerView>,
+    /// Racks cut now.
+    pub cut_racks: Vec<Rack>,
+    /// Faults left in the budget (crashes + rack outages); liveness applies once it is spent.
+    pub faults_left: u32,
+    /// Ghost history.
+    pub ghost: Ghost,
+}
+
+impl ClusterView {
+    /// The broker with this id.
+    pub fn broker(&self, id: BrokerId) -> Option<&BrokerView> {
+        self.brokers.iter().find(|b| b.id == id)
+    }
+
+    /// The live broker that leads the controller's current epoch, if any.
+    pub fn leader(&self) -> Option<&BrokerView> {
+        self.broker(self.controller.leader)
+            .filter(|b| b.alive && b.role == Role::Leader && b.leader_epoch == self.controller.leader_epoch)
+    }
+}
