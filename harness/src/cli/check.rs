@@ -1,0 +1,85 @@
+//! `highwater check`: model-check a configuration and report every property.
+
+use std::time::Duration;
+
+use highwater_model::ClusterModel;
+
+use super::config_opts::ConfigOpts;
+use super::report;
+use crate::exit_codes;
+use crate::run::{self, Search, SearchOptions};
+
+/// Output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A table for people.
+    Text,
+    /// One JSON object for machines.
+    Json,
+}
+
+/// `highwater check` flags.
+#[derive(Clone, Debug, clap::Args)]
+pub struct CheckOpts {
+    #[command(flatten)]
+    pub config: ConfigOpts,
+    /// Search: `dfs` (least memory), `bfs`, or `simulation` (random walks; never complete).
+    #[arg(long, value_enum, default_value = "dfs")]
+    pub checker: Search,
+    /// Worker threads.
+    #[arg(long, default_value_t = 2)]
+    pub threads: usize,
+    /// Stop after about this many states (the run is then inconclusive: exit 3).
+    #[arg(long)]
+    pub max_states: Option<usize>,
+    /// Explore paths of at most this many steps (inconclusive if any path was cut).
+    #[arg(long)]
+    pub max_depth: Option<usize>,
+    /// Stop after this many seconds (inconclusive if it fires).
+    #[arg(long)]
+    pub timeout: Option<u64>,
+    /// Seed of the simulation's random walks.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// `text` or `json`.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Address the Explorer links in the report point at (see `highwater explore`).
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    pub explorer: String,
+}
+
+/// Run `check`.
+pub fn exec(opts: CheckOpts) -> u8 {
+    let cfg = match opts.config.resolve() {
+        Ok(cfg) => cfg,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return exit_codes::USAGE;
+        }
+    };
+    if opts.threads == 0 {
+        eprintln!("error: --threads must be at least 1");
+        return exit_codes::USAGE;
+    }
+    let options = SearchOptions {
+        search: opts.checker,
+        threads: opts.threads,
+        max_states: opts.max_states,
+        max_depth: opts.max_depth,
+        timeout: opts.timeout.map(Duration::from_secs),
+        seed: opts.seed,
+        progress: opts.format == Format::Text,
+    };
+    if opts.checker == Search::Simulation && opts.timeout.is_none() && opts.max_states.is_none() {
+        eprintln!("error: --checker simulation never finishes by itself; give --timeout or --max-states");
+        return exit_codes::USAGE;
+    }
+    let outcome = run::check(ClusterModel::new(cfg.clone()), &options);
+    let code = outcome.exit_code();
+    match opts.format {
+        Format::Text => print!("{}", report::text(&opts.config.preset, &cfg, &options, &outcome, &opts.explorer)),
+        Format::Json => println!("{}", report::json(&opts.config.preset, &cfg, &options, &outcome, code)),
+    }
+    code
+}

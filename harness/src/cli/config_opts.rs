@@ -1,0 +1,113 @@
+//! Flags that choose the model's configuration, shared by `check` and `explore`.
+
+use highwater_model::{preset, ModelConfig, Selector, Semantics, PRESETS};
+
+/// `--semantics`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SemanticsArg {
+    /// What Apache Kafka does.
+    Apache,
+    /// What the KIP text says.
+    KipStrict,
+}
+
+/// `--selector`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SelectorArg {
+    /// `LeaderSelector`: always the leader.
+    Leader,
+    /// `RackAwareReplicaSelector`.
+    RackAware,
+}
+
+/// `--preset` and the flags that override it.
+#[derive(Clone, Debug, clap::Args)]
+pub struct ConfigOpts {
+    /// Named configuration to start from (see `highwater presets`).
+    #[arg(long, default_value = "default")]
+    pub preset: String,
+    /// Number of brokers (ids 1..=N; broker 1 leads first). Racks repeat the preset's when
+    /// --racks is not given.
+    #[arg(long)]
+    pub brokers: Option<usize>,
+    /// Rack of each broker, comma-separated, e.g. `a,b,b`.
+    #[arg(long, value_delimiter = ',')]
+    pub racks: Option<Vec<String>>,
+    /// `client.rack` of each consumer, comma-separated; `-` for a consumer with no rack.
+    #[arg(long, value_delimiter = ',')]
+    pub consumers: Option<Vec<String>>,
+    /// Records the producer sends (1 to 5).
+    #[arg(long)]
+    pub records: Option<u64>,
+    /// Highest leader epoch faults may lead to; crashes and rack cuts stop once the controller
+    /// reaches it.
+    #[arg(long)]
+    pub max_epoch: Option<i32>,
+    /// Broker crashes allowed per run.
+    #[arg(long)]
+    pub crashes: Option<u32>,
+    /// Rack outages allowed per run.
+    #[arg(long)]
+    pub rack_outages: Option<u32>,
+    /// Let the network lose messages (controller notices excepted: they stand for the metadata log).
+    #[arg(long)]
+    pub lossy: bool,
+    /// KIP-392 out-of-range semantics: `apache` (what Kafka does) or `kip-strict` (the KIP text).
+    #[arg(long, value_enum)]
+    pub semantics: Option<SemanticsArg>,
+    /// Replica selector the leader runs.
+    #[arg(long, value_enum)]
+    pub selector: Option<SelectorArg>,
+}
+
+impl ConfigOpts {
+    /// The configuration these flags describe, or why they describe none.
+    pub fn resolve(&self) -> Result<ModelConfig, String> {
+        let base = preset(&self.preset).ok_or_else(|| {
+            let names: Vec<&str> = PRESETS.iter().map(|p| p.name).collect();
+            format!("unknown preset {:?}; expected one of: {}", self.preset, names.join(", "))
+        })?;
+        let mut cfg = base.config();
+        match (&self.racks, self.brokers) {
+            (Some(racks), Some(n)) if racks.len() != n => {
+                return Err(format!("--brokers {n} but --racks names {} racks; give one rack per broker", racks.len()))
+            }
+            (Some(racks), _) => cfg.broker_racks = racks.clone(),
+            (None, Some(n)) => {
+                let racks = cfg.racks();
+                cfg.broker_racks = (0..n).map(|i| racks[i % racks.len()].clone()).collect();
+            }
+            (None, None) => {}
+        }
+        if let Some(consumers) = &self.consumers {
+            cfg.consumer_racks = consumers.iter().map(|r| (r != "-").then(|| r.clone())).collect();
+        }
+        if let Some(records) = self.records {
+            cfg.records = records;
+        }
+        if let Some(e) = self.max_epoch {
+            cfg.max_leader_epoch = Some(e);
+        }
+        if let Some(c) = self.crashes {
+            cfg.crashes = c;
+        }
+        if let Some(r) = self.rack_outages {
+            cfg.rack_outages = r;
+        }
+        cfg.lossy |= self.lossy;
+        if let Some(s) = self.semantics {
+            cfg.semantics = match s {
+                SemanticsArg::Apache => Semantics::Apache,
+                SemanticsArg::KipStrict => Semantics::KipStrict,
+            };
+        }
+        if let Some(s) = self.selector {
+            cfg.selector = match s {
+                SelectorArg::Leader => Selector::Leader,
+                SelectorArg::RackAware => Selector::RackAware,
+            };
+        }
+        cfg.validate()?;
+        Ok(cfg)
+    }
+}

@@ -1,0 +1,39 @@
+//! `highwater presets`: the named configurations.
+
+use highwater_model::PRESETS;
+
+/// `highwater presets` flags.
+#[derive(Clone, Debug, clap::Args)]
+pub struct PresetsOpts {
+    /// Print each preset's full configuration as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Run `presets`.
+pub fn exec(opts: PresetsOpts) -> u8 {
+    if opts.json {
+        let all: Vec<_> = PRESETS
+            .iter()
+            .map(|p| serde_json::json!({ "name": p.name, "about": p.about, "config": p.config() }))
+            .collect();
+        println!("{}", serde_json::Value::Array(all));
+        return crate::exit_codes::OK;
+    }
+    for p in PRESETS {
+        let c = p.config();
+        println!("{:<8} {}", p.name, p.about);
+        println!(
+            "         racks {}, consumers {:?}, records {}, crashes {}, rack outages {}, lossy {}, {:?}, {:?}",
+            c.broker_racks.join(","),
+            c.consumer_racks,
+            c.records,
+            c.crashes,
+            c.rack_outages,
+            c.lossy,
+            c.semantics,
+            c.selector
+        );
+    }
+    crate::exit_codes::OK
+}

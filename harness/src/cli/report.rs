@@ -1,0 +1,84 @@
+//! Turning an [`Outcome`] into a table for people or one JSON object for machines.
+
+use std::fmt::Write;
+
+use highwater_model::ModelConfig;
+use serde_json::json;
+
+use crate::run::{Outcome, SearchOptions, Status};
+
+/// The text report.
+pub fn text(preset: &str, cfg: &ModelConfig, options: &SearchOptions, outcome: &Outcome, explorer: &str) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "highwater check: preset {preset}, {} brokers in racks {}, consumers {:?}, {} records, {} crashes, {} rack outages{}, {:?} semantics, {:?} selector",
+        cfg.broker_racks.len(),
+        cfg.broker_racks.join(","),
+        cfg.consumer_racks,
+        cfg.records,
+        cfg.crashes,
+        cfg.rack_outages,
+        if cfg.lossy { ", lossy" } else { "" },
+        cfg.semantics,
+        cfg.selector,
+    );
+    let _ = writeln!(
+        s,
+        "{:?} search: {} states, {} unique, depth {}, {:.1} s, {:.0} states/s; {}",
+        options.search,
+        outcome.states,
+        outcome.unique_states,
+        outcome.max_depth,
+        outcome.elapsed_s,
+        outcome.states_per_s,
+        match &outcome.stopped_by {
+            None => "complete".to_string(),
+            Some(why) => format!("INCOMPLETE: stopped by {why}"),
+        }
+    );
+    let _ = writeln!(s, "\n{:<42} {:<9} verdict", "property", "kind");
+    for p in &outcome.properties {
+        let status =
+            serde_json::to_value(p.status).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        let _ = writeln!(s, "{:<42} {:<9} {status}", p.name, p.kind);
+    }
+    for p in outcome.properties.iter().filter(|p| p.status == Status::Violated) {
+        let path = p.path.as_deref().unwrap_or_default();
+        let _ = writeln!(s, "\ncounterexample for {} ({} steps):", p.name, path.len());
+        for (i, action) in path.iter().enumerate() {
+            let _ = writeln!(s, "  {:>3}. {action}", i + 1);
+        }
+        if let Some(encoded) = &p.encoded {
+            let _ = writeln!(
+                s,
+                "  explore it: highwater explore --preset {preset} ..., then http://{explorer}/#/steps/{encoded}"
+            );
+        }
+    }
+    if outcome.properties.iter().any(|p| p.status == Status::NotChecked) {
+        let _ = writeln!(s, "\nliveness properties are not checked yet: the fair-continuation check is still to come");
+    }
+    s
+}
+
+/// The JSON report.
+pub fn json(preset: &str, cfg: &ModelConfig, options: &SearchOptions, outcome: &Outcome, exit_code: u8) -> String {
+    json!({
+        "format_version": 1,
+        "preset": preset,
+        "config": cfg,
+        "checker": options.search,
+        "threads": options.threads,
+        "complete": outcome.complete,
+        "stopped_by": outcome.stopped_by,
+        "states": outcome.states,
+        "unique_states": outcome.unique_states,
+        "max_depth": outcome.max_depth,
+        "elapsed_s": outcome.elapsed_s,
+        "states_per_s": outcome.states_per_s,
+        "properties": outcome.properties,
+        "exit_code": exit_code,
+    })
+    .to_string()
+}

@@ -1,0 +1,8 @@
+//! # highwater (harness)
+//!
+//! The `highwater` command line and what joins the suite's crates: the check runner and its
+//! reports. See the workspace README for each subcommand.
+
+pub mod cli;
+pub mod exit_codes;
+pub mod run;

@@ -1,0 +1,211 @@
+//! Running the model checker: stateright behind one small API, so that its quirks are handled in
+//! one place (see `stateright-notes.md`):
+//! - `target_max_depth(N)` evaluates states reached by at most N-2 actions, so `--max-depth D` asks
+//!   for D+2;
+//! - BFS ignores symmetry and its counterexamples are not shortest (issue 4 minimises them);
+//! - a run cut short by a bound is reported as incomplete, never as a pass.
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use highwater_model::ClusterModel;
+use highwater_properties::{Kind, ALL};
+use highwater_traces::Action;
+use serde::Serialize;
+use stateright::{Checker, CheckerBuilder, Model, UniformChooser};
+
+/// Which search.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Search {
+    /// Depth first: least memory (a fingerprint per state).
+    Dfs,
+    /// Breadth first: more memory; counterexamples tend to be shorter.
+    Bfs,
+    /// Random walks from a seed: for configurations too large to exhaust; never complete.
+    Simulation,
+}
+
+/// How to search.
+#[derive(Clone, Debug, Serialize)]
+pub struct SearchOptions {
+    /// The search.
+    pub search: Search,
+    /// Worker threads.
+    pub threads: usize,
+    /// Stop after about this many states.
+    pub max_states: Option<usize>,
+    /// Stop paths at this many steps.
+    pub max_depth: Option<usize>,
+    /// Stop after this long.
+    pub timeout: Option<Duration>,
+    /// Seed of the simulation's random walks.
+    pub seed: u64,
+    /// Print progress on stderr every second.
+    pub progress: bool,
+}
+
+/// A property's verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Status {
+    /// Safety, complete run: no state violates it.
+    #[serde(rename = "holds")]
+    Holds,
+    /// A state violates it.
+    #[serde(rename = "VIOLATED")]
+    Violated,
+    /// Coverage: some state reaches it.
+    #[serde(rename = "reached")]
+    Reached,
+    /// Coverage, complete run: no state reaches it.
+    #[serde(rename = "NOT REACHED")]
+    NotReached,
+    /// The run was cut short before a verdict (never a pass).
+    #[serde(rename = "unknown")]
+    Unknown,
+    /// Liveness: the fair-continuation check is not implemented yet.
+    #[serde(rename = "not checked")]
+    NotChecked,
+}
+
+/// One property's outcome.
+#[derive(Clone, Debug, Serialize)]
+pub struct PropertyOutcome {
+    /// Name.
+    pub name: &'static str,
+    /// Kind.
+    pub kind: &'static str,
+    /// Verdict.
+    pub status: Status,
+    /// The path to the violating (or reaching) state, for a discovery.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<Vec<Action>>,
+    /// stateright's encoding of that path, for an Explorer link (`#/steps/<encoded>`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoded: Option<String>,
+}
+
+/// What a run found.
+#[derive(Clone, Debug, Serialize)]
+pub struct Outcome {
+    /// Whether every reachable state was explored.
+    pub complete: bool,
+    /// Why not, if not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_by: Option<String>,
+    /// States generated.
+    pub states: usize,
+    /// Distinct states.
+    pub unique_states: usize,
+    /// Longest path explored.
+    pub max_depth: usize,
+    /// Wall time.
+    pub elapsed_s: f64,
+    /// Generated states per second.
+    pub states_per_s: f64,
+    /// Every property.
+    pub properties: Vec<PropertyOutcome>,
+}
+
+/// Check `model` as asked.
+pub fn check(model: ClusterModel, options: &SearchOptions) -> Outcome {
+    let start = Instant::now();
+    let mut builder: CheckerBuilder<ClusterModel> = model.checker().threads(options.threads.max(1));
+    if let Some(n) = options.max_states {
+        builder = builder.target_state_count(n);
+    }
+    if let Some(d) = options.max_depth {
+        builder = builder.target_max_depth(d + 2);
+    }
+    if let Some(t) = options.timeout {
+        builder = builder.timeout(t);
+    }
+    let checker: Box<dyn Checker<ClusterModel>> = match options.search {
+        Search::Dfs => Box::new(builder.spawn_dfs()),
+        Search::Bfs => Box::new(builder.spawn_bfs()),
+        Search::Simulation => Box::new(builder.spawn_simulation(options.seed, UniformChooser)),
+    };
+    let mut last_report = Instant::now();
+    while !checker.is_done() {
+        std::thread::sleep(Duration::from_millis(50));
+        if options.progress && last_report.elapsed() >= Duration::from_secs(1) {
+            last_report = Instant::now();
+            let elapsed = start.elapsed().as_secs_f64();
+            eprint!(
+                "\r{:>6.0}s  states {:>12}  unique {:>11}  {:>9.0} states/s  depth {:>5}",
+                elapsed,
+                checker.state_count(),
+                checker.unique_state_count(),
+                checker.state_count() as f64 / elapsed,
+                checker.max_depth()
+            );
+            let _ = std::io::stderr().flush();
+        }
+    }
+    if options.progress && start.elapsed() >= Duration::from_secs(1) {
+        eprintln!();
+    }
+    let elapsed = start.elapsed();
+    let states = checker.state_count();
+    let stopped_by = match options.search {
+        Search::Simulation => Some("simulation never exhausts the state space".to_string()),
+        _ if options.timeout.is_some_and(|t| elapsed >= t) => {
+            Some(format!("the {}s timeout", options.timeout.unwrap().as_secs()))
+        }
+        _ if options.max_states.is_some_and(|n| states >= n) => {
+            Some(format!("the {}-state bound", options.max_states.unwrap()))
+        }
+        _ if options.max_depth.is_some_and(|d| checker.max_depth() > d) => {
+            Some(format!("the {}-step depth bound", options.max_depth.unwrap()))
+        }
+        _ => None,
+    };
+    let complete = stopped_by.is_none();
+    let model = checker.model();
+    let properties = ALL
+        .iter()
+        .map(|p| {
+            let discovery = checker.discovery(p.name);
+            let status = match (p.kind, discovery.is_some(), complete) {
+                (Kind::Liveness, _, _) => Status::NotChecked,
+                (Kind::Safety, true, _) => Status::Violated,
+                (Kind::Safety, false, true) => Status::Holds,
+                (Kind::Coverage, true, _) => Status::Reached,
+                (Kind::Coverage, false, true) => Status::NotReached,
+                (_, false, false) => Status::Unknown,
+            };
+            let (path, encoded) = match discovery {
+                Some(path) => (Some(path.clone().into_actions()), Some(path.encode(model))),
+                None => (None, None),
+            };
+            PropertyOutcome { name: p.name, kind: p.kind.name(), status, path, encoded }
+        })
+        .collect();
+    let elapsed_s = elapsed.as_secs_f64();
+    Outcome {
+        complete,
+        stopped_by,
+        states,
+        unique_states: checker.unique_state_count(),
+        max_depth: checker.max_depth(),
+        elapsed_s,
+        states_per_s: states as f64 / elapsed_s.max(1e-9),
+        properties,
+    }
+}
+
+impl Outcome {
+    /// The exit code this outcome calls for.
+    pub fn exit_code(&self) -> u8 {
+        use crate::exit_codes::*;
+        if self.properties.iter().any(|p| p.status == Status::Violated) {
+            VIOLATED
+        } else if !self.complete {
+            INCONCLUSIVE
+        } else if self.properties.iter().any(|p| p.status == Status::NotReached) {
+            NOT_REACHED
+        } else {
+            OK
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! The `highwater` binary's contract: exit codes, error messages and JSON output.
+
+use std::process::{Command, Output};
+
+fn highwater(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_highwater")).args(args).output().expect("the binary runs")
+}
+
+fn code(output: &Output) -> i32 {
+    output.status.code().expect("exited normally")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn presets_and_help_exit_0() {
+    let presets = highwater(&["presets"]);
+    assert_eq!(code(&presets), 0);
+    let text = String::from_utf8_lossy(&presets.stdout);
+    assert!(text.contains("smoke") && text.contains("default") && text.contains("large"), "{text}");
+    let json: serde_json::Value = serde_json::from_slice(&highwater(&["presets", "--json"]).stdout).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 3);
+    let help = highwater(&["check", "--help"]);
+    assert_eq!(code(&help), 0);
+    let help = String::from_utf8_lossy(&help.stdout);
+    for flag in [
+        "--preset",
+        "--brokers",
+        "--racks",
+        "--consumers",
+        "--records",
+        "--max-epoch",
+        "--crashes",
+        "--rack-outages",
+        "--lossy",
+        "--semantics",
+        "--checker",
+        "--threads",
+        "--max-states",
+        "--max-depth",
+        "--timeout",
+        "--seed",
+        "--format",
+    ] {
+        assert!(help.contains(flag), "check --help lacks {flag}");
+    }
+}
+
+#[test]
+fn usage_errors_exit_2_with_a_clear_message() {
+    for (args, expected) in [
+        (vec!["check", "--bogus"], "unexpected argument '--bogus'"),
+        (vec!["check", "--preset", "nope"], "unknown preset \"nope\"; expected one of: smoke, default, large"),
+        (vec!["check", "--brokers", "0"], "a cluster needs at least 1 broker"),
+        (vec!["check", "--brokers", "3", "--racks", "a,b"], "give one rack per broker"),
+        (vec!["check", "--records", "0"], "0 records: choose 1 to 5"),
+        (vec!["check", "--semantics", "loose"], "invalid value 'loose'"),
+        (vec!["check", "--checker", "simulation"], "never finishes by itself"),
+        (vec!["explore", "--addr", "0.0.0.0:3000"], "not a loopback address"),
+        (vec![], "Usage"),
+    ] {
+        let output = highwater(&args);
+        assert_eq!(code(&output), 2, "{args:?}: {}", stderr(&output));
+        assert!(stderr(&output).contains(expected), "{args:?}: {}", stderr(&output));
+        assert!(!stderr(&output).contains("panicked"), "{args:?}");
+    }
+}
+
+#[test]
+fn a_bounded_run_is_inconclusive_and_its_json_parses() {
+    let output = highwater(&["check", "--preset", "smoke", "--max-states", "2000", "--format", "json"]);
+    assert_eq!(code(&output), 3, "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+    for field in [
+        "preset",
+        "config",
+        "complete",
+        "states",
+        "unique_states",
+        "max_depth",
+        "elapsed_s",
+        "states_per_s",
+        "properties",
+        "exit_code",
+    ] {
+        assert!(report.get(field).is_some(), "JSON lacks {field}");
+    }
+    assert_eq!(report["complete"], false);
+    assert_eq!(report["exit_code"], 3);
+    let properties = report["properties"].as_array().unwrap();
+    assert_eq!(properties.len(), 19);
+    assert!(properties.iter().all(|p| p["status"] != "holds"), "nothing is called a pass in an incomplete run");
+    let depth = highwater(&["check", "--preset", "smoke", "--max-depth", "5"]);
+    assert_eq!(code(&depth), 3, "a depth bound that cuts paths is inconclusive");
+    assert!(String::from_utf8_lossy(&depth.stdout).contains("INCOMPLETE: stopped by the 5-step depth bound"));
+}
+
+#[test]
+fn simulation_is_never_reported_as_a_pass() {
+    let output = highwater(&[
+        "check",
+        "--preset",
+        "smoke",
+        "--checker",
+        "simulation",
+        "--max-states",
+        "5000",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&output), 3, "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["complete"], false);
+}

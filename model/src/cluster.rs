@@ -1,0 +1,345 @@
+//! The model checked: stateright's `ActorModel` of controller, brokers, consumers and producer,
+//! wrapped in a `Model` that adds the environment.
+//!
+//! stateright's `ActorModel` has no environment state, so the wrapper owns it: which racks are
+//! cut, the fault budget, how many records were produced, and the ghost history. Its actions
+//! are the suite's [`Action`]s. Deliveries and timers go to the `ActorModel`. Faults, produce
+//! and message loss are the wrapper's own steps:
+//! - `crash` keeps the log and HW checkpoint, resets every connection of the broker, and has the
+//!   controller fence it;
+//! - `cut-rack` isolates the rack's brokers from every node outside it, drops what is in flight
+//!   across the cut, and has the controller fence them;
+//! - `restart` and `heal-rack` undo those, and are never budgeted.
+//!
+//! After every step, messages sent to a crashed or unreachable node are dropped, as the
+//! protocol crate's `sim::Cluster` drops them.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Arc;
+
+use highwater_traces::{Action, BrokerId, Message, NodeId, Rack, TimerKind};
+use stateright::actor::{ActorModel, ActorModelAction, ActorModelState, Id, Network, Out};
+use stateright::{Model, Property};
+
+use crate::broker::BrokerState;
+use crate::config::ModelConfig;
+use crate::layout::Layout;
+use crate::node::{is_request, Env, Node, NodeState};
+use crate::view::{observe, GhostState};
+
+/// A state of the whole system.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ClusterState {
+    /// The actors, their timers and the network.
+    pub sys: ActorModelState<Node>,
+    /// Racks cut now.
+    pub cut: BTreeSet<Rack>,
+    /// Crashes left in the budget.
+    pub crashes_left: u32,
+    /// Rack outages left in the budget.
+    pub outages_left: u32,
+    /// Records produced so far.
+    pub produced: u64,
+    /// Ghost history.
+    pub ghost: GhostState,
+}
+
+/// The model: configuration, layout and the inner `ActorModel`.
+pub struct ClusterModel {
+    /// The configuration.
+    pub cfg: Arc<ModelConfig>,
+    /// Where each node sits.
+    pub layout: Layout,
+    inner: ActorModel<Node>,
+}
+
+impl ClusterModel {
+    /// The model of this configuration.
+    pub fn new(cfg: ModelConfig) -> Self {
+        let cfg = Arc::new(cfg);
+        let layout = Layout { brokers: cfg.broker_racks.len(), consumers: cfg.consumer_racks.len() };
+        let nodes = (0..layout.actors()).map(|i| Node { node: layout.node(Id::from(i)), cfg: cfg.clone(), layout });
+        let inner = ActorModel::new((), ()).actors(nodes).init_network(Network::new_ordered([]));
+        ClusterModel { cfg, layout, inner }
+    }
+
+    fn broker<'s>(&self, state: &'s ClusterState, broker: BrokerId) -> Option<&'s BrokerState> {
+        match state.sys.actor_states.get(broker as usize).map(|s| &**s) {
+            Some(NodeState::Broker(b)) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The cut rack a node is isolated in, if any.
+    fn isolation(&self, state: &ClusterState, node: NodeId) -> Option<Rack> {
+        let NodeId::Broker(b) = node else { return None };
+        let rack = self.cfg.rack_of(b);
+        state.cut.contains(rack).then(|| rack.to_string())
+    }
+
+    fn reachable(&self, state: &ClusterState, a: NodeId, b: NodeId) -> bool {
+        self.isolation(state, a) == self.isolation(state, b)
+    }
+
+    fn alive(&self, state: &ClusterState, node: NodeId) -> bool {
+        match node {
+            NodeId::Broker(b) => self.broker(state, b).is_some_and(|b| b.alive),
+            _ => true,
+        }
+    }
+
+    fn controller_epoch(&self, state: &ClusterState) -> i32 {
+        match &*state.sys.actor_states[0] {
+            NodeState::Controller(c) => c.leader_epoch,
+            _ => unreachable!("actor 0 is the controller"),
+        }
+    }
+
+    fn channels(state: &ClusterState) -> &BTreeMap<(Id, Id), VecDeque<Message>> {
+        match &state.sys.network {
+            Network::Ordered(map) => map,
+            _ => unreachable!("the model's network is ordered"),
+        }
+    }
+
+    fn channels_mut(state: &mut ClusterState) -> &mut BTreeMap<(Id, Id), VecDeque<Message>> {
+        match &mut state.sys.network {
+            Network::Ordered(map) => map,
+            _ => unreachable!("the model's network is ordered"),
+        }
+    }
+
+    /// Drop every message whose ends cannot talk (crashed, or across a cut), as connections
+    /// reset, and tell each live requester whose request or answer was lost.
+    fn reset_connections(&self, state: &mut ClusterState) {
+        let layout = self.layout;
+        let dead: Vec<(Id, Id)> = Self::channels(state)
+            .keys()
+            .copied()
+            .filter(|(src, dst)| {
+                let (a, b) = (layout.node(*src), layout.node(*dst));
+                !self.alive(state, a) || !self.alive(state, b) || !self.reachable(state, a, b)
+            })
+            .collect();
+        for link in dead {
+            let lost = Self::channels_mut(state).remove(&link).unwrap_or_default();
+            for message in &lost {
+                self.lost(state, layout.node(link.0), layout.node(link.1), message);
+            }
+        }
+    }
+
+    /// `message` from `from` to `to` is lost: its requester learns of the disconnect.
+    fn lost(&self, state: &mut ClusterState, from: NodeId, to: NodeId, message: &Message) {
+        let (requester, peer) = if is_request(message) { (from, to) } else { (to, from) };
+        if self.alive(state, requester) {
+            self.with_node(state, requester, |node, env| node.on_disconnect(peer, env));
+        }
+    }
+
+    /// Run `f` on a node's state outside stateright's own dispatch (the environment's inputs),
+    /// applying its sends and timers.
+    fn with_node(&self, state: &mut ClusterState, node: NodeId, f: impl FnOnce(&mut NodeState, &mut Env)) {
+        let id = self.layout.id(node);
+        let index = usize::from(id);
+        let mut node_state = (*state.sys.actor_states[index]).clone();
+        let mut out = Out::new();
+        f(&mut node_state, &mut Env::new(&self.cfg, self.layout, &mut out));
+        state.sys.actor_states[index] = Arc::new(node_state);
+        for command in out {
+            match command {
+                stateright::actor::Command::Send(dst, msg) => {
+                    Self::channels_mut(state).entry((id, dst)).or_default().push_back(msg)
+                }
+                stateright::actor::Command::SetTimer(timer, _) => {
+                    state.sys.timers_set[index].set(timer);
+                }
+                stateright::actor::Command::CancelTimer(timer) => {
+                    state.sys.timers_set[index].cancel(&timer);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn fence(&self, state: &mut ClusterState, broker: BrokerId, fenced: bool) {
+        self.with_node(state, NodeId::Controller, |node, env| {
+            if let NodeState::Controller(c) = node {
+                if fenced {
+                    c.fence(broker, env)
+                } else {
+                    c.unfence(broker, env)
+                }
+            }
+        });
+    }
+
+    fn set_broker(&self, state: &mut ClusterState, broker: BrokerId, f: impl FnOnce(&BrokerState) -> BrokerState) {
+        let index = broker as usize;
+        if let NodeState::Broker(b) = &*state.sys.actor_states[index] {
+            state.sys.actor_states[index] = Arc::new(NodeState::Broker(f(b)));
+        }
+    }
+
+    fn apply(&self, last: &ClusterState, action: &Action) -> Option<ClusterState> {
+        let mut next = match action {
+            Action::Deliver { from, to } => {
+                let (src, dst) = (self.layout.id(*from), self.layout.id(*to));
+                let msg = Self::channels(last).get(&(src, dst))?.front()?.clone();
+                let sys = self.inner.next_state(&last.sys, ActorModelAction::Deliver { src, dst, msg })?;
+                ClusterState { sys, ..last.clone() }
+            }
+            Action::Timer { node, timer } => {
+                let sys = self.inner.next_state(&last.sys, ActorModelAction::Timeout(self.layout.id(*node), *timer))?;
+                ClusterState { sys, ..last.clone() }
+            }
+            Action::Drop { from, to } => {
+                let mut next = last.clone();
+                let link = (self.layout.id(*from), self.layout.id(*to));
+                let queue = Self::channels_mut(&mut next).get_mut(&link)?;
+                let message = queue.pop_front()?;
+                if queue.is_empty() {
+                    Self::channels_mut(&mut next).remove(&link);
+                }
+                self.lost(&mut next, *from, *to, &message);
+                next
+            }
+            Action::Crash { broker } => {
+                let mut next = last.clone();
+                next.crashes_left -= 1;
+                self.set_broker(&mut next, *broker, BrokerState::crashed);
+                next.sys.timers_set[*broker as usize].cancel_all();
+                self.reset_connections(&mut next);
+                if self.isolation(&next, NodeId::Broker(*broker)).is_none() {
+                    self.fence(&mut next, *broker, true);
+                }
+                next
+            }
+            Action::Restart { broker } => {
+                let mut next = last.clone();
+                self.set_broker(&mut next, *broker, BrokerState::restarted);
+                if self.isolation(&next, NodeId::Broker(*broker)).is_none() {
+                    self.fence(&mut next, *broker, false);
+                }
+                next
+            }
+            Action::CutRack { rack } => {
+                let mut next = last.clone();
+                next.outages_left -= 1;
+                next.cut.insert(rack.clone());
+                self.reset_connections(&mut next);
+                for broker in self.cfg.broker_ids().filter(|b| self.cfg.rack_of(*b) == rack) {
+                    if self.alive(&next, NodeId::Broker(broker)) {
+                        self.fence(&mut next, broker, true);
+                    }
+                }
+                next
+            }
+            Action::HealRack { rack } => {
+                let mut next = last.clone();
+                next.cut.remove(rack);
+                for broker in self.cfg.broker_ids().filter(|b| self.cfg.rack_of(*b) == rack) {
+                    if self.alive(&next, NodeId::Broker(broker)) {
+                        self.fence(&mut next, broker, false);
+                    }
+                }
+                next
+            }
+            Action::Produce { value } => {
+                let mut next = last.clone();
+                next.produced = *value;
+                self.with_node(&mut next, NodeId::Producer, |node, env| {
+                    if let NodeState::Producer(p) = node {
+                        p.produce(*value, env);
+                    }
+                });
+                next
+            }
+            Action::Seek { .. } => return None,
+        };
+        self.reset_connections(&mut next);
+        observe(self, last, action, &mut next);
+        Some(next)
+    }
+}
+
+impl Model for ClusterModel {
+    type State = ClusterState;
+    type Action = Action;
+
+    fn init_states(&self) -> Vec<ClusterState> {
+        self.inner
+            .init_states()
+            .into_iter()
+            .map(|sys| {
+                let mut state = ClusterState {
+                    sys,
+                    cut: BTreeSet::new(),
+                    crashes_left: self.cfg.crashes,
+                    outages_left: self.cfg.rack_outages,
+                    produced: 0,
+                    ghost: GhostState::default(),
+                };
+                observe(self, &state.clone(), &Action::Produce { value: 0 }, &mut state);
+                state
+            })
+            .collect()
+    }
+
+    fn actions(&self, state: &ClusterState, actions: &mut Vec<Action>) {
+        for ((src, dst), queue) in Self::channels(state) {
+            let (from, to) = (self.layout.node(*src), self.layout.node(*dst));
+            actions.push(Action::Deliver { from, to });
+            if self.cfg.lossy && !matches!(queue.front(), Some(Message::PartitionChange { .. })) {
+                actions.push(Action::Drop { from, to });
+            }
+        }
+        for (index, timers) in state.sys.timers_set.iter().enumerate() {
+            let node = self.layout.node(Id::from(index));
+            if !self.alive(state, node) {
+                continue;
+            }
+            let mut pending: Vec<TimerKind> = timers.iter().copied().collect();
+            pending.sort_unstable();
+            // stateright ignores a timer whose handler changes nothing; offering it anyway would
+            // corrupt the simulation checker's paths (stateright-notes §6.12).
+            let id = self.layout.id(node);
+            actions.extend(
+                pending
+                    .into_iter()
+                    .filter(|t| self.inner.next_state(&state.sys, ActorModelAction::Timeout(id, *t)).is_some())
+                    .map(|timer| Action::Timer { node, timer }),
+            );
+        }
+        if state.produced < self.cfg.records {
+            actions.push(Action::Produce { value: state.produced + 1 });
+        }
+        let epoch_room = self.cfg.max_leader_epoch.is_none_or(|max| self.controller_epoch(state) < max);
+        for broker in self.cfg.broker_ids() {
+            match self.alive(state, NodeId::Broker(broker)) {
+                true if state.crashes_left > 0 && epoch_room => actions.push(Action::Crash { broker }),
+                false => actions.push(Action::Restart { broker }),
+                _ => {}
+            }
+        }
+        for rack in self.cfg.racks() {
+            if state.cut.contains(&rack) {
+                actions.push(Action::HealRack { rack });
+            } else if state.outages_left > 0 && epoch_room {
+                actions.push(Action::CutRack { rack });
+            }
+        }
+    }
+
+    fn next_state(&self, last: &ClusterState, action: Action) -> Option<ClusterState> {
+        self.apply(last, &action)
+    }
+
+    fn format_action(&self, action: &Action) -> String {
+        action.to_string()
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        crate::checks::stateright_properties()
+    }
+}

@@ -1,0 +1,165 @@
+//! Model configurations and named presets.
+
+use serde::{Deserialize, Serialize};
+
+use highwater_traces::{BrokerId, Rack};
+
+/// KIP-392's two readings of the out-of-range rules (see the protocol crate's `FetchSemantics`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Semantics {
+    /// Apache Kafka: empty between HW and LEO; OFFSET_OUT_OF_RANGE past a lagging follower's LEO.
+    #[default]
+    Apache,
+    /// The KIP text: OFFSET_NOT_AVAILABLE in both cases.
+    KipStrict,
+}
+
+/// Which replica selector the leader runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Selector {
+    /// Always the leader (Kafka's default).
+    Leader,
+    /// `RackAwareReplicaSelector`.
+    #[default]
+    RackAware,
+}
+
+/// Everything that fixes a model's state space.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ModelConfig {
+    /// The rack of each broker; brokers are numbered from 1 in this order, broker 1 leads first.
+    pub broker_racks: Vec<Rack>,
+    /// Each consumer's `client.rack`.
+    pub consumer_racks: Vec<Option<Rack>>,
+    /// How many records the producer sends (values 1..=records).
+    pub records: u64,
+    /// Broker crashes allowed in a run.
+    pub crashes: u32,
+    /// Rack outages allowed in a run.
+    pub rack_outages: u32,
+    /// Whether messages may be lost (controller notices excepted).
+    pub lossy: bool,
+    /// Fetch semantics.
+    pub semantics: Semantics,
+    /// Replica selector.
+    pub selector: Selector,
+    /// Faults stop being offered once the controller's leader epoch reaches this.
+    pub max_leader_epoch: Option<i32>,
+}
+
+impl ModelConfig {
+    /// Broker ids, 1..=n.
+    pub fn broker_ids(&self) -> impl Iterator<Item = BrokerId> + '_ {
+        1..=self.broker_racks.len() as BrokerId
+    }
+
+    /// The rack of a broker.
+    pub fn rack_of(&self, broker: BrokerId) -> &str {
+        &self.broker_racks[(broker - 1) as usize]
+    }
+
+    /// Racks that hold at least one broker, sorted and distinct.
+    pub fn racks(&self) -> Vec<Rack> {
+        let mut racks = self.broker_racks.clone();
+        racks.sort();
+        racks.dedup();
+        racks
+    }
+
+    /// Check the configuration describes a cluster the model can run.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.broker_racks.is_empty() {
+            return Err("a cluster needs at least 1 broker".into());
+        }
+        if self.broker_racks.len() > 5 {
+            return Err(format!("{} brokers: the model supports at most 5", self.broker_racks.len()));
+        }
+        if self.consumer_racks.len() > 3 {
+            return Err(format!("{} consumers: the model supports at most 3", self.consumer_racks.len()));
+        }
+        if self.records == 0 || self.records > 5 {
+            return Err(format!("{} records: choose 1 to 5", self.records));
+        }
+        if self.broker_racks.iter().any(|r| r.is_empty()) {
+            return Err("rack names must not be empty".into());
+        }
+        Ok(())
+    }
+}
+
+/// A named configuration.
+#[derive(Clone, Copy, Debug)]
+pub struct Preset {
+    /// Its name.
+    pub name: &'static str,
+    /// What it is for.
+    pub about: &'static str,
+    build: fn() -> ModelConfig,
+}
+
+impl Preset {
+    /// The configuration.
+    pub fn config(&self) -> ModelConfig {
+        (self.build)()
+    }
+}
+
+fn racks(names: &[&str]) -> Vec<Rack> {
+    names.iter().map(|r| r.to_string()).collect()
+}
+
+/// Every preset.
+pub const PRESETS: &[Preset] = &[
+    Preset {
+        name: "smoke",
+        about: "2 brokers in racks a and b, a consumer in b, 1 record, no faults: checked exhaustively by cargo test",
+        build: || ModelConfig {
+            broker_racks: racks(&["a", "b"]),
+            consumer_racks: vec![Some("b".into())],
+            records: 1,
+            crashes: 0,
+            rack_outages: 0,
+            lossy: false,
+            semantics: Semantics::Apache,
+            selector: Selector::RackAware,
+            max_leader_epoch: None,
+        },
+    },
+    Preset {
+        name: "default",
+        about: "3 brokers over racks a, b, b, a consumer in the followers' rack b, 2 records, 1 broker crash, 1 rack outage",
+        build: || ModelConfig {
+            broker_racks: racks(&["a", "b", "b"]),
+            consumer_racks: vec![Some("b".into())],
+            records: 2,
+            crashes: 1,
+            rack_outages: 1,
+            lossy: false,
+            semantics: Semantics::Apache,
+            selector: Selector::RackAware,
+            max_leader_epoch: None,
+        },
+    },
+    Preset {
+        name: "large",
+        about: "3 brokers in racks a, b, c, consumers in b and c, 3 records, 2 crashes, 1 rack outage, lossy: for simulation",
+        build: || ModelConfig {
+            broker_racks: racks(&["a", "b", "c"]),
+            consumer_racks: vec![Some("b".into()), Some("c".into())],
+            records: 3,
+            crashes: 2,
+            rack_outages: 1,
+            lossy: true,
+            semantics: Semantics::Apache,
+            selector: Selector::RackAware,
+            max_leader_epoch: None,
+        },
+    },
+];
+
+/// The preset with this name.
+pub fn preset(name: &str) -> Option<&'static Preset> {
+    PRESETS.iter().find(|p| p.name == name)
+}

@@ -1,0 +1,321 @@
+//! A consumer of the partition: position, preferred read replica and its lease, fall-back to the
+//! leader, KIP-320 validation and the reset policy (earliest).
+//!
+//! The lease is abstract: while a preferred replica is held, a `metadata-refresh` tick may come
+//! at any moment; it ends the lease and refreshes metadata, both of which run on
+//! `metadata.max.age.ms`. Without a preferred replica, a refresh changes nothing the model
+//! tracks, so the tick is not armed.
+
+use highwater_traces::{
+    BrokerId, Delivery, ErrorCode, LeaderEpoch, Message, NodeId, Offset, Reset, ResetCause, TimerKind,
+    CONSUMER_REPLICA_ID, EARLIEST_TIMESTAMP, NO_BROKER, NO_EPOCH,
+};
+
+use crate::node::Env;
+
+/// What the consumer waits for before fetching.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Phase {
+    /// Fetching.
+    Fetching,
+    /// Resetting to the leader's log start (ListOffsets earliest).
+    Resetting,
+    /// Validating its position after a leader change (OffsetsForLeaderEpoch).
+    Validating,
+}
+
+/// A consumer's state.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ConsumerState {
+    /// Number.
+    pub id: u32,
+    /// Leader from metadata, or -1.
+    pub leader: BrokerId,
+    /// Leader epoch from metadata.
+    pub leader_epoch: LeaderEpoch,
+    /// Replicas metadata shows offline.
+    pub offline: Vec<BrokerId>,
+    /// Next offset.
+    pub position: Offset,
+    /// Epoch of the last consumed record.
+    pub position_epoch: LeaderEpoch,
+    /// Phase.
+    pub phase: Phase,
+    /// Preferred read replica (lease running).
+    pub preferred: Option<BrokerId>,
+    /// Outstanding request: to whom.
+    pub in_flight: Option<BrokerId>,
+    /// A metadata request is outstanding.
+    pub metadata_in_flight: bool,
+    /// Waiting out a backoff.
+    pub backing_off: bool,
+    /// Records delivered.
+    pub delivered: Vec<Delivery>,
+    /// Explicit resets.
+    pub resets: Vec<Reset>,
+    /// Why the reset under way started.
+    pub reset_cause: Option<ResetCause>,
+    /// Distinct ListOffsets(latest) answers.
+    pub list_offsets_latest: Vec<Offset>,
+}
+
+impl ConsumerState {
+    /// A consumer at offset 0, asking for metadata.
+    pub fn start(id: u32, env: &mut Env) -> Self {
+        env.send(NodeId::Controller, Message::Metadata);
+        ConsumerState {
+            id,
+            leader: NO_BROKER,
+            leader_epoch: NO_EPOCH,
+            offline: Vec::new(),
+            position: 0,
+            position_epoch: NO_EPOCH,
+            phase: Phase::Fetching,
+            preferred: None,
+            in_flight: None,
+            metadata_in_flight: true,
+            backing_off: false,
+            delivered: Vec::new(),
+            resets: Vec::new(),
+            reset_cause: None,
+            list_offsets_latest: Vec::new(),
+        }
+    }
+
+    fn rack(&self, env: &Env) -> String {
+        env.cfg.consumer_racks[self.id as usize].clone().unwrap_or_default()
+    }
+
+    /// A message arrives.
+    pub fn on_message(&mut self, from: NodeId, message: Message, env: &mut Env) {
+        match (from, message) {
+            (NodeId::Controller, Message::MetadataResponse { leader_id, leader_epoch, offline_replicas, .. }) => {
+                self.on_metadata(leader_id, leader_epoch, offline_replicas, env)
+            }
+            (NodeId::Broker(b), message @ Message::FetchResponse { .. }) => self.on_fetch_response(b, message, env),
+            (NodeId::Broker(b), Message::ListOffsetsResponse { error_code, offset, leader_epoch, timestamp })
+                if self.phase == Phase::Resetting && timestamp == EARLIEST_TIMESTAMP && self.in_flight == Some(b) =>
+            {
+                self.in_flight = None;
+                self.on_reset_answer(error_code, offset, leader_epoch, env);
+            }
+            (
+                NodeId::Broker(b),
+                Message::OffsetsForLeaderEpochResponse { error_code, leader_epoch, end_offset, requested_epoch },
+            ) if self.phase == Phase::Validating
+                && requested_epoch == self.position_epoch
+                && self.in_flight == Some(b) =>
+            {
+                self.in_flight = None;
+                self.on_validation_answer(error_code, leader_epoch, end_offset, env);
+            }
+            _ => {}
+        }
+    }
+
+    /// A timer fires.
+    pub fn on_timer(&mut self, timer: TimerKind, env: &mut Env) {
+        match timer {
+            TimerKind::ConsumerFetch => {
+                self.backing_off = false;
+                self.proceed(env);
+            }
+            TimerKind::MetadataRefresh => {
+                // The lease on the preferred replica ran out with the metadata's age.
+                self.preferred = None;
+                self.request_metadata(env);
+            }
+            _ => {}
+        }
+    }
+
+    fn request_metadata(&mut self, env: &mut Env) {
+        if !self.metadata_in_flight {
+            self.metadata_in_flight = true;
+            env.send(NodeId::Controller, Message::Metadata);
+        }
+    }
+
+    /// A lost connection: a failed broker request sends us back to the leader after a backoff
+    /// (KAFKA-14379's fix); a lost metadata request is asked again.
+    pub fn on_disconnect(&mut self, peer: NodeId, env: &mut Env) {
+        match peer {
+            NodeId::Controller => {
+                self.metadata_in_flight = false;
+                self.request_metadata(env);
+            }
+            NodeId::Broker(b) if self.in_flight == Some(b) => {
+                self.in_flight = None;
+                self.release(env);
+                self.back_off(env);
+            }
+            _ => {}
+        }
+    }
+
+    fn on_metadata(&mut self, leader: BrokerId, epoch: LeaderEpoch, offline: Vec<BrokerId>, env: &mut Env) {
+        self.metadata_in_flight = false;
+        if epoch < self.leader_epoch {
+            return;
+        }
+        let newer = epoch > self.leader_epoch;
+        if self.preferred.is_some_and(|p| offline.contains(&p)) {
+            self.preferred = None;
+        }
+        self.leader = leader;
+        self.leader_epoch = epoch;
+        self.offline = offline;
+        if newer && self.position_epoch != NO_EPOCH && self.phase == Phase::Fetching {
+            self.phase = Phase::Validating;
+        }
+        self.proceed(env);
+    }
+
+    fn release(&mut self, env: &mut Env) {
+        self.preferred = None;
+        self.request_metadata(env);
+    }
+
+    fn back_off(&mut self, env: &mut Env) {
+        self.backing_off = true;
+        env.set_timer(TimerKind::ConsumerFetch);
+    }
+
+    fn proceed(&mut self, env: &mut Env) {
+        if self.in_flight.is_some() || self.backing_off {
+            return;
+        }
+        if self.leader == NO_BROKER {
+            return self.back_off(env);
+        }
+        let (to, request) = match self.phase {
+            Phase::Fetching => (
+                self.preferred.unwrap_or(self.leader),
+                Message::Fetch {
+                    replica_id: CONSUMER_REPLICA_ID,
+                    rack_id: self.rack(env),
+                    current_leader_epoch: self.leader_epoch,
+                    fetch_offset: self.position,
+                    last_fetched_epoch: NO_EPOCH,
+                    log_start_offset: -1,
+                },
+            ),
+            Phase::Resetting => (
+                self.leader,
+                Message::ListOffsets {
+                    replica_id: CONSUMER_REPLICA_ID,
+                    current_leader_epoch: self.leader_epoch,
+                    timestamp: EARLIEST_TIMESTAMP,
+                },
+            ),
+            Phase::Validating => (
+                self.leader,
+                Message::OffsetsForLeaderEpoch {
+                    replica_id: CONSUMER_REPLICA_ID,
+                    current_leader_epoch: self.leader_epoch,
+                    leader_epoch: self.position_epoch,
+                },
+            ),
+        };
+        self.in_flight = Some(to);
+        env.send(NodeId::Broker(to), request);
+    }
+
+    fn on_fetch_response(&mut self, from: BrokerId, message: Message, env: &mut Env) {
+        let Message::FetchResponse {
+            error_code,
+            high_watermark,
+            records,
+            preferred_read_replica,
+            fetch_offset,
+            request_leader_epoch,
+            ..
+        } = message
+        else {
+            return;
+        };
+        let current = self.phase == Phase::Fetching
+            && self.in_flight == Some(from)
+            && fetch_offset == self.position
+            && request_leader_epoch == self.leader_epoch;
+        if !current {
+            return;
+        }
+        self.in_flight = None;
+        match error_code {
+            ErrorCode::NONE if preferred_read_replica != NO_BROKER => {
+                self.preferred = Some(preferred_read_replica);
+                env.set_timer(TimerKind::MetadataRefresh);
+                self.proceed(env);
+            }
+            ErrorCode::NONE if records.is_empty() => self.back_off(env),
+            ErrorCode::NONE => {
+                for r in records {
+                    if r.offset != self.position {
+                        break;
+                    }
+                    let delivery =
+                        Delivery { offset: r.offset, record: r.record(), served_by: from, served_hw: high_watermark };
+                    self.delivered.push(delivery);
+                    self.position = r.offset + 1;
+                    self.position_epoch = r.epoch;
+                }
+                self.proceed(env);
+            }
+            ErrorCode::OFFSET_OUT_OF_RANGE if from != self.leader => {
+                // KIP-392 case 4: a follower's word is not definitive; ask the leader.
+                self.preferred = None;
+                self.proceed(env);
+            }
+            ErrorCode::OFFSET_OUT_OF_RANGE => {
+                self.phase = Phase::Resetting;
+                self.reset_cause = Some(ResetCause::OutOfRange);
+                self.proceed(env);
+            }
+            ErrorCode::UNKNOWN_LEADER_EPOCH => self.back_off(env),
+            _ => {
+                self.release(env);
+                self.back_off(env);
+            }
+        }
+    }
+
+    fn on_reset_answer(&mut self, error_code: ErrorCode, offset: Offset, epoch: LeaderEpoch, env: &mut Env) {
+        match error_code {
+            ErrorCode::NONE => {
+                let cause = self.reset_cause.take().unwrap_or(ResetCause::Seek);
+                self.move_to(offset, epoch, cause);
+                self.phase = Phase::Fetching;
+                self.proceed(env);
+            }
+            ErrorCode::UNKNOWN_LEADER_EPOCH => self.back_off(env),
+            _ => {
+                self.request_metadata(env);
+                self.back_off(env);
+            }
+        }
+    }
+
+    fn on_validation_answer(&mut self, error_code: ErrorCode, epoch: LeaderEpoch, end_offset: Offset, env: &mut Env) {
+        match error_code {
+            ErrorCode::NONE => {
+                if end_offset != -1 && end_offset < self.position {
+                    self.move_to(end_offset, epoch, ResetCause::LogTruncation);
+                }
+                self.phase = Phase::Fetching;
+                self.proceed(env);
+            }
+            ErrorCode::UNKNOWN_LEADER_EPOCH => self.back_off(env),
+            _ => {
+                self.request_metadata(env);
+                self.back_off(env);
+            }
+        }
+    }
+
+    fn move_to(&mut self, offset: Offset, epoch: LeaderEpoch, cause: ResetCause) {
+        self.resets.push(Reset { from: self.position, to: offset, cause });
+        self.position = offset;
+        self.position_epoch = epoch;
+    }
+}

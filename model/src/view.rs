@@ -1,0 +1,208 @@
+//! The model's states seen as `ClusterView`s, and the ghost history kept beside them.
+
+use highwater_traces::{
+    Action, BrokerView, ClusterView, ConsumerView, ControllerView, Ghost, Happened, Message, NodeId, Redirect, Role,
+    NO_BROKER,
+};
+
+use crate::broker::BrokerState;
+use crate::cluster::{ClusterModel, ClusterState};
+use crate::consumer::ConsumerState;
+use crate::controller::ControllerState;
+use crate::node::NodeState;
+use crate::producer::ProducerState;
+
+/// The ghost history the model carries in its state.
+pub type GhostState = Ghost;
+
+struct Parts<'a> {
+    controller: &'a ControllerState,
+    brokers: Vec<&'a BrokerState>,
+    consumers: Vec<&'a ConsumerState>,
+    producer: &'a ProducerState,
+}
+
+fn parts(state: &ClusterState) -> Parts<'_> {
+    let mut parts =
+        Parts { controller: &DEFAULT_CONTROLLER, brokers: vec![], consumers: vec![], producer: &DEFAULT_PRODUCER };
+    for node in &state.sys.actor_states {
+        match &**node {
+            NodeState::Controller(c) => parts.controller = c,
+            NodeState::Broker(b) => parts.brokers.push(b),
+            NodeState::Consumer(c) => parts.consumers.push(c),
+            NodeState::Producer(p) => parts.producer = p,
+        }
+    }
+    parts
+}
+
+static DEFAULT_CONTROLLER: ControllerState = ControllerState {
+    leader: NO_BROKER,
+    leader_epoch: -1,
+    partition_epoch: -1,
+    isr: std::collections::BTreeSet::new(),
+    fenced: std::collections::BTreeSet::new(),
+};
+
+static DEFAULT_PRODUCER: ProducerState = ProducerState {
+    leader: NO_BROKER,
+    leader_epoch: -1,
+    unsent: vec![],
+    in_flight: None,
+    backing_off: false,
+    metadata_in_flight: false,
+    acked: vec![],
+};
+
+/// The observable state of `state`.
+pub fn view(model: &ClusterModel, state: &ClusterState) -> ClusterView {
+    let p = parts(state);
+    ClusterView {
+        controller: ControllerView {
+            leader: p.controller.leader,
+            leader_epoch: p.controller.leader_epoch,
+            partition_epoch: p.controller.partition_epoch,
+            isr: p.controller.isr.iter().copied().collect(),
+            fenced: p.controller.fenced.iter().copied().collect(),
+        },
+        brokers: p
+            .brokers
+            .iter()
+            .map(|b| BrokerView {
+                id: b.id,
+                rack: model.cfg.rack_of(b.id).to_string(),
+                alive: b.alive,
+                role: b.role,
+                leader_epoch: b.leader_epoch,
+                leader: b.leader,
+                log_start_offset: 0,
+                log_end_offset: b.log.len() as i64,
+                high_watermark: b.hw,
+                log: b.log.clone(),
+                isr: b.isr.clone(),
+                maximal_isr: b.maximal_isr_view(),
+                leader_epoch_start_offset: (b.role == Role::Leader).then_some(b.epoch_start),
+            })
+            .collect(),
+        consumers: p
+            .consumers
+            .iter()
+            .map(|c| ConsumerView {
+                id: c.id,
+                rack: model.cfg.consumer_racks[c.id as usize].clone(),
+                position: c.position,
+                position_epoch: c.position_epoch,
+                current_leader_epoch: c.leader_epoch,
+                preferred_read_replica: c.preferred,
+                delivered: c.delivered.clone(),
+                resets: c.resets.clone(),
+                list_offsets_latest: c.list_offsets_latest.clone(),
+                failed: false,
+            })
+            .collect(),
+        cut_racks: state.cut.iter().cloned().collect(),
+        faults_left: state.crashes_left + state.outages_left,
+        ghost: state.ghost.clone(),
+    }
+}
+
+/// Update `next`'s ghost history for the step `last --action--> next`.
+pub fn observe(model: &ClusterModel, last: &ClusterState, action: &Action, next: &mut ClusterState) {
+    let before = parts(last);
+    let mut ghost = last.ghost.clone();
+
+    // Epochs each node showed before this step, for leader-epoch-monotonic.
+    let mut remember = |key: String, epoch: i32| {
+        let seen = ghost.epochs_before.entry(key).or_insert(epoch);
+        *seen = (*seen).max(epoch);
+    };
+    remember("controller".into(), before.controller.leader_epoch);
+    for b in before.brokers.iter().filter(|b| b.alive && b.role != Role::Offline) {
+        remember(format!("broker-{}", b.id), b.leader_epoch);
+    }
+    for c in &before.consumers {
+        remember(format!("consumer-{}", c.id), c.leader_epoch);
+    }
+
+    let after = parts(next);
+    // Committed: what the leader of the controller's current epoch has under its HW.
+    let leader = after.brokers.iter().find(|b| {
+        b.id == after.controller.leader
+            && b.alive
+            && b.role == Role::Leader
+            && b.leader_epoch == after.controller.leader_epoch
+    });
+    if let Some(leader) = leader {
+        if leader.hw > ghost.true_hw {
+            let from = ghost.committed.len();
+            ghost.committed.extend_from_slice(&leader.log[from.min(leader.log.len())..leader.hw as usize]);
+            ghost.true_hw = leader.hw;
+        }
+    }
+    ghost.acked = after.producer.acked.clone();
+
+    if after.controller.leader != before.controller.leader && after.controller.leader != NO_BROKER {
+        ghost.happened.insert(Happened::LeaderChanged);
+    }
+    for (b0, b1) in before.brokers.iter().zip(&after.brokers) {
+        if b0.alive && b1.alive && b1.log.len() < b0.log.len() {
+            ghost.happened.insert(Happened::FollowerTruncated);
+        }
+    }
+    for (c0, c1) in before.consumers.iter().zip(&after.consumers) {
+        if c0.preferred.is_some() && c1.preferred.is_none() {
+            ghost.happened.insert(Happened::ConsumerFellBackToLeader);
+        }
+    }
+
+    if let Action::Deliver { from: NodeId::Broker(b), to: NodeId::Consumer(c) } = action {
+        let grew = after.consumers[*c as usize].delivered.len() > before.consumers[*c as usize].delivered.len();
+        if grew && *b != after.controller.leader {
+            ghost.happened.insert(Happened::ConsumerReadFromFollower);
+        }
+        if grew && !next.cut.is_empty() {
+            ghost.happened.insert(Happened::RackCutWhileConsuming);
+        }
+    }
+    if let Action::Deliver { from: NodeId::Consumer(c), to: NodeId::Broker(b) } = action {
+        observe_answer(model, last, next, *b, *c, &mut ghost);
+    }
+    next.ghost = ghost;
+}
+
+/// What broker `b` answered consumer `c`'s fetch, if that is what was just delivered.
+fn observe_answer(model: &ClusterModel, last: &ClusterState, next: &ClusterState, b: i32, c: u32, ghost: &mut Ghost) {
+    let (bid, cid) = (model.layout.id(NodeId::Broker(b)), model.layout.id(NodeId::Consumer(c)));
+    let asked = match &last.sys.network {
+        stateright::actor::Network::Ordered(map) => map.get(&(cid, bid)).and_then(|q| q.front()),
+        _ => None,
+    };
+    let Some(Message::Fetch { fetch_offset, .. }) = asked else { return };
+    let answer = match &next.sys.network {
+        stateright::actor::Network::Ordered(map) => map.get(&(bid, cid)).and_then(|q| q.back()),
+        _ => None,
+    };
+    let Some(Message::FetchResponse { error_code, records, preferred_read_replica, .. }) = answer else { return };
+    let after = parts(next);
+    let Some(broker) = after.brokers.iter().find(|x| x.id == b) else { return };
+    if *preferred_read_replica != NO_BROKER {
+        let to = *preferred_read_replica;
+        let by_leader = b == after.controller.leader
+            && broker.role == Role::Leader
+            && broker.leader_epoch == after.controller.leader_epoch;
+        let holds =
+            broker.followers.iter().find(|f| f.id == to).and_then(|f| f.leo).is_some_and(|leo| *fetch_offset <= leo);
+        ghost.redirects.insert(Redirect {
+            by: b,
+            by_leader,
+            to,
+            to_in_isr: broker.isr.contains(&to),
+            to_holds_offset: holds,
+        });
+    } else if broker.role == Role::Follower
+        && (*error_code == highwater_traces::ErrorCode::OFFSET_NOT_AVAILABLE
+            || (*error_code == highwater_traces::ErrorCode::NONE && records.is_empty()))
+    {
+        ghost.happened.insert(Happened::FollowerAnsweredNotAvailableOrEmpty);
+    }
+}

@@ -1,0 +1,73 @@
+//! One regression test per stateright 0.31 quirk the suite designs around
+//! (`shared/research/stateright-notes.md`). If an upgrade changes one, its test fails, and the
+//! design choice it supports must be revisited.
+
+use stateright::{Checker, Model, Property};
+
+/// A counter that steps 0 -> 1 -> 2 -> 3 and stops.
+struct Line;
+
+impl Model for Line {
+    type State = u8;
+    type Action = ();
+    fn init_states(&self) -> Vec<u8> {
+        vec![0]
+    }
+    fn actions(&self, state: &u8, actions: &mut Vec<()>) {
+        if *state < 3 {
+            actions.push(());
+        }
+    }
+    fn next_state(&self, state: &u8, _: ()) -> Option<u8> {
+        Some(state + 1)
+    }
+    fn properties(&self) -> Vec<Property<Self>> {
+        vec![Property::always("below three", |_, s| *s < 3)]
+    }
+}
+
+/// 0 -> 1 -> 0: a cycle that never reaches 2.
+struct Cycle;
+
+impl Model for Cycle {
+    type State = u8;
+    type Action = ();
+    fn init_states(&self) -> Vec<u8> {
+        vec![0]
+    }
+    fn actions(&self, _: &u8, actions: &mut Vec<()>) {
+        actions.push(());
+    }
+    fn next_state(&self, state: &u8, _: ()) -> Option<u8> {
+        Some(1 - state)
+    }
+    fn properties(&self) -> Vec<Property<Self>> {
+        vec![Property::eventually("reaches two", |_, s| *s == 2)]
+    }
+}
+
+#[test]
+fn target_max_depth_n_checks_only_paths_of_n_minus_2_steps() {
+    // Why `--max-depth D` asks stateright for D + 2.
+    let found = |n| Line.checker().target_max_depth(n).spawn_dfs().join().discovery("below three").is_some();
+    assert!(!found(4), "a 3-step violation is missed with target_max_depth(4)");
+    assert!(found(5), "and found with target_max_depth(5)");
+}
+
+#[test]
+fn eventually_is_blind_on_cycles() {
+    // Why liveness is checked with bounded fair continuations, not `eventually`.
+    for checker in [
+        Cycle.checker().spawn_bfs().join().discovery("reaches two").is_some(),
+        Cycle.checker().spawn_dfs().join().discovery("reaches two").is_some(),
+    ] {
+        assert!(!checker, "a cycle that never reaches 2 goes unreported");
+    }
+}
+
+#[test]
+fn path_encoding_is_action_indices() {
+    // Why Explorer links are `#/steps/<encoded>` and traces keep actions, not indices.
+    let path = Line.checker().spawn_bfs().join().discovery("below three").unwrap();
+    assert_eq!(path.encode(&Line), "0/0/0/0");
+}
