@@ -5,4 +5,5 @@
 
 pub mod cli;
 pub mod exit_codes;
+pub mod liveness;
 pub mod run;

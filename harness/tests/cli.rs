@@ -114,3 +114,28 @@ fn simulation_is_never_reported_as_a_pass() {
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["complete"], false);
 }
+
+#[test]
+fn liveness_is_sampled_and_labelled_as_such() {
+    let output = highwater(&[
+        "check",
+        "--preset",
+        "smoke",
+        "--max-states",
+        "10",
+        "--liveness-samples",
+        "20",
+        "--format",
+        "json",
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let status = |name: &str| {
+        report["properties"].as_array().unwrap().iter().find(|p| p["name"] == name).unwrap()["status"].clone()
+    };
+    assert_eq!(status("committed-eventually-visible"), "holds (sampled)");
+    assert_eq!(status("preferred-replica-released"), "holds (sampled)");
+    let skipped =
+        highwater(&["check", "--preset", "smoke", "--max-states", "10", "--liveness-samples", "0", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&skipped.stdout).unwrap();
+    assert!(report["properties"].as_array().unwrap().iter().any(|p| p["status"] == "not checked"));
+}

@@ -614,15 +614,21 @@ impl BrokerState {
         env.send(NodeId::Broker(self.leader), fetch);
     }
 
-    /// A lost connection: a follower fetches again after a backoff; a leader forgets its
-    /// AlterPartition (the next tick proposes again).
+    /// A lost connection: a follower fetches again after a backoff; a leader sends its pending
+    /// AlterPartition again.
     pub fn on_disconnect(&mut self, peer: NodeId, env: &mut Env) {
         match self.role {
             Role::Follower if self.fetch_in_flight && peer == NodeId::Broker(self.leader) => {
                 self.fetch_in_flight = false;
                 env.set_timer(TimerKind::ReplicaFetch);
             }
-            Role::Leader if peer == NodeId::Controller => self.pending_alter = None,
+            // Kafka's AlterPartitionManager keeps the change pending and retries it: the lost
+            // request may have been applied, so its members must keep counting for the HW.
+            Role::Leader if peer == NodeId::Controller => {
+                if let Some((isr, _)) = self.pending_alter.clone() {
+                    self.propose(isr, env);
+                }
+            }
             _ => {}
         }
     }

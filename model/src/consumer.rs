@@ -93,21 +93,20 @@ impl ConsumerState {
                 self.on_metadata(leader_id, leader_epoch, offline_replicas, env)
             }
             (NodeId::Broker(b), message @ Message::FetchResponse { .. }) => self.on_fetch_response(b, message, env),
-            (NodeId::Broker(b), Message::ListOffsetsResponse { error_code, offset, leader_epoch, timestamp })
-                if self.phase == Phase::Resetting && timestamp == EARLIEST_TIMESTAMP && self.in_flight == Some(b) =>
-            {
-                self.in_flight = None;
-                self.on_reset_answer(error_code, offset, leader_epoch, env);
+            (NodeId::Broker(b), Message::ListOffsetsResponse { error_code, offset, leader_epoch, timestamp }) => {
+                let current = self.phase == Phase::Resetting && timestamp == EARLIEST_TIMESTAMP;
+                if self.completes(b, current, env) {
+                    self.on_reset_answer(error_code, offset, leader_epoch, env);
+                }
             }
             (
                 NodeId::Broker(b),
                 Message::OffsetsForLeaderEpochResponse { error_code, leader_epoch, end_offset, requested_epoch },
-            ) if self.phase == Phase::Validating
-                && requested_epoch == self.position_epoch
-                && self.in_flight == Some(b) =>
-            {
-                self.in_flight = None;
-                self.on_validation_answer(error_code, leader_epoch, end_offset, env);
+            ) => {
+                let current = self.phase == Phase::Validating && requested_epoch == self.position_epoch;
+                if self.completes(b, current, env) {
+                    self.on_validation_answer(error_code, leader_epoch, end_offset, env);
+                }
             }
             _ => {}
         }
@@ -221,6 +220,19 @@ impl ConsumerState {
         env.send(NodeId::Broker(to), request);
     }
 
+    /// An answer from the broker we wait on completes the request, stale or not: a stale one is
+    /// dropped and the next request goes out (otherwise the consumer would wait forever).
+    fn completes(&mut self, from: BrokerId, current: bool, env: &mut Env) -> bool {
+        if self.in_flight != Some(from) {
+            return false;
+        }
+        self.in_flight = None;
+        if !current {
+            self.proceed(env);
+        }
+        current
+    }
+
     fn on_fetch_response(&mut self, from: BrokerId, message: Message, env: &mut Env) {
         let Message::FetchResponse {
             error_code,
@@ -234,14 +246,11 @@ impl ConsumerState {
         else {
             return;
         };
-        let current = self.phase == Phase::Fetching
-            && self.in_flight == Some(from)
-            && fetch_offset == self.position
-            && request_leader_epoch == self.leader_epoch;
-        if !current {
+        let current =
+            self.phase == Phase::Fetching && fetch_offset == self.position && request_leader_epoch == self.leader_epoch;
+        if !self.completes(from, current, env) {
             return;
         }
-        self.in_flight = None;
         match error_code {
             ErrorCode::NONE if preferred_read_replica != NO_BROKER => {
                 self.preferred = Some(preferred_read_replica);

@@ -98,7 +98,9 @@ impl ControllerState {
             ErrorCode::NOT_LEADER_OR_FOLLOWER
         } else if leader_epoch != self.leader_epoch {
             ErrorCode::FENCED_LEADER_EPOCH
-        } else if partition_epoch != self.partition_epoch {
+        } else if partition_epoch != self.partition_epoch && !self.isr.iter().eq(new_isr.iter()) {
+            // A retry of a change already applied asks for the ISR we have: it succeeds, or the
+            // leader would drop members that the controller already counts.
             ErrorCode::INVALID_UPDATE_VERSION
         } else if !new_isr.contains(&broker_id) {
             ErrorCode::INVALID_REQUEST
@@ -107,7 +109,8 @@ impl ControllerState {
         } else {
             ErrorCode::NONE
         };
-        if error == ErrorCode::NONE {
+        let changes = !self.isr.iter().eq(new_isr.iter());
+        if error == ErrorCode::NONE && changes {
             self.isr = new_isr.iter().copied().collect();
             self.partition_epoch += 1;
         }
@@ -123,7 +126,7 @@ impl ControllerState {
                 requested_isr: new_isr,
             },
         );
-        if error == ErrorCode::NONE {
+        if error == ErrorCode::NONE && changes {
             self.publish(env);
         }
     }

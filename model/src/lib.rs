@@ -14,6 +14,7 @@ pub mod cluster;
 pub mod config;
 pub mod consumer;
 pub mod controller;
+pub mod fair;
 pub mod layout;
 pub mod node;
 pub mod producer;

@@ -187,9 +187,9 @@ fn observe_answer(model: &ClusterModel, last: &ClusterState, next: &ClusterState
     let Some(broker) = after.brokers.iter().find(|x| x.id == b) else { return };
     if *preferred_read_replica != NO_BROKER {
         let to = *preferred_read_replica;
-        let by_leader = b == after.controller.leader
-            && broker.role == Role::Leader
-            && broker.leader_epoch == after.controller.leader_epoch;
+        // A leader still unaware of a newer epoch may redirect too (its consumer's next fetch is
+        // fenced); only a broker that is not a leader in its own view must never choose.
+        let by_leader = broker.role == Role::Leader;
         let holds =
             broker.followers.iter().find(|f| f.id == to).and_then(|f| f.leo).is_some_and(|leo| *fetch_offset <= leo);
         ghost.redirects.insert(Redirect {

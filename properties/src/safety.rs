@@ -87,8 +87,10 @@ pub fn list_offsets_monotonic(view: &ClusterView) -> bool {
     view.consumers.iter().all(|c| c.list_offsets_latest.windows(2).all(|w| w[0] <= w[1]))
 }
 
-/// Every preferred read replica was chosen by the leader of the current epoch, from its ISR, and
-/// held the fetch offset. Source: KIP-392; KAFKA-13778, KAFKA-14372.
+/// Every preferred read replica was chosen by a broker that was leader in its own view, from
+/// that leader's ISR, holding the fetch offset in that leader's view (research notes S8).
+/// A leader that has not yet heard of a newer epoch may still choose; the consumer's next fetch
+/// is fenced. Source: KIP-392; KAFKA-13778 (a follower chose), KAFKA-14372 (outside the ISR).
 pub fn preferred_replica_valid(view: &ClusterView) -> bool {
     view.ghost.redirects.iter().all(|r| r.by_leader && r.to_in_isr && r.to_holds_offset && r.to != r.by)
 }

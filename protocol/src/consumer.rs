@@ -300,12 +300,33 @@ impl Consumer {
         false
     }
 
+    /// An answer from the broker we wait on completes the request even when stale: its data is
+    /// dropped and the consumer asks again (Kafka's NetworkClient completes it either way).
+    fn answer_is_current(
+        &mut self,
+        now: Millis,
+        from: BrokerId,
+        request: Request,
+        current: bool,
+        out: &mut Outbox,
+    ) -> bool {
+        let answered = self.take_in_flight(from, request);
+        if answered && current {
+            return true;
+        }
+        out.ignore(IgnoreReason::StaleResponse);
+        if answered {
+            self.proceed(now, out);
+        }
+        false
+    }
+
     fn on_fetch_response(&mut self, now: Millis, from: BrokerId, response: FetchResponse, out: &mut Outbox) {
         let current = response.fetch_offset == self.position.offset
             && response.request_leader_epoch == self.current_leader_epoch()
             && self.phase == ConsumerPhase::Fetching;
-        if !current || !self.take_in_flight(from, Request::Fetch) {
-            return out.ignore(IgnoreReason::StaleResponse);
+        if !self.answer_is_current(now, from, Request::Fetch, current, out) {
+            return;
         }
         match response.error_code {
             ErrorCode::NONE if response.preferred_read_replica != NO_PREFERRED_REPLICA => {
@@ -366,16 +387,16 @@ impl Consumer {
         response: ListOffsetsResponse,
         out: &mut Outbox,
     ) {
-        let ConsumerPhase::Resetting(target) = self.phase else {
-            return out.ignore(IgnoreReason::StaleResponse);
+        let expected = match self.phase {
+            ConsumerPhase::Resetting(ResetTarget::Earliest) => Some(EARLIEST_TIMESTAMP),
+            ConsumerPhase::Resetting(ResetTarget::Latest) => Some(LATEST_TIMESTAMP),
+            _ => None,
         };
-        let expected = match target {
-            ResetTarget::Earliest => EARLIEST_TIMESTAMP,
-            ResetTarget::Latest => LATEST_TIMESTAMP,
-        };
-        if response.timestamp != expected || !self.take_in_flight(from, Request::ListOffsets) {
-            return out.ignore(IgnoreReason::StaleResponse);
+        let current = expected == Some(response.timestamp);
+        if !self.answer_is_current(now, from, Request::ListOffsets, current, out) {
+            return;
         }
+        let ConsumerPhase::Resetting(target) = self.phase else { return };
         match response.error_code {
             ErrorCode::NONE => {
                 if target == ResetTarget::Latest {
@@ -403,8 +424,8 @@ impl Consumer {
         out: &mut Outbox,
     ) {
         let current = self.phase == ConsumerPhase::Validating && response.requested_epoch == self.position.offset_epoch;
-        if !current || !self.take_in_flight(from, Request::Validation) {
-            return out.ignore(IgnoreReason::StaleResponse);
+        if !self.answer_is_current(now, from, Request::Validation, current, out) {
+            return;
         }
         match response.error_code {
             ErrorCode::NONE => {

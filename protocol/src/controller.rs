@@ -120,7 +120,9 @@ impl Controller {
             Some(ErrorCode::NOT_LEADER_OR_FOLLOWER)
         } else if request.leader_epoch != self.leader_epoch {
             Some(ErrorCode::FENCED_LEADER_EPOCH)
-        } else if request.partition_epoch != self.partition_epoch {
+        } else if request.partition_epoch != self.partition_epoch && !self.isr.iter().eq(request.new_isr.iter()) {
+            // A retry of a change already applied asks for the ISR we have: it succeeds, or the
+            // leader would drop members that this controller already counts in the ISR.
             Some(ErrorCode::INVALID_UPDATE_VERSION)
         } else if !request.new_isr.contains(&request.broker_id) || request.new_isr.iter().any(|b| !self.is_replica(*b))
         {
@@ -130,7 +132,8 @@ impl Controller {
         } else {
             None
         };
-        if error.is_none() {
+        let changes = !self.isr.iter().eq(request.new_isr.iter());
+        if error.is_none() && changes {
             self.isr = request.new_isr.iter().copied().collect();
             self.partition_epoch += 1;
         }
@@ -144,7 +147,7 @@ impl Controller {
             requested_isr: request.new_isr,
         };
         out.send(from, Message::AlterPartitionResponse(response));
-        if error.is_none() {
+        if error.is_none() && changes {
             self.publish(out);
         }
     }
@@ -303,6 +306,21 @@ mod tests {
         assert_eq!(alter(&mut c, 1, 0, pe, vec![1, 2, 3]).error_code, ErrorCode::INELIGIBLE_REPLICA);
         let ok = alter(&mut c, 1, 0, pe, vec![1]);
         assert_eq!((ok.error_code, ok.isr, ok.partition_epoch), (ErrorCode::NONE, vec![1], pe + 1));
+    }
+
+    #[test]
+    fn a_retry_of_an_applied_change_succeeds() {
+        // The answer to an applied AlterPartition was lost and the leader sends it again, based on
+        // the old partition epoch: refusing it would make the leader forget a member the ISR has.
+        let mut c = controller();
+        assert_eq!(alter(&mut c, 1, 0, 0, vec![1, 2]).error_code, ErrorCode::NONE);
+        let retry = alter(&mut c, 1, 0, 0, vec![1, 2]);
+        assert_eq!((retry.error_code, retry.isr, retry.partition_epoch), (ErrorCode::NONE, vec![1, 2], 1));
+        assert_eq!(
+            alter(&mut c, 1, 0, 0, vec![1, 3]).error_code,
+            ErrorCode::INVALID_UPDATE_VERSION,
+            "a different change stays stale"
+        );
     }
 
     #[test]

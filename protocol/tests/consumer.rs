@@ -300,3 +300,17 @@ fn extreme_offsets_from_brokers_do_not_overflow_the_position() {
     assert_eq!(consumer.position().offset, i64::MAX);
     assert!(consumer.delivered().is_empty(), "no position follows it, so it is refused");
 }
+
+#[test]
+fn a_stale_answer_still_completes_its_request() {
+    // Found by the model's liveness check: metadata moves to a new epoch while a fetch is out;
+    // the fetch's answer no longer matches, but it is still the answer to the one outstanding
+    // request. Dropping it without freeing the slot left the consumer waiting for a timeout.
+    let (mut consumer, _, request) = started(rack_b());
+    consumer.handle(0, metadata(1, 1, &[]));
+    let out = consumer.handle(0, fetch_answer(1, &request, ErrorCode::NONE, records(0, 0, &[4]), -1));
+    assert_eq!(ignored(&out), vec![IgnoreReason::StaleResponse]);
+    assert!(consumer.delivered().is_empty(), "its data answers an older request");
+    let (to, next) = fetches(&out).remove(0);
+    assert_eq!((to, next.current_leader_epoch), (NodeId::Broker(1), 1), "the consumer fetches again at once");
+}

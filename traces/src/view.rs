@@ -135,7 +135,9 @@ pub struct ConsumerView {
 pub struct Redirect {
     /// Who chose.
     pub by: BrokerId,
-    /// Whether the chooser was the leader of the controller's current epoch, in that epoch.
+    /// Whether the chooser was a leader in its own view when it chose. A leader that has not yet
+    /// heard of a newer epoch counts: Kafka lets it redirect, and the consumer's next fetch is
+    /// fenced. A follower choosing is the bug (KAFKA-13778).
     pub by_leader: bool,
     /// Whom.
     pub to: BrokerId,

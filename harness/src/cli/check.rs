@@ -41,6 +41,16 @@ pub struct CheckOpts {
     /// Seed of the simulation's random walks.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Bounded liveness: random walks to sample (0 skips the check).
+    #[arg(long, default_value_t = 200)]
+    pub liveness_samples: usize,
+    /// Bounded liveness: steps a fair continuation may take to reach the goal (the K of
+    /// `committed-eventually-visible` and `preferred-replica-released`).
+    #[arg(long, default_value_t = 400)]
+    pub liveness_bound: usize,
+    /// Bounded liveness: steps of each random walk before faults stop.
+    #[arg(long, default_value_t = 80)]
+    pub liveness_walk: usize,
     /// `text` or `json`.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
@@ -70,6 +80,12 @@ pub fn exec(opts: CheckOpts) -> u8 {
         timeout: opts.timeout.map(Duration::from_secs),
         seed: opts.seed,
         progress: opts.format == Format::Text,
+        liveness: (opts.liveness_samples > 0).then_some(crate::liveness::LivenessOptions {
+            samples: opts.liveness_samples,
+            walk_steps: opts.liveness_walk,
+            bound: opts.liveness_bound,
+            seed: opts.seed,
+        }),
     };
     if opts.checker == Search::Simulation && opts.timeout.is_none() && opts.max_states.is_none() {
         eprintln!("error: --checker simulation never finishes by itself; give --timeout or --max-states");

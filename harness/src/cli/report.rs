@@ -56,8 +56,12 @@ pub fn text(preset: &str, cfg: &ModelConfig, options: &SearchOptions, outcome: &
             );
         }
     }
-    if outcome.properties.iter().any(|p| p.status == Status::NotChecked) {
-        let _ = writeln!(s, "\nliveness properties are not checked yet: the fair-continuation check is still to come");
+    if let Some(l) = &options.liveness {
+        let _ = writeln!(
+            s,
+            "\nliveness: {} random walks of {} steps, then faults stop and a fair continuation of at most {} steps must reach each goal (sampled, not exhaustive)",
+            l.samples, l.walk_steps, l.bound
+        );
     }
     s
 }

@@ -1,0 +1,77 @@
+//! Bounded liveness by sampling: random walks (seeded, faults included) to a state, then faults
+//! stop, racks heal and crashed brokers restart, and a fair continuation of at most `bound`
+//! steps must reach each liveness goal. Not exhaustive, and reported as sampled.
+
+use highwater_model::fair::{continue_fairly, stop_faults};
+use highwater_model::ClusterModel;
+use highwater_properties::{Kind, ALL};
+use highwater_traces::Action;
+use stateright::Model;
+
+/// How to sample.
+#[derive(Clone, Copy, Debug, serde::Serialize)]
+pub struct LivenessOptions {
+    /// Random walks.
+    pub samples: usize,
+    /// Steps per walk before faults stop.
+    pub walk_steps: usize,
+    /// Steps the fair continuation may take.
+    pub bound: usize,
+    /// Seed of the walks.
+    pub seed: u64,
+}
+
+/// A liveness property's sampled outcome.
+pub struct LivenessOutcome {
+    /// The property.
+    pub name: &'static str,
+    /// The walk, the healing and the continuation that missed the goal, if one did.
+    pub counterexample: Option<Vec<Action>>,
+}
+
+/// xorshift64*: small, seeded, the same on every platform.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % n as u64) as usize
+    }
+}
+
+/// Sample every liveness property of `model`.
+pub fn check(model: &ClusterModel, options: LivenessOptions) -> Vec<LivenessOutcome> {
+    let liveness: Vec<_> = ALL.iter().filter(|p| p.kind == Kind::Liveness).collect();
+    let mut outcomes: Vec<LivenessOutcome> =
+        liveness.iter().map(|p| LivenessOutcome { name: p.name, counterexample: None }).collect();
+    for sample in 0..options.samples {
+        let mut rng = Rng(options.seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(sample as u64) | 1);
+        let mut state = model.init_states().remove(0);
+        let mut walk = Vec::new();
+        for _ in 0..options.walk_steps {
+            let mut actions = Vec::new();
+            model.actions(&state, &mut actions);
+            if actions.is_empty() {
+                break;
+            }
+            let action = actions.swap_remove(rng.next(actions.len()));
+            if let Some(next) = model.next_state(&state, action.clone()) {
+                state = next;
+                walk.push(action);
+            }
+        }
+        let (healed, heal) = stop_faults(model, &state);
+        for (property, outcome) in liveness.iter().zip(&mut outcomes) {
+            if outcome.counterexample.is_some() {
+                continue;
+            }
+            let (continuation, reached) = continue_fairly(model, &healed, property.check, options.bound);
+            if !reached {
+                outcome.counterexample = Some(walk.iter().chain(&heal).chain(&continuation).cloned().collect());
+            }
+        }
+    }
+    outcomes
+}
