@@ -185,6 +185,8 @@ impl ConsumerState {
             return;
         }
         if self.leader == NO_BROKER {
+            // No leader known (an offline partition): ask again, then wait.
+            self.request_metadata(env);
             return self.back_off(env);
         }
         let (to, request) = match self.phase {

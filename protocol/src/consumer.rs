@@ -224,6 +224,8 @@ impl Consumer {
             return;
         }
         let Some(leader) = self.leader() else {
+            // No leader known (an offline partition, or no metadata yet): ask again, then wait.
+            self.request_metadata(out);
             return self.back_off(out);
         };
         let epoch = self.current_leader_epoch();

@@ -314,3 +314,17 @@ fn a_stale_answer_still_completes_its_request() {
     let (to, next) = fetches(&out).remove(0);
     assert_eq!((to, next.current_leader_epoch), (NodeId::Broker(1), 1), "the consumer fetches again at once");
 }
+
+#[test]
+fn metadata_without_a_leader_is_asked_again() {
+    // Found by the model's liveness check: metadata naming no leader (an offline partition) left
+    // the consumer backing off forever without asking again.
+    let mut consumer = Consumer::new(rack_b());
+    consumer.handle(0, Input::Start);
+    consumer.handle(0, metadata(-1, 3, &[1, 2, 3]));
+    let out = consumer.handle(100, Input::Timer(TimerKind::ConsumerFetch));
+    assert!(
+        sent(&out).iter().any(|(to, m)| *to == NodeId::Controller && matches!(m, Message::Metadata(_))),
+        "asks for metadata again: {out:?}"
+    );
+}
