@@ -393,7 +393,8 @@ impl BrokerState {
         env.send(to, self.fetch_answer(ErrorCode::NONE, records, None, NO_BROKER, fetch_offset, epoch));
     }
 
-    fn maximal_isr(&self) -> Vec<BrokerId> {
+    /// The ISR plus members a pending AlterPartition adds (KIP-497's maximal ISR).
+    pub fn maximal_isr(&self) -> Vec<BrokerId> {
         let mut isr = self.isr.clone();
         if let Some((proposed, _)) = &self.pending_alter {
             isr.extend(proposed);
@@ -401,11 +402,6 @@ impl BrokerState {
             isr.dedup();
         }
         isr
-    }
-
-    /// The ISR plus members a pending AlterPartition adds, when leading; the known ISR otherwise.
-    pub fn maximal_isr_view(&self) -> Vec<BrokerId> {
-        self.maximal_isr()
     }
 
     fn advance_hw(&mut self, env: &mut Env) {

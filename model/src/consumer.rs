@@ -299,11 +299,7 @@ impl ConsumerState {
                 self.phase = Phase::Fetching;
                 self.proceed(env);
             }
-            ErrorCode::UNKNOWN_LEADER_EPOCH => self.back_off(env),
-            _ => {
-                self.request_metadata(env);
-                self.back_off(env);
-            }
+            error => self.on_request_error(error, env),
         }
     }
 
@@ -316,12 +312,16 @@ impl ConsumerState {
                 self.phase = Phase::Fetching;
                 self.proceed(env);
             }
-            ErrorCode::UNKNOWN_LEADER_EPOCH => self.back_off(env),
-            _ => {
-                self.request_metadata(env);
-                self.back_off(env);
-            }
+            error => self.on_request_error(error, env),
         }
+    }
+
+    /// A refused reset or validation: retry UNKNOWN_LEADER_EPOCH as is, refresh metadata for the rest.
+    fn on_request_error(&mut self, error: ErrorCode, env: &mut Env) {
+        if error != ErrorCode::UNKNOWN_LEADER_EPOCH {
+            self.request_metadata(env);
+        }
+        self.back_off(env);
     }
 
     fn move_to(&mut self, offset: Offset, epoch: LeaderEpoch, cause: ResetCause) {

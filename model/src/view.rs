@@ -80,7 +80,7 @@ pub fn view(model: &ClusterModel, state: &ClusterState) -> ClusterView {
                 high_watermark: b.hw,
                 log: b.log.clone(),
                 isr: b.isr.clone(),
-                maximal_isr: b.maximal_isr_view(),
+                maximal_isr: b.maximal_isr(),
                 leader_epoch_start_offset: (b.role == Role::Leader).then_some(b.epoch_start),
             })
             .collect(),

@@ -409,11 +409,7 @@ impl Consumer {
                 self.phase = ConsumerPhase::Fetching;
                 self.proceed(now, out);
             }
-            ErrorCode::UNKNOWN_LEADER_EPOCH => self.back_off(out),
-            _ => {
-                self.request_metadata(out);
-                self.back_off(out);
-            }
+            error => self.on_request_error(error, out),
         }
     }
 
@@ -442,12 +438,16 @@ impl Consumer {
                 self.phase = ConsumerPhase::Fetching;
                 self.proceed(now, out);
             }
-            ErrorCode::UNKNOWN_LEADER_EPOCH => self.back_off(out),
-            _ => {
-                self.request_metadata(out);
-                self.back_off(out);
-            }
+            error => self.on_request_error(error, out),
         }
+    }
+
+    /// A refused reset or validation: retry UNKNOWN_LEADER_EPOCH as is, refresh metadata for the rest.
+    fn on_request_error(&mut self, error: ErrorCode, out: &mut Outbox) {
+        if error != ErrorCode::UNKNOWN_LEADER_EPOCH {
+            self.request_metadata(out);
+        }
+        self.back_off(out);
     }
 
     fn move_position(&mut self, offset: Offset, offset_epoch: LeaderEpoch, cause: ResetCause) {
