@@ -127,13 +127,58 @@ impl ClusterModel {
                 self.lost(state, layout.node(link.0), layout.node(link.1), message);
             }
         }
+        for broker in self.cfg.broker_ids() {
+            if self.alive(state, NodeId::Broker(broker)) {
+                let here = NodeId::Broker(broker);
+                let cut_off: Vec<NodeId> = self
+                    .parked_at(state, broker)
+                    .into_iter()
+                    .filter(|n| !self.alive(state, *n) || !self.reachable(state, here, *n))
+                    .collect();
+                self.drop_parked(state, broker, &cut_off);
+            }
+        }
     }
 
-    /// `message` from `from` to `to` is lost: its requester learns of the disconnect.
+    /// Who has a fetch parked at `broker` (long poll): consumers and followers.
+    fn parked_at(&self, state: &ClusterState, broker: BrokerId) -> Vec<NodeId> {
+        let Some(b) = self.broker(state, broker) else { return Vec::new() };
+        let consumers = b.parked_consumers.iter().map(|p| NodeId::Consumer(p.consumer));
+        let followers = b.followers.iter().filter(|f| f.parked.is_some()).map(|f| NodeId::Broker(f.id));
+        consumers.chain(followers).collect()
+    }
+
+    /// A parked fetch is an open request on a connection: when the connection resets, the broker
+    /// forgets it and the requester is told.
+    fn drop_parked(&self, state: &mut ClusterState, broker: BrokerId, requesters: &[NodeId]) {
+        if requesters.is_empty() {
+            return;
+        }
+        self.set_broker(state, broker, |b| {
+            let mut b = b.clone();
+            b.parked_consumers.retain(|p| !requesters.contains(&NodeId::Consumer(p.consumer)));
+            for f in &mut b.followers {
+                if requesters.contains(&NodeId::Broker(f.id)) {
+                    f.parked = None;
+                }
+            }
+            b
+        });
+        for requester in requesters {
+            if self.alive(state, *requester) {
+                self.with_node(state, *requester, |node, env| node.on_disconnect(NodeId::Broker(broker), env));
+            }
+        }
+    }
+
+    /// `message` from `from` to `to` is lost with its connection: both ends learn of the reset,
+    /// the requester first (it retries), then the responder (it forgets its session state).
     fn lost(&self, state: &mut ClusterState, from: NodeId, to: NodeId, message: &Message) {
-        let (requester, peer) = if is_request(message) { (from, to) } else { (to, from) };
-        if self.alive(state, requester) {
-            self.with_node(state, requester, |node, env| node.on_disconnect(peer, env));
+        let (requester, responder) = if is_request(message) { (from, to) } else { (to, from) };
+        for (node, peer) in [(requester, responder), (responder, requester)] {
+            if self.alive(state, node) {
+                self.with_node(state, node, |s, env| s.on_disconnect(peer, env));
+            }
         }
     }
 
@@ -207,6 +252,8 @@ impl ClusterModel {
             Action::Crash { broker } => {
                 let mut next = last.clone();
                 next.crashes_left -= 1;
+                let parked = self.parked_at(&next, *broker);
+                self.drop_parked(&mut next, *broker, &parked);
                 self.set_broker(&mut next, *broker, BrokerState::crashed);
                 next.sys.timers_set[*broker as usize].cancel_all();
                 self.reset_connections(&mut next);

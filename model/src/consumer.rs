@@ -259,7 +259,8 @@ impl ConsumerState {
                 env.set_timer(TimerKind::MetadataRefresh);
                 self.proceed(env);
             }
-            ErrorCode::NONE if records.is_empty() => self.back_off(env),
+            // The replica waited `fetch.max.wait.ms` with nothing to read: ask again.
+            ErrorCode::NONE if records.is_empty() => self.proceed(env),
             ErrorCode::NONE => {
                 for r in records {
                     if r.offset != self.position {

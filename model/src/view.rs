@@ -1,9 +1,10 @@
 //! The model's states seen as `ClusterView`s, and the ghost history kept beside them.
 
 use highwater_traces::{
-    Action, BrokerView, ClusterView, ConsumerView, ControllerView, Ghost, Happened, Message, NodeId, Redirect, Role,
-    NO_BROKER,
+    Action, BrokerView, ClusterView, ConsumerView, ControllerView, ErrorCode, Ghost, Happened, Message, NodeId,
+    Redirect, Role, NO_BROKER,
 };
+use stateright::actor::Network;
 
 use crate::broker::BrokerState;
 use crate::cluster::{ClusterModel, ClusterState};
@@ -164,45 +165,53 @@ pub fn observe(model: &ClusterModel, last: &ClusterState, action: &Action, next:
             ghost.happened.insert(Happened::RackCutWhileConsuming);
         }
     }
-    if let Action::Deliver { from: NodeId::Consumer(c), to: NodeId::Broker(b) } = action {
-        observe_answer(model, last, next, *b, *c, &mut ghost);
-    }
+    observe_answers(model, last, action, next, &mut ghost);
     next.ghost = ghost;
 }
 
-/// What broker `b` answered consumer `c`'s fetch, if that is what was just delivered.
-fn observe_answer(model: &ClusterModel, last: &ClusterState, next: &ClusterState, b: i32, c: u32, ghost: &mut Ghost) {
-    let (bid, cid) = (model.layout.id(NodeId::Broker(b)), model.layout.id(NodeId::Consumer(c)));
-    let asked = match &last.sys.network {
-        stateright::actor::Network::Ordered(map) => map.get(&(cid, bid)).and_then(|q| q.front()),
-        _ => None,
-    };
-    let Some(Message::Fetch { fetch_offset, .. }) = asked else { return };
-    let answer = match &next.sys.network {
-        stateright::actor::Network::Ordered(map) => map.get(&(bid, cid)).and_then(|q| q.back()),
-        _ => None,
-    };
-    let Some(Message::FetchResponse { error_code, records, preferred_read_replica, .. }) = answer else { return };
-    let after = parts(next);
-    let Some(broker) = after.brokers.iter().find(|x| x.id == b) else { return };
-    if *preferred_read_replica != NO_BROKER {
-        let to = *preferred_read_replica;
-        // A leader still unaware of a newer epoch may redirect too (its consumer's next fetch is
-        // fenced); only a broker that is not a leader in its own view must never choose.
-        let by_leader = broker.role == Role::Leader;
-        let holds =
-            broker.followers.iter().find(|f| f.id == to).and_then(|f| f.leo).is_some_and(|leo| *fetch_offset <= leo);
-        ghost.redirects.insert(Redirect {
-            by: b,
-            by_leader,
-            to,
-            to_in_isr: broker.isr.contains(&to),
-            to_holds_offset: holds,
-        });
-    } else if broker.role == Role::Follower
-        && (*error_code == highwater_traces::ErrorCode::OFFSET_NOT_AVAILABLE
-            || (*error_code == highwater_traces::ErrorCode::NONE && records.is_empty()))
-    {
-        ghost.happened.insert(Happened::FollowerAnsweredNotAvailableOrEmpty);
+/// The fetch answers brokers sent consumers in this step (at once or from a parked fetch):
+/// redirects go into the ghost's set, followers' empty or OFFSET_NOT_AVAILABLE answers into coverage.
+fn observe_answers(model: &ClusterModel, last: &ClusterState, action: &Action, next: &ClusterState, ghost: &mut Ghost) {
+    let (Network::Ordered(before), Network::Ordered(after)) = (&last.sys.network, &next.sys.network) else { return };
+    let brokers = parts(next).brokers;
+    for ((src, dst), queue) in after {
+        let (NodeId::Broker(b), NodeId::Consumer(_)) = (model.layout.node(*src), model.layout.node(*dst)) else {
+            continue;
+        };
+        let delivered_here = matches!(action, Action::Deliver { from, to }
+            if model.layout.id(*from) == *src && model.layout.id(*to) == *dst);
+        let kept = before.get(&(*src, *dst)).map_or(0, |q| q.len()) - usize::from(delivered_here);
+        let new = queue.len().saturating_sub(kept);
+        let Some(broker) = brokers.iter().find(|x| x.id == b) else { continue };
+        for answer in queue.iter().skip(queue.len() - new.min(queue.len())) {
+            let Message::FetchResponse { error_code, records, preferred_read_replica, fetch_offset, .. } = answer
+            else {
+                continue;
+            };
+            if *preferred_read_replica != NO_BROKER {
+                let to = *preferred_read_replica;
+                // A leader still unaware of a newer epoch may redirect too (its consumer's next
+                // fetch is fenced); only a broker that is not a leader in its own view must never choose.
+                let by_leader = broker.role == Role::Leader;
+                let holds = broker
+                    .followers
+                    .iter()
+                    .find(|f| f.id == to)
+                    .and_then(|f| f.leo)
+                    .is_some_and(|leo| *fetch_offset <= leo);
+                ghost.redirects.insert(Redirect {
+                    by: b,
+                    by_leader,
+                    to,
+                    to_in_isr: broker.isr.contains(&to),
+                    to_holds_offset: holds,
+                });
+            } else if broker.role == Role::Follower
+                && (*error_code == ErrorCode::OFFSET_NOT_AVAILABLE
+                    || (*error_code == ErrorCode::NONE && records.is_empty()))
+            {
+                ghost.happened.insert(Happened::FollowerAnsweredNotAvailableOrEmpty);
+            }
+        }
     }
 }

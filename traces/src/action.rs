@@ -20,6 +20,8 @@ pub enum TimerKind {
     MetadataRefresh,
     /// Producer: retry the unacknowledged record.
     ProduceRetry,
+    /// Replica: `fetch.max.wait.ms` is up for the consumer fetches it parked; answer them empty.
+    FetchWait,
 }
 
 /// Where a consumer seeks.
@@ -118,6 +120,7 @@ impl TimerKind {
             TimerKind::ConsumerFetch => "consumer-fetch",
             TimerKind::MetadataRefresh => "metadata-refresh",
             TimerKind::ProduceRetry => "produce-retry",
+            TimerKind::FetchWait => "fetch-wait",
         }
     }
 }

@@ -1,0 +1,117 @@
+//! The follower's side: the fetcher (long-polled by the leader) and KIP-279 truncation.
+
+#![allow(unused_imports)]
+use highwater_traces::{
+    BrokerId, EpochEndOffset, ErrorCode, LeaderEpoch, Message, NodeId, Offset, OffsetRecord, PartitionEpoch, Record,
+    Role, TimerKind, CONSUMER_REPLICA_ID, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, NO_BROKER, NO_EPOCH,
+};
+
+use super::BrokerState;
+use crate::config::{Selector, Semantics};
+use crate::node::Env;
+
+impl BrokerState {
+    // --- follower ---
+
+    pub(super) fn send_fetch(&mut self, env: &mut Env) {
+        if self.leader == NO_BROKER {
+            return;
+        }
+        self.fetch_in_flight = true;
+        let fetch = Message::Fetch {
+            replica_id: self.id,
+            rack_id: String::new(),
+            current_leader_epoch: self.leader_epoch,
+            fetch_offset: self.leo(),
+            last_fetched_epoch: self.latest_epoch(),
+            log_start_offset: 0,
+        };
+        env.send(NodeId::Broker(self.leader), fetch);
+    }
+
+    /// A lost connection: a follower fetches again after a backoff; a leader sends its pending
+    /// AlterPartition again.
+    pub fn on_disconnect(&mut self, peer: NodeId, env: &mut Env) {
+        match self.role {
+            Role::Follower if self.fetch_in_flight && peer == NodeId::Broker(self.leader) => {
+                self.fetch_in_flight = false;
+                env.set_timer(TimerKind::ReplicaFetch);
+            }
+            // Kafka's AlterPartitionManager keeps the change pending and retries it: the lost
+            // request may have been applied, so its members must keep counting for the HW.
+            // The fetch session with that follower is gone: what we last told it is unknown.
+            Role::Leader if matches!(peer, NodeId::Broker(_)) => {
+                if let Some(f) = self.followers.iter_mut().find(|f| NodeId::Broker(f.id) == peer) {
+                    f.hw_sent = -1;
+                }
+            }
+            Role::Leader if peer == NodeId::Controller => {
+                if let Some((isr, _)) = self.pending_alter.clone() {
+                    self.propose(isr, env);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn on_fetch_response(&mut self, from: NodeId, message: Message, env: &mut Env) {
+        let Message::FetchResponse {
+            error_code,
+            high_watermark,
+            records,
+            diverging_epoch,
+            fetch_offset,
+            request_leader_epoch,
+            ..
+        } = message
+        else {
+            return;
+        };
+        let current = self.role == Role::Follower
+            && self.fetch_in_flight
+            && from == NodeId::Broker(self.leader)
+            && request_leader_epoch == self.leader_epoch
+            && fetch_offset == self.leo();
+        if !current {
+            return;
+        }
+        self.fetch_in_flight = false;
+        match (error_code, diverging_epoch) {
+            (ErrorCode::NONE, Some(diverging)) => {
+                let to = self.truncation_point(diverging);
+                self.truncate(to);
+                self.send_fetch(env);
+            }
+            (ErrorCode::NONE, None) => {
+                let got = !records.is_empty();
+                for r in records {
+                    if r.offset != self.leo() {
+                        break;
+                    }
+                    self.append(r.record());
+                }
+                self.hw = high_watermark.clamp(0, self.leo());
+                self.leader_hw = high_watermark;
+                // The leader long-polls: every answer carries news, so fetch again at once.
+                let _ = got;
+                self.send_fetch(env);
+                self.retry_parked_consumers(env);
+            }
+            (ErrorCode::OFFSET_OUT_OF_RANGE, _) => {
+                self.truncate(high_watermark);
+                self.send_fetch(env);
+            }
+            _ => env.set_timer(TimerKind::ReplicaFetch),
+        }
+    }
+
+    /// KIP-279: truncate to the end of the epoch both sides have, which may take several rounds.
+    pub(super) fn truncation_point(&self, diverging: EpochEndOffset) -> Offset {
+        let leo = self.leo();
+        match self.end_offset_for(diverging.epoch) {
+            (NO_EPOCH, _) => diverging.end_offset.min(leo),
+            (epoch, end) if epoch != diverging.epoch => end.min(leo),
+            (_, end) => end.min(diverging.end_offset).min(leo),
+        }
+    }
+}

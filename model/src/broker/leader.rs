@@ -1,0 +1,247 @@
+//! The leader's side: replication fetches (long-polled), the HW, ISR changes, produce, and the
+//! answers only a leader gives (ListOffsets, OffsetsForLeaderEpoch).
+
+#![allow(unused_imports)]
+use highwater_traces::{
+    BrokerId, EpochEndOffset, ErrorCode, LeaderEpoch, Message, NodeId, Offset, OffsetRecord, PartitionEpoch, Record,
+    Role, TimerKind, CONSUMER_REPLICA_ID, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, NO_BROKER, NO_EPOCH,
+};
+
+use super::BrokerState;
+use crate::config::{Selector, Semantics};
+use crate::node::Env;
+
+impl BrokerState {
+    // --- leader ---
+
+    pub(super) fn on_replica_fetch(
+        &mut self,
+        follower: BrokerId,
+        epoch: LeaderEpoch,
+        fetch_offset: Offset,
+        last_epoch: LeaderEpoch,
+        env: &mut Env,
+    ) {
+        let to = NodeId::Broker(follower);
+        let error = self.check_epoch(epoch, true);
+        if error != ErrorCode::NONE {
+            return env.send(to, self.fetch_answer(error, vec![], None, NO_BROKER, fetch_offset, epoch));
+        }
+        if last_epoch != NO_EPOCH {
+            let (e, end) = self.end_offset_for(last_epoch);
+            if e == NO_EPOCH {
+                return env.send(
+                    to,
+                    self.fetch_answer(ErrorCode::OFFSET_OUT_OF_RANGE, vec![], None, NO_BROKER, fetch_offset, epoch),
+                );
+            }
+            if e < last_epoch || end < fetch_offset {
+                let diverging = EpochEndOffset { epoch: e, end_offset: end };
+                return env.send(
+                    to,
+                    self.fetch_answer(ErrorCode::NONE, vec![], Some(diverging), NO_BROKER, fetch_offset, epoch),
+                );
+            }
+        }
+        if fetch_offset > self.leo() || fetch_offset < 0 {
+            return env.send(
+                to,
+                self.fetch_answer(ErrorCode::OFFSET_OUT_OF_RANGE, vec![], None, NO_BROKER, fetch_offset, epoch),
+            );
+        }
+        let leo = self.leo();
+        if let Some(f) = self.followers.iter_mut().find(|f| f.id == follower) {
+            if fetch_offset >= leo || fetch_offset >= f.leader_leo_at_last_fetch {
+                f.caught_up = true;
+            }
+            f.leo = Some(fetch_offset);
+            f.leader_leo_at_last_fetch = leo;
+            f.parked = Some((fetch_offset, epoch));
+        }
+        self.maybe_expand_isr(follower, env);
+        self.advance_hw(env);
+        self.arm_isr_check(env);
+        // Long poll (Kafka's DelayedFetch): answered now if there is news, else when there is.
+        self.answer_parked_followers(env);
+    }
+
+    /// Answer every parked follower fetch that now has news: records past its offset, or a HW it
+    /// has not been told.
+    pub(super) fn answer_parked_followers(&mut self, env: &mut Env) {
+        let (leo, hw) = (self.leo(), self.hw);
+        let ready: Vec<(BrokerId, Offset, LeaderEpoch)> = self
+            .followers
+            .iter()
+            .filter_map(|f| f.parked.filter(|(offset, _)| *offset < leo || f.hw_sent < hw).map(|(o, e)| (f.id, o, e)))
+            .collect();
+        for (follower, offset, epoch) in ready {
+            let records = self.read(offset, leo);
+            env.send(
+                NodeId::Broker(follower),
+                self.fetch_answer(ErrorCode::NONE, records, None, NO_BROKER, offset, epoch),
+            );
+            if let Some(f) = self.followers.iter_mut().find(|f| f.id == follower) {
+                f.parked = None;
+                f.hw_sent = hw;
+            }
+        }
+    }
+
+    /// The ISR plus members a pending AlterPartition adds (KIP-497's maximal ISR).
+    pub fn maximal_isr(&self) -> Vec<BrokerId> {
+        let mut isr = self.isr.clone();
+        if let Some((proposed, _)) = &self.pending_alter {
+            isr.extend(proposed);
+            isr.sort_unstable();
+            isr.dedup();
+        }
+        isr
+    }
+
+    pub(super) fn advance_hw(&mut self, env: &mut Env) {
+        if self.role != Role::Leader {
+            return;
+        }
+        let mut candidate = self.leo();
+        for member in self.maximal_isr().into_iter().filter(|m| *m != self.id) {
+            match self.followers.iter().find(|f| f.id == member).and_then(|f| f.leo) {
+                Some(leo) => candidate = candidate.min(leo),
+                None => return,
+            }
+        }
+        if candidate <= self.hw {
+            return;
+        }
+        self.hw = candidate;
+        self.answer_parked_followers(env);
+        self.retry_parked_consumers(env);
+        let hw = self.hw;
+        let (done, waiting): (Vec<_>, Vec<_>) = self.pending_acks.iter().partition(|(o, _)| *o < hw);
+        self.pending_acks = waiting;
+        for (offset, value) in done {
+            env.send(
+                NodeId::Producer,
+                Message::ProduceResponse { error_code: ErrorCode::NONE, base_offset: offset, value },
+            );
+        }
+    }
+
+    pub(super) fn maybe_expand_isr(&mut self, follower: BrokerId, env: &mut Env) {
+        if self.maximal_isr().contains(&follower) || self.pending_alter.is_some() {
+            return;
+        }
+        let Some(leo) = self.followers.iter().find(|f| f.id == follower).and_then(|f| f.leo) else { return };
+        if leo >= self.hw && leo >= self.epoch_start {
+            let mut isr = self.isr.clone();
+            isr.push(follower);
+            isr.sort_unstable();
+            self.propose(isr, env);
+        }
+    }
+
+    pub(super) fn propose(&mut self, new_isr: Vec<BrokerId>, env: &mut Env) {
+        self.pending_alter = Some((new_isr.clone(), self.partition_epoch));
+        let request = Message::AlterPartition {
+            broker_id: self.id,
+            leader_epoch: self.leader_epoch,
+            partition_epoch: self.partition_epoch,
+            new_isr,
+        };
+        env.send(NodeId::Controller, request);
+    }
+
+    pub(super) fn on_isr_expiration(&mut self, env: &mut Env) {
+        let leo = self.leo();
+        let lagging: Vec<BrokerId> = self
+            .followers
+            .iter()
+            .filter(|f| self.isr.contains(&f.id) && !f.caught_up && f.leo != Some(leo))
+            .map(|f| f.id)
+            .collect();
+        for f in &mut self.followers {
+            f.caught_up = false;
+        }
+        if self.pending_alter.is_none() && !lagging.is_empty() {
+            let isr = self.isr.iter().copied().filter(|b| !lagging.contains(b)).collect();
+            self.propose(isr, env);
+        }
+        self.arm_isr_check(env);
+    }
+
+    pub(super) fn on_produce(&mut self, from: NodeId, value: u64, env: &mut Env) {
+        if self.role != Role::Leader {
+            let answer =
+                Message::ProduceResponse { error_code: ErrorCode::NOT_LEADER_OR_FOLLOWER, base_offset: -1, value };
+            return env.send(from, answer);
+        }
+        let offset = self.leo();
+        self.append(Record { epoch: self.leader_epoch, value });
+        self.pending_acks.push((offset, value));
+        self.advance_hw(env);
+        self.arm_isr_check(env);
+        self.answer_parked_followers(env);
+    }
+
+    pub(super) fn in_leso_window(&self) -> bool {
+        self.role == Role::Leader && self.hw < self.epoch_start
+    }
+
+    pub(super) fn on_list_offsets(
+        &mut self,
+        from: NodeId,
+        replica_id: BrokerId,
+        epoch: LeaderEpoch,
+        timestamp: i64,
+        env: &mut Env,
+    ) {
+        let answer = |error_code, offset, leader_epoch| Message::ListOffsetsResponse {
+            error_code,
+            offset,
+            leader_epoch,
+            timestamp,
+        };
+        let error = self.check_epoch(epoch, true);
+        if error != ErrorCode::NONE {
+            return env.send(from, answer(error, -1, NO_EPOCH));
+        }
+        let offset = match timestamp {
+            EARLIEST_TIMESTAMP => 0,
+            LATEST_TIMESTAMP if replica_id == CONSUMER_REPLICA_ID && self.in_leso_window() => {
+                return env.send(from, answer(ErrorCode::OFFSET_NOT_AVAILABLE, -1, NO_EPOCH))
+            }
+            LATEST_TIMESTAMP if replica_id == CONSUMER_REPLICA_ID => self.hw,
+            LATEST_TIMESTAMP => self.leo(),
+            _ => return env.send(from, answer(ErrorCode::INVALID_REQUEST, -1, NO_EPOCH)),
+        };
+        let epoch_before = if offset > 0 { self.log[(offset - 1) as usize].epoch } else { NO_EPOCH };
+        env.send(from, answer(ErrorCode::NONE, offset, epoch_before));
+    }
+
+    pub(super) fn on_epoch_query(
+        &mut self,
+        from: NodeId,
+        replica_id: BrokerId,
+        epoch: LeaderEpoch,
+        asked: LeaderEpoch,
+        env: &mut Env,
+    ) {
+        let answer = |error_code, leader_epoch, end_offset| Message::OffsetsForLeaderEpochResponse {
+            error_code,
+            leader_epoch,
+            end_offset,
+            requested_epoch: asked,
+        };
+        let error = self.check_epoch(epoch, true);
+        if error != ErrorCode::NONE {
+            return env.send(from, answer(error, NO_EPOCH, -1));
+        }
+        let (e, end) = self.end_offset_for(asked);
+        if replica_id == CONSUMER_REPLICA_ID && end != -1 && end > self.hw {
+            if self.in_leso_window() {
+                return env.send(from, answer(ErrorCode::OFFSET_NOT_AVAILABLE, NO_EPOCH, -1));
+            }
+            return env.send(from, answer(ErrorCode::NONE, e, self.hw));
+        }
+        env.send(from, answer(ErrorCode::NONE, e, end));
+    }
+}

@@ -1,0 +1,382 @@
+//! A broker's replica, leader or follower, as the model has it.
+//!
+//! Time is abstract. An `isr-expiration` tick takes out of the ISR every follower that has not
+//! caught up since the previous tick. That is the clockless form of `replica.lag.time.max.ms`.
+
+use highwater_traces::{
+    BrokerId, EpochEndOffset, ErrorCode, LeaderEpoch, Message, NodeId, Offset, OffsetRecord, PartitionEpoch, Record,
+    Role, TimerKind, NO_BROKER, NO_EPOCH,
+};
+
+use crate::node::Env;
+
+mod follower;
+mod leader;
+mod read;
+
+/// What the leader knows of a follower.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct FollowerInfo {
+    /// The follower.
+    pub id: BrokerId,
+    /// Its LEO from its last fetch in this epoch.
+    pub leo: Option<Offset>,
+    /// Caught up since the last `isr-expiration` tick.
+    pub caught_up: bool,
+    /// The leader's LEO at its previous fetch.
+    pub leader_leo_at_last_fetch: Offset,
+    /// Its fetch, parked because the leader had nothing new: (fetch offset, its epoch).
+    pub parked: Option<(Offset, LeaderEpoch)>,
+    /// The HW the leader last sent it (-1 before any).
+    pub hw_sent: Offset,
+}
+
+/// A consumer's fetch parked at a replica until it can read something or `fetch.max.wait.ms` is up.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ParkedFetch {
+    /// The consumer.
+    pub consumer: u32,
+    /// Its `client.rack`.
+    pub rack: String,
+    /// Its `current_leader_epoch`.
+    pub epoch: LeaderEpoch,
+    /// Its fetch offset.
+    pub offset: Offset,
+}
+
+/// A broker's state. Role-specific fields are reset on every role change.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct BrokerState {
+    /// Id.
+    pub id: BrokerId,
+    /// Running.
+    pub alive: bool,
+    /// The log.
+    pub log: Vec<Record>,
+    /// High watermark.
+    pub hw: Offset,
+    /// Epoch cache: (epoch, start offset).
+    pub epochs: Vec<(LeaderEpoch, Offset)>,
+    /// Role.
+    pub role: Role,
+    /// Leader epoch from the last notice (-1 before any).
+    pub leader_epoch: LeaderEpoch,
+    /// Partition epoch from the last notice.
+    pub partition_epoch: PartitionEpoch,
+    /// Leader from the last notice.
+    pub leader: BrokerId,
+    /// ISR from the last notice or committed AlterPartition.
+    pub isr: Vec<BrokerId>,
+    /// Leader: its epoch start offset.
+    pub epoch_start: Offset,
+    /// Leader: followers' fetch state.
+    pub followers: Vec<FollowerInfo>,
+    /// Leader: the AlterPartition in flight (proposed ISR, partition epoch it is based on).
+    pub pending_alter: Option<(Vec<BrokerId>, PartitionEpoch)>,
+    /// Leader: produce requests waiting for the HW (offset, value).
+    pub pending_acks: Vec<(Offset, u64)>,
+    /// Consumer fetches waiting here (any role).
+    pub parked_consumers: Vec<ParkedFetch>,
+    /// Follower: a fetch is outstanding.
+    pub fetch_in_flight: bool,
+    /// Follower: the leader's HW from the last answer.
+    pub leader_hw: Offset,
+}
+
+impl BrokerState {
+    /// A fresh broker with an empty log, waiting for its first notice.
+    pub fn new(id: BrokerId) -> Self {
+        BrokerState {
+            id,
+            alive: true,
+            log: Vec::new(),
+            hw: 0,
+            epochs: Vec::new(),
+            role: Role::Offline,
+            leader_epoch: NO_EPOCH,
+            partition_epoch: -1,
+            leader: NO_BROKER,
+            isr: Vec::new(),
+            epoch_start: 0,
+            followers: Vec::new(),
+            pending_alter: None,
+            pending_acks: Vec::new(),
+            parked_consumers: Vec::new(),
+            fetch_in_flight: false,
+            leader_hw: 0,
+        }
+    }
+
+    /// What a crash leaves: the log, its epoch cache and the HW checkpoint; nothing else.
+    pub fn crashed(&self) -> Self {
+        BrokerState {
+            alive: false,
+            log: self.log.clone(),
+            hw: self.hw,
+            epochs: self.epochs.clone(),
+            ..Self::new(self.id)
+        }
+    }
+
+    /// A restart from what the crash left.
+    pub fn restarted(&self) -> Self {
+        BrokerState { alive: true, ..self.crashed() }
+    }
+
+    fn leo(&self) -> Offset {
+        self.log.len() as Offset
+    }
+
+    /// A message arrives.
+    pub fn on_message(&mut self, from: NodeId, message: Message, env: &mut Env) {
+        match message {
+            Message::PartitionChange { leader, leader_epoch, partition_epoch, isr } if from == NodeId::Controller => {
+                self.on_notice(leader, leader_epoch, partition_epoch, isr, env)
+            }
+            Message::Fetch { replica_id, rack_id, current_leader_epoch, fetch_offset, last_fetched_epoch, .. } => {
+                if replica_id >= 0 && from == NodeId::Broker(replica_id) {
+                    self.on_replica_fetch(replica_id, current_leader_epoch, fetch_offset, last_fetched_epoch, env)
+                } else if let NodeId::Consumer(_) = from {
+                    self.on_consumer_fetch(from, &rack_id, current_leader_epoch, fetch_offset, env)
+                }
+            }
+            Message::FetchResponse { .. } => self.on_fetch_response(from, message, env),
+            Message::Produce { value } => self.on_produce(from, value, env),
+            Message::ListOffsets { replica_id, current_leader_epoch, timestamp } => {
+                self.on_list_offsets(from, replica_id, current_leader_epoch, timestamp, env)
+            }
+            Message::OffsetsForLeaderEpoch { replica_id, current_leader_epoch, leader_epoch } => {
+                self.on_epoch_query(from, replica_id, current_leader_epoch, leader_epoch, env)
+            }
+            Message::AlterPartitionResponse {
+                error_code,
+                leader_epoch,
+                isr,
+                partition_epoch,
+                request_partition_epoch,
+                requested_isr,
+                ..
+            } => {
+                let answers_pending = self.pending_alter.as_ref() == Some(&(requested_isr, request_partition_epoch));
+                if self.role == Role::Leader && answers_pending && leader_epoch == self.leader_epoch {
+                    self.pending_alter = None;
+                    if error_code == ErrorCode::NONE && partition_epoch > self.partition_epoch {
+                        self.isr = isr;
+                        self.partition_epoch = partition_epoch;
+                        self.advance_hw(env);
+                        self.arm_isr_check(env);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A timer fires.
+    pub fn on_timer(&mut self, timer: TimerKind, env: &mut Env) {
+        match (timer, self.role) {
+            (TimerKind::ReplicaFetch, Role::Follower) if !self.fetch_in_flight => self.send_fetch(env),
+            (TimerKind::IsrExpiration, Role::Leader) => self.on_isr_expiration(env),
+            (TimerKind::FetchWait, _) => self.on_fetch_wait(env),
+            _ => {}
+        }
+    }
+
+    // --- roles ---
+
+    fn on_notice(
+        &mut self,
+        leader: BrokerId,
+        epoch: LeaderEpoch,
+        partition_epoch: PartitionEpoch,
+        isr: Vec<BrokerId>,
+        env: &mut Env,
+    ) {
+        let newer_epoch = epoch > self.leader_epoch;
+        if !newer_epoch && (epoch < self.leader_epoch || partition_epoch <= self.partition_epoch) {
+            return;
+        }
+        self.leader_epoch = epoch;
+        self.partition_epoch = partition_epoch;
+        self.leader = leader;
+        self.isr = isr;
+        if leader == self.id {
+            if newer_epoch || self.role != Role::Leader {
+                self.become_leader(env);
+            } else {
+                self.pending_alter = None;
+                self.advance_hw(env);
+                self.arm_isr_check(env);
+            }
+        } else if newer_epoch || self.role != Role::Follower {
+            self.become_follower(env);
+        }
+        self.retry_parked_consumers(env);
+    }
+
+    fn give_up_leadership(&mut self, env: &mut Env) {
+        for f in std::mem::take(&mut self.followers) {
+            if let Some((offset, epoch)) = f.parked {
+                let answer =
+                    self.fetch_answer(ErrorCode::NOT_LEADER_OR_FOLLOWER, vec![], None, NO_BROKER, offset, epoch);
+                env.send(NodeId::Broker(f.id), answer);
+            }
+        }
+        for (_, value) in std::mem::take(&mut self.pending_acks) {
+            let answer =
+                Message::ProduceResponse { error_code: ErrorCode::NOT_LEADER_OR_FOLLOWER, base_offset: -1, value };
+            env.send(NodeId::Producer, answer);
+        }
+        self.followers.clear();
+        self.pending_alter = None;
+    }
+
+    fn become_leader(&mut self, env: &mut Env) {
+        self.give_up_leadership(env);
+        self.assign_epoch(self.leader_epoch, self.leo());
+        self.role = Role::Leader;
+        self.epoch_start = self.leo();
+        self.fetch_in_flight = false;
+        self.followers = env
+            .cfg
+            .broker_ids()
+            .filter(|b| *b != self.id)
+            .map(|id| FollowerInfo {
+                id,
+                leo: None,
+                caught_up: self.isr.contains(&id),
+                leader_leo_at_last_fetch: 0,
+                parked: None,
+                hw_sent: -1,
+            })
+            .collect();
+        env.cancel_timer(TimerKind::ReplicaFetch);
+        self.advance_hw(env);
+        self.arm_isr_check(env);
+    }
+
+    /// The ISR check can only shrink the ISR while some ISR follower is behind the LEO; the tick
+    /// is armed exactly then, so idle ticks do not multiply interleavings.
+    fn arm_isr_check(&self, env: &mut Env) {
+        let leo = self.leo();
+        let behind = self.followers.iter().any(|f| self.isr.contains(&f.id) && f.leo != Some(leo));
+        if behind {
+            env.set_timer(TimerKind::IsrExpiration);
+        } else {
+            env.cancel_timer(TimerKind::IsrExpiration);
+        }
+    }
+
+    fn become_follower(&mut self, env: &mut Env) {
+        self.give_up_leadership(env);
+        self.role = Role::Follower;
+        self.leader_hw = self.hw;
+        self.fetch_in_flight = false;
+        env.cancel_timer(TimerKind::IsrExpiration);
+        if self.leader != NO_BROKER {
+            self.send_fetch(env);
+        } else {
+            env.cancel_timer(TimerKind::ReplicaFetch);
+        }
+    }
+
+    // --- epoch cache ---
+
+    fn assign_epoch(&mut self, epoch: LeaderEpoch, start: Offset) {
+        if let Some(&(last, last_start)) = self.epochs.last() {
+            if last == epoch && last_start <= start {
+                return;
+            }
+        }
+        self.epochs.retain(|&(e, s)| e < epoch && s < start);
+        self.epochs.push((epoch, start));
+    }
+
+    fn latest_epoch(&self) -> LeaderEpoch {
+        self.epochs.last().map_or(NO_EPOCH, |(e, _)| *e)
+    }
+
+    /// `endOffsetFor`: the largest cached epoch ≤ `asked` and where it ends.
+    fn end_offset_for(&self, asked: LeaderEpoch) -> (LeaderEpoch, Offset) {
+        if asked == NO_EPOCH {
+            return (NO_EPOCH, -1);
+        }
+        if self.latest_epoch() == asked {
+            return (asked, self.leo());
+        }
+        match self.epochs.iter().find(|(e, _)| *e > asked) {
+            None => (NO_EPOCH, -1),
+            Some(&(_, next_start)) => match self.epochs.iter().rev().find(|(e, _)| *e <= asked) {
+                Some(&(floor, _)) => (floor, next_start),
+                None => (asked, next_start),
+            },
+        }
+    }
+
+    fn append(&mut self, record: Record) {
+        if self.latest_epoch() < record.epoch {
+            self.assign_epoch(record.epoch, self.leo());
+        }
+        self.log.push(record);
+    }
+
+    /// Entries starting at or after the truncation point go, empty ones at the end included
+    /// (KAFKA-10706).
+    fn truncate(&mut self, to: Offset) {
+        let to = to.max(0);
+        self.epochs.retain(|&(_, start)| start < to);
+        self.log.truncate(to as usize);
+        self.hw = self.hw.min(self.leo());
+    }
+
+    // --- fencing: the one decision site ---
+
+    fn check_epoch(&self, requested: LeaderEpoch, leader_only: bool) -> ErrorCode {
+        if self.role == Role::Offline {
+            return ErrorCode::NOT_LEADER_OR_FOLLOWER;
+        }
+        if requested != NO_EPOCH && requested < self.leader_epoch {
+            return ErrorCode::FENCED_LEADER_EPOCH;
+        }
+        if requested != NO_EPOCH && requested > self.leader_epoch {
+            return ErrorCode::UNKNOWN_LEADER_EPOCH;
+        }
+        if leader_only && self.role != Role::Leader {
+            return ErrorCode::NOT_LEADER_OR_FOLLOWER;
+        }
+        ErrorCode::NONE
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn fetch_answer(
+        &self,
+        error_code: ErrorCode,
+        records: Vec<OffsetRecord>,
+        diverging_epoch: Option<EpochEndOffset>,
+        preferred_read_replica: BrokerId,
+        fetch_offset: Offset,
+        request_leader_epoch: LeaderEpoch,
+    ) -> Message {
+        Message::FetchResponse {
+            error_code,
+            high_watermark: self.hw,
+            log_start_offset: 0,
+            records,
+            diverging_epoch,
+            preferred_read_replica,
+            leader_id: self.leader,
+            leader_epoch: self.leader_epoch,
+            fetch_offset,
+            request_leader_epoch,
+        }
+    }
+
+    fn read(&self, from: Offset, until: Offset) -> Vec<OffsetRecord> {
+        (from.max(0)..until.min(self.leo()))
+            .map(|o| {
+                let r = self.log[o as usize];
+                OffsetRecord { offset: o, epoch: r.epoch, value: r.value }
+            })
+            .collect()
+    }
+}

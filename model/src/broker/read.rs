@@ -1,0 +1,105 @@
+//! Consumer fetches on any replica (KIP-392): fencing, the leader's replica selection, reads
+//! below the HW, and long-polling: a fetch with nothing to read waits at the replica.
+
+#![allow(unused_imports)]
+use highwater_traces::{
+    BrokerId, EpochEndOffset, ErrorCode, LeaderEpoch, Message, NodeId, Offset, OffsetRecord, PartitionEpoch, Record,
+    Role, TimerKind, CONSUMER_REPLICA_ID, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, NO_BROKER, NO_EPOCH,
+};
+
+use super::{BrokerState, ParkedFetch};
+use crate::config::{Selector, Semantics};
+use crate::node::Env;
+
+impl BrokerState {
+    // --- consumers, on any replica (KIP-392) ---
+
+    pub(super) fn on_consumer_fetch(
+        &mut self,
+        from: NodeId,
+        rack: &str,
+        epoch: LeaderEpoch,
+        offset: Offset,
+        env: &mut Env,
+    ) {
+        let NodeId::Consumer(consumer) = from else { return };
+        match self.consumer_answer(rack, epoch, offset, env) {
+            Some(answer) => env.send(from, answer),
+            None => {
+                self.parked_consumers.push(ParkedFetch { consumer, rack: rack.to_string(), epoch, offset });
+                env.set_timer(TimerKind::FetchWait);
+            }
+        }
+    }
+
+    /// What this replica answers a consumer's fetch now; `None` when there is nothing to read
+    /// yet and the fetch waits (long poll, `fetch.max.wait.ms`).
+    fn consumer_answer(&self, rack: &str, epoch: LeaderEpoch, offset: Offset, env: &Env) -> Option<Message> {
+        let error = self.check_epoch(epoch, false);
+        if error != ErrorCode::NONE {
+            return Some(self.fetch_answer(error, vec![], None, NO_BROKER, offset, epoch));
+        }
+        if let Some(preferred) = self.select_replica(rack, offset, env) {
+            return Some(self.fetch_answer(ErrorCode::NONE, vec![], None, preferred, offset, epoch));
+        }
+        let strict = env.cfg.semantics == Semantics::KipStrict;
+        let leo = self.leo();
+        let (error, records) = if offset < 0 {
+            (ErrorCode::OFFSET_OUT_OF_RANGE, vec![])
+        } else if offset > leo {
+            let not_available = strict && self.role == Role::Follower && offset <= self.leader_hw;
+            (if not_available { ErrorCode::OFFSET_NOT_AVAILABLE } else { ErrorCode::OFFSET_OUT_OF_RANGE }, vec![])
+        } else if offset >= self.hw && strict && offset < leo {
+            (ErrorCode::OFFSET_NOT_AVAILABLE, vec![])
+        } else if offset >= self.hw {
+            return None;
+        } else {
+            (ErrorCode::NONE, self.read(offset, self.hw))
+        };
+        Some(self.fetch_answer(error, records, None, NO_BROKER, offset, epoch))
+    }
+
+    /// Answer the parked consumer fetches that can be answered now (the HW, epoch or role moved).
+    pub(super) fn retry_parked_consumers(&mut self, env: &mut Env) {
+        if self.parked_consumers.is_empty() {
+            return;
+        }
+        let parked = std::mem::take(&mut self.parked_consumers);
+        for fetch in parked {
+            match self.consumer_answer(&fetch.rack, fetch.epoch, fetch.offset, env) {
+                Some(answer) => env.send(NodeId::Consumer(fetch.consumer), answer),
+                None => self.parked_consumers.push(fetch),
+            }
+        }
+        if self.parked_consumers.is_empty() {
+            env.cancel_timer(TimerKind::FetchWait);
+        }
+    }
+
+    /// `fetch.max.wait.ms` is up: every parked consumer fetch is answered empty.
+    pub(super) fn on_fetch_wait(&mut self, env: &mut Env) {
+        for fetch in std::mem::take(&mut self.parked_consumers) {
+            let answer = self.fetch_answer(ErrorCode::NONE, vec![], None, NO_BROKER, fetch.offset, fetch.epoch);
+            env.send(NodeId::Consumer(fetch.consumer), answer);
+        }
+    }
+
+    /// The leader's choice of another replica for a racked consumer, if it makes one.
+    /// Candidates: ISR members that hold the offset, plus the leader (KAFKA-14372).
+    pub(super) fn select_replica(&self, rack: &str, offset: Offset, env: &Env) -> Option<BrokerId> {
+        if rack.is_empty() || self.role != Role::Leader || env.cfg.selector == Selector::Leader {
+            return None;
+        }
+        if env.cfg.rack_of(self.id) == rack {
+            return None;
+        }
+        // Same rack, most caught up, then (the clockless stand-in for) most recently caught up,
+        // then lowest id.
+        self.followers
+            .iter()
+            .filter(|f| self.isr.contains(&f.id) && env.cfg.rack_of(f.id) == rack)
+            .filter_map(|f| f.leo.filter(|leo| offset <= *leo).map(|leo| (leo, f.caught_up, -f.id)))
+            .max()
+            .map(|(_, _, neg_id)| -neg_id)
+    }
+}
