@@ -38,6 +38,8 @@ pub struct ClusterState {
     pub crashes_left: u32,
     /// Rack outages left in the budget.
     pub outages_left: u32,
+    /// `isr-expiration` ticks left in the budget.
+    pub isr_ticks_left: u32,
     /// Records produced so far.
     pub produced: u64,
     /// Ghost history.
@@ -236,7 +238,8 @@ impl ClusterModel {
             }
             Action::Timer { node, timer } => {
                 let sys = self.inner.next_state(&last.sys, ActorModelAction::Timeout(self.layout.id(*node), *timer))?;
-                ClusterState { sys, ..last.clone() }
+                let isr_ticks_left = last.isr_ticks_left - u32::from(*timer == TimerKind::IsrExpiration);
+                ClusterState { sys, isr_ticks_left, ..last.clone() }
             }
             Action::Drop { from, to } => {
                 let mut next = last.clone();
@@ -324,6 +327,7 @@ impl Model for ClusterModel {
                     cut: BTreeSet::new(),
                     crashes_left: self.cfg.crashes,
                     outages_left: self.cfg.rack_outages,
+                    isr_ticks_left: self.cfg.isr_expirations,
                     produced: 0,
                     ghost: GhostState::default(),
                 };
@@ -354,6 +358,7 @@ impl Model for ClusterModel {
             actions.extend(
                 pending
                     .into_iter()
+                    .filter(|t| *t != TimerKind::IsrExpiration || state.isr_ticks_left > 0)
                     .filter(|t| self.inner.next_state(&state.sys, ActorModelAction::Timeout(id, *t)).is_some())
                     .map(|timer| Action::Timer { node, timer }),
             );

@@ -39,6 +39,10 @@ pub struct ModelConfig {
     pub crashes: u32,
     /// Rack outages allowed in a run.
     pub rack_outages: u32,
+    /// `isr-expiration` ticks allowed in a run: each is `replica.lag.time.max.ms` elapsing, a
+    /// perturbation that may shrink lagging followers out of the ISR (Vanlightly's
+    /// `LeaderShrinkIsrLimit`). Shrinks by fencing are not counted.
+    pub isr_expirations: u32,
     /// Whether messages may be lost (controller notices excepted).
     pub lossy: bool,
     /// Fetch semantics.
@@ -114,13 +118,14 @@ fn racks(names: &[&str]) -> Vec<Rack> {
 pub const PRESETS: &[Preset] = &[
     Preset {
         name: "smoke",
-        about: "2 brokers in racks a and b, a consumer in b, 1 record, no faults: checked exhaustively by cargo test",
+        about: "2 brokers in racks a and b, a consumer in b, 1 record, no faults or lag ticks: checked exhaustively by cargo test",
         build: || ModelConfig {
             broker_racks: racks(&["a", "b"]),
             consumer_racks: vec![Some("b".into())],
             records: 1,
             crashes: 0,
             rack_outages: 0,
+            isr_expirations: 0,
             lossy: false,
             semantics: Semantics::Apache,
             selector: Selector::RackAware,
@@ -129,13 +134,14 @@ pub const PRESETS: &[Preset] = &[
     },
     Preset {
         name: "default",
-        about: "3 brokers over racks a, b, b, a consumer in the followers' rack b, 2 records, 1 broker crash, 1 rack outage",
+        about: "3 brokers over racks a, b, b, a consumer in the followers' rack b, 2 records, 1 broker crash, 1 rack outage, 1 lag tick",
         build: || ModelConfig {
             broker_racks: racks(&["a", "b", "b"]),
             consumer_racks: vec![Some("b".into())],
             records: 2,
             crashes: 1,
             rack_outages: 1,
+            isr_expirations: 1,
             lossy: false,
             semantics: Semantics::Apache,
             selector: Selector::RackAware,
@@ -144,13 +150,14 @@ pub const PRESETS: &[Preset] = &[
     },
     Preset {
         name: "large",
-        about: "3 brokers in racks a, b, c, consumers in b and c, 3 records, 2 crashes, 1 rack outage, lossy: for simulation",
+        about: "3 brokers in racks a, b, c, consumers in b and c, 3 records, 2 crashes, 1 rack outage, 2 lag ticks, lossy: for simulation",
         build: || ModelConfig {
             broker_racks: racks(&["a", "b", "c"]),
             consumer_racks: vec![Some("b".into()), Some("c".into())],
             records: 3,
             crashes: 2,
             rack_outages: 1,
+            isr_expirations: 2,
             lossy: true,
             semantics: Semantics::Apache,
             selector: Selector::RackAware,

@@ -126,17 +126,17 @@ pub fn observe(model: &ClusterModel, last: &ClusterState, action: &Action, next:
     }
 
     let after = parts(next);
-    // Committed: what the leader of the controller's current epoch has under its HW.
-    let leader = after.brokers.iter().find(|b| {
-        b.id == after.controller.leader
-            && b.alive
-            && b.role == Role::Leader
-            && b.leader_epoch == after.controller.leader_epoch
-    });
-    if let Some(leader) = leader {
+    // Committed: what any live leader has under its HW, the newest epoch first. A leader that has
+    // not yet heard of a newer epoch counts: its followers serve consumers what it committed
+    // (KIP-392), so that data must survive. If it would not, leader-completeness and log-matching
+    // say so. (Vanlightly's specs count only the controller's leader, as their consumers read
+    // only from it.)
+    let mut leaders: Vec<&&BrokerState> = after.brokers.iter().filter(|b| b.alive && b.role == Role::Leader).collect();
+    leaders.sort_by_key(|b| std::cmp::Reverse(b.leader_epoch));
+    for leader in leaders {
         if leader.hw > ghost.true_hw {
-            let from = ghost.committed.len();
-            ghost.committed.extend_from_slice(&leader.log[from.min(leader.log.len())..leader.hw as usize]);
+            let from = ghost.committed.len().min(leader.log.len());
+            ghost.committed.extend_from_slice(&leader.log[from..leader.hw as usize]);
             ghost.true_hw = leader.hw;
         }
     }

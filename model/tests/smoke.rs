@@ -1,26 +1,48 @@
-//! The `smoke` preset, checked exhaustively: its exact state count is pinned, so any change to
-//! the model's state space shows here and has to be explained.
+//! Exhaustive checks with pinned state counts: any change to the model's state space shows here
+//! and has to be explained.
 
-use highwater_model::{preset, ClusterModel};
+use highwater_model::{preset, ClusterModel, ModelConfig};
 use stateright::{Checker, Expectation, Model};
 
-#[test]
-fn smoke_is_checked_exhaustively_with_every_safety_property_holding() {
-    let model = ClusterModel::new(preset("smoke").unwrap().config());
+/// Check `cfg` exhaustively; return the unique state count and the names of discovered properties.
+fn exhaust(cfg: ModelConfig) -> (usize, Vec<&'static str>) {
+    let model = ClusterModel::new(cfg.clone());
     let checker = model.checker().threads(2).spawn_dfs().join();
     assert!(checker.is_done());
-    assert_eq!(checker.unique_state_count(), 686_844, "the smoke state space changed");
+    let model = ClusterModel::new(cfg);
+    let found =
+        model.properties().into_iter().filter(|p| checker.discovery(p.name).is_some()).map(|p| p.name).collect();
+    (checker.unique_state_count(), found)
+}
+
+fn safety_names() -> Vec<&'static str> {
     let model = ClusterModel::new(preset("smoke").unwrap().config());
-    for property in model.properties() {
-        let found = checker.discovery(property.name).is_some();
-        match property.expectation {
-            Expectation::Always => assert!(!found, "{} violated", property.name),
-            Expectation::Sometimes => {
-                // Smoke has no faults: truncation, leader change and rack cuts need them.
-                let needs_faults = ["follower-truncated", "leader-changed", "rack-cut-while-consuming"];
-                assert_eq!(found, !needs_faults.contains(&property.name), "{}", property.name);
-            }
-            Expectation::Eventually => unreachable!("liveness is not registered with stateright"),
-        }
-    }
+    model.properties().into_iter().filter(|p| p.expectation == Expectation::Always).map(|p| p.name).collect()
+}
+
+/// Smoke has no faults: truncation, leader change and rack cuts need them.
+const NEEDS_FAULTS: [&str; 3] = ["follower-truncated", "leader-changed", "rack-cut-while-consuming"];
+
+#[test]
+fn smoke_is_exhausted_with_every_safety_property_holding() {
+    let (unique, found) = exhaust(preset("smoke").unwrap().config());
+    assert_eq!(unique, 8_833, "the smoke state space changed");
+    let safety = safety_names();
+    assert!(found.iter().all(|f| !safety.contains(f)), "violated: {found:?}");
+    let reached: Vec<_> = found.iter().filter(|f| !safety.contains(f)).copied().collect();
+    assert_eq!(
+        reached,
+        vec!["consumer-read-from-follower", "follower-answered-not-available-or-empty", "consumer-fell-back-to-leader"]
+    );
+    assert!(NEEDS_FAULTS.iter().all(|n| !found.contains(n)));
+}
+
+#[test]
+fn smoke_with_two_lag_ticks_exercises_isr_shrink_and_stays_safe() {
+    let mut cfg = preset("smoke").unwrap().config();
+    cfg.isr_expirations = 2;
+    let (unique, found) = exhaust(cfg);
+    assert_eq!(unique, 338_672, "the state space of smoke with two lag ticks changed");
+    let safety = safety_names();
+    assert!(found.iter().all(|f| !safety.contains(f)), "violated: {found:?}");
 }

@@ -168,7 +168,8 @@ pub enum Happened {
 /// Ghost history: facts about the whole run, kept where the properties can see them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Ghost {
-    /// The highest HW any leader of the controller's current epoch reached.
+    /// The highest HW any leader reached, a leader not yet aware of a newer epoch included: its
+    /// followers serve consumers what it committed (KIP-392), so that must survive too.
     pub true_hw: Offset,
     /// Records below `true_hw`: what is committed.
     pub committed: Vec<Record>,

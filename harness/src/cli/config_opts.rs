@@ -49,6 +49,10 @@ pub struct ConfigOpts {
     /// Rack outages allowed per run.
     #[arg(long)]
     pub rack_outages: Option<u32>,
+    /// `isr-expiration` ticks allowed per run (`replica.lag.time.max.ms` elapsing: lagging
+    /// followers may leave the ISR). Shrinks by fencing are not counted.
+    #[arg(long)]
+    pub isr_expirations: Option<u32>,
     /// Let the network lose messages (controller notices excepted: they stand for the metadata log).
     #[arg(long)]
     pub lossy: bool,
@@ -93,6 +97,9 @@ impl ConfigOpts {
         }
         if let Some(r) = self.rack_outages {
             cfg.rack_outages = r;
+        }
+        if let Some(t) = self.isr_expirations {
+            cfg.isr_expirations = t;
         }
         cfg.lossy |= self.lossy;
         if let Some(s) = self.semantics {

@@ -24,12 +24,13 @@ pub fn exec(opts: PresetsOpts) -> u8 {
         let c = p.config();
         println!("{:<8} {}", p.name, p.about);
         println!(
-            "         racks {}, consumers {:?}, records {}, crashes {}, rack outages {}, lossy {}, {:?}, {:?}",
+            "         racks {}, consumers {:?}, records {}, crashes {}, rack outages {}, lag ticks {}, lossy {}, {:?}, {:?}",
             c.broker_racks.join(","),
             c.consumer_racks,
             c.records,
             c.crashes,
             c.rack_outages,
+            c.isr_expirations,
             c.lossy,
             c.semantics,
             c.selector

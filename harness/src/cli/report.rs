@@ -12,13 +12,14 @@ pub fn text(preset: &str, cfg: &ModelConfig, options: &SearchOptions, outcome: &
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "highwater check: preset {preset}, {} brokers in racks {}, consumers {:?}, {} records, {} crashes, {} rack outages{}, {:?} semantics, {:?} selector",
+        "highwater check: preset {preset}, {} brokers in racks {}, consumers {:?}, {} records, {} crashes, {} rack outages, {} lag ticks{}, {:?} semantics, {:?} selector",
         cfg.broker_racks.len(),
         cfg.broker_racks.join(","),
         cfg.consumer_racks,
         cfg.records,
         cfg.crashes,
         cfg.rack_outages,
+        cfg.isr_expirations,
         if cfg.lossy { ", lossy" } else { "" },
         cfg.semantics,
         cfg.selector,
