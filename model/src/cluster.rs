@@ -17,7 +17,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
-use highwater_traces::{Action, BrokerId, Message, NodeId, Rack, TimerKind};
+use highwater_traces::{Action, BrokerId, Message, NodeId, Rack, SeekTo, TimerKind};
 use stateright::actor::{ActorModel, ActorModelAction, ActorModelState, Id, Network, Out};
 use stateright::{Model, Property};
 
@@ -40,6 +40,8 @@ pub struct ClusterState {
     pub outages_left: u32,
     /// `isr-expiration` ticks left in the budget.
     pub isr_ticks_left: u32,
+    /// Application seeks left in the budget.
+    pub seeks_left: u32,
     /// Records produced so far.
     pub produced: u64,
     /// Ghost history.
@@ -305,7 +307,16 @@ impl ClusterModel {
                 });
                 next
             }
-            Action::Seek { .. } => return None,
+            Action::Seek { consumer, to } => {
+                let mut next = last.clone();
+                next.seeks_left -= 1;
+                self.with_node(&mut next, NodeId::Consumer(*consumer), |node, env| {
+                    if let NodeState::Consumer(c) = node {
+                        c.seek(*to, env);
+                    }
+                });
+                next
+            }
         };
         self.reset_connections(&mut next);
         observe(self, last, action, &mut next);
@@ -328,6 +339,7 @@ impl Model for ClusterModel {
                     crashes_left: self.cfg.crashes,
                     outages_left: self.cfg.rack_outages,
                     isr_ticks_left: self.cfg.isr_expirations,
+                    seeks_left: self.cfg.seeks,
                     produced: 0,
                     ghost: GhostState::default(),
                 };
@@ -365,6 +377,12 @@ impl Model for ClusterModel {
         }
         if state.produced < self.cfg.records {
             actions.push(Action::Produce { value: state.produced + 1 });
+        }
+        if state.seeks_left > 0 {
+            for consumer in 0..self.layout.consumers as u32 {
+                actions.push(Action::Seek { consumer, to: SeekTo::End });
+                actions.push(Action::Seek { consumer, to: SeekTo::Beginning });
+            }
         }
         let epoch_room = self.cfg.max_leader_epoch.is_none_or(|max| self.controller_epoch(state) < max);
         for broker in self.cfg.broker_ids() {

@@ -43,6 +43,9 @@ pub struct ModelConfig {
     /// perturbation that may shrink lagging followers out of the ISR (Vanlightly's
     /// `LeaderShrinkIsrLimit`). Shrinks by fencing are not counted.
     pub isr_expirations: u32,
+    /// Application seeks allowed in a run (to the end or the beginning, on any consumer): how
+    /// ListOffsets answers, and KIP-207's window, reach the model.
+    pub seeks: u32,
     /// Whether messages may be lost (controller notices excepted).
     pub lossy: bool,
     /// Fetch semantics.
@@ -126,6 +129,7 @@ pub const PRESETS: &[Preset] = &[
             crashes: 0,
             rack_outages: 0,
             isr_expirations: 0,
+            seeks: 0,
             lossy: false,
             semantics: Semantics::Apache,
             selector: Selector::RackAware,
@@ -142,6 +146,7 @@ pub const PRESETS: &[Preset] = &[
             crashes: 1,
             rack_outages: 1,
             isr_expirations: 1,
+            seeks: 0,
             lossy: false,
             semantics: Semantics::Apache,
             selector: Selector::RackAware,
@@ -150,7 +155,7 @@ pub const PRESETS: &[Preset] = &[
     },
     Preset {
         name: "large",
-        about: "3 brokers in racks a, b, c, consumers in b and c, 3 records, 2 crashes, 1 rack outage, 2 lag ticks, lossy: for simulation",
+        about: "3 brokers in racks a, b, c, consumers in b and c, 3 records, 2 crashes, 1 rack outage, 2 lag ticks, 1 seek, lossy: for simulation",
         build: || ModelConfig {
             broker_racks: racks(&["a", "b", "c"]),
             consumer_racks: vec![Some("b".into()), Some("c".into())],
@@ -158,6 +163,7 @@ pub const PRESETS: &[Preset] = &[
             crashes: 2,
             rack_outages: 1,
             isr_expirations: 2,
+            seeks: 1,
             lossy: true,
             semantics: Semantics::Apache,
             selector: Selector::RackAware,

@@ -7,8 +7,8 @@
 //! tracks, so the tick is not armed.
 
 use highwater_traces::{
-    BrokerId, Delivery, ErrorCode, LeaderEpoch, Message, NodeId, Offset, Reset, ResetCause, TimerKind,
-    CONSUMER_REPLICA_ID, EARLIEST_TIMESTAMP, NO_BROKER, NO_EPOCH,
+    BrokerId, Delivery, ErrorCode, LeaderEpoch, Message, NodeId, Offset, Reset, ResetCause, SeekTo, TimerKind,
+    CONSUMER_REPLICA_ID, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, NO_BROKER, NO_EPOCH,
 };
 
 use crate::node::Env;
@@ -18,8 +18,11 @@ use crate::node::Env;
 pub enum Phase {
     /// Fetching.
     Fetching,
-    /// Resetting to the leader's log start (ListOffsets earliest).
-    Resetting,
+    /// Resetting with ListOffsets to the leader: earliest (log start) or latest (HW).
+    Resetting {
+        /// `EARLIEST_TIMESTAMP` or `LATEST_TIMESTAMP`.
+        timestamp: i64,
+    },
     /// Validating its position after a leader change (OffsetsForLeaderEpoch).
     Validating,
 }
@@ -94,7 +97,7 @@ impl ConsumerState {
             }
             (NodeId::Broker(b), message @ Message::FetchResponse { .. }) => self.on_fetch_response(b, message, env),
             (NodeId::Broker(b), Message::ListOffsetsResponse { error_code, offset, leader_epoch, timestamp }) => {
-                let current = self.phase == Phase::Resetting && timestamp == EARLIEST_TIMESTAMP;
+                let current = self.phase == Phase::Resetting { timestamp };
                 if self.completes(b, current, env) {
                     self.on_reset_answer(error_code, offset, leader_epoch, env);
                 }
@@ -201,12 +204,12 @@ impl ConsumerState {
                     log_start_offset: -1,
                 },
             ),
-            Phase::Resetting => (
+            Phase::Resetting { timestamp } => (
                 self.leader,
                 Message::ListOffsets {
                     replica_id: CONSUMER_REPLICA_ID,
                     current_leader_epoch: self.leader_epoch,
-                    timestamp: EARLIEST_TIMESTAMP,
+                    timestamp,
                 },
             ),
             Phase::Validating => (
@@ -280,7 +283,7 @@ impl ConsumerState {
                 self.proceed(env);
             }
             ErrorCode::OFFSET_OUT_OF_RANGE => {
-                self.phase = Phase::Resetting;
+                self.phase = Phase::Resetting { timestamp: EARLIEST_TIMESTAMP };
                 self.reset_cause = Some(ResetCause::OutOfRange);
                 self.proceed(env);
             }
@@ -292,9 +295,32 @@ impl ConsumerState {
         }
     }
 
+    /// The application seeks: to the log start or to the HW, through ListOffsets to the leader.
+    /// Whatever is outstanding now answers a position we no longer hold.
+    pub fn seek(&mut self, to: SeekTo, env: &mut Env) {
+        let timestamp = match to {
+            SeekTo::Beginning => EARLIEST_TIMESTAMP,
+            SeekTo::End => LATEST_TIMESTAMP,
+            SeekTo::Offset(offset) => {
+                self.move_to(offset, NO_EPOCH, ResetCause::Seek);
+                self.phase = Phase::Fetching;
+                return self.proceed(env);
+            }
+        };
+        self.phase = Phase::Resetting { timestamp };
+        self.reset_cause = Some(ResetCause::Seek);
+        self.backing_off = false;
+        self.proceed(env);
+    }
+
     fn on_reset_answer(&mut self, error_code: ErrorCode, offset: Offset, epoch: LeaderEpoch, env: &mut Env) {
         match error_code {
             ErrorCode::NONE => {
+                if self.phase == (Phase::Resetting { timestamp: LATEST_TIMESTAMP })
+                    && self.list_offsets_latest.last() != Some(&offset)
+                {
+                    self.list_offsets_latest.push(offset);
+                }
                 let cause = self.reset_cause.take().unwrap_or(ResetCause::Seek);
                 self.move_to(offset, epoch, cause);
                 self.phase = Phase::Fetching;

@@ -37,6 +37,7 @@ pub fn stop_faults(model: &ClusterModel, state: &ClusterState) -> (ClusterState,
     state.crashes_left = 0;
     state.outages_left = 0;
     state.isr_ticks_left = 0;
+    state.seeks_left = 0;
     (state, path)
 }
 

@@ -46,3 +46,13 @@ fn smoke_with_two_lag_ticks_exercises_isr_shrink_and_stays_safe() {
     let safety = safety_names();
     assert!(found.iter().all(|f| !safety.contains(f)), "violated: {found:?}");
 }
+
+#[test]
+fn smoke_with_a_seek_exercises_list_offsets_and_stays_safe() {
+    let mut cfg = preset("smoke").unwrap().config();
+    cfg.seeks = 1;
+    let (unique, found) = exhaust(cfg);
+    assert_eq!(unique, 68_717, "the state space of smoke with one seek changed");
+    let safety = safety_names();
+    assert!(found.iter().all(|f| !safety.contains(f)), "violated: {found:?}");
+}

@@ -53,6 +53,9 @@ pub struct ConfigOpts {
     /// followers may leave the ISR). Shrinks by fencing are not counted.
     #[arg(long)]
     pub isr_expirations: Option<u32>,
+    /// Application seeks allowed per run (to the end or the beginning, on any consumer).
+    #[arg(long)]
+    pub seeks: Option<u32>,
     /// Let the network lose messages (controller notices excepted: they stand for the metadata log).
     #[arg(long)]
     pub lossy: bool,
@@ -100,6 +103,9 @@ impl ConfigOpts {
         }
         if let Some(t) = self.isr_expirations {
             cfg.isr_expirations = t;
+        }
+        if let Some(n) = self.seeks {
+            cfg.seeks = n;
         }
         cfg.lossy |= self.lossy;
         if let Some(s) = self.semantics {
