@@ -1,13 +1,8 @@
 //! The follower's side: the fetcher (long-polled by the leader) and KIP-279 truncation.
 
-#![allow(unused_imports)]
-use highwater_traces::{
-    BrokerId, EpochEndOffset, ErrorCode, LeaderEpoch, Message, NodeId, Offset, OffsetRecord, PartitionEpoch, Record,
-    Role, TimerKind, CONSUMER_REPLICA_ID, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, NO_BROKER, NO_EPOCH,
-};
+use highwater_traces::{EpochEndOffset, ErrorCode, Message, NodeId, Offset, Role, TimerKind, NO_BROKER, NO_EPOCH};
 
 use super::BrokerState;
-use crate::config::{Selector, Semantics};
 use crate::node::Env;
 
 impl BrokerState {

@@ -1,14 +1,12 @@
 //! The leader's side: replication fetches (long-polled), the HW, ISR changes, produce, and the
 //! answers only a leader gives (ListOffsets, OffsetsForLeaderEpoch).
 
-#![allow(unused_imports)]
 use highwater_traces::{
-    BrokerId, EpochEndOffset, ErrorCode, LeaderEpoch, Message, NodeId, Offset, OffsetRecord, PartitionEpoch, Record,
-    Role, TimerKind, CONSUMER_REPLICA_ID, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, NO_BROKER, NO_EPOCH,
+    BrokerId, EpochEndOffset, ErrorCode, LeaderEpoch, Message, NodeId, Offset, Record, Role, CONSUMER_REPLICA_ID,
+    EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, NO_BROKER, NO_EPOCH,
 };
 
 use super::BrokerState;
-use crate::config::{Selector, Semantics};
 use crate::node::Env;
 
 impl BrokerState {

@@ -1,11 +1,7 @@
 //! Consumer fetches on any replica (KIP-392): fencing, the leader's replica selection, reads
 //! below the HW, and long-polling: a fetch with nothing to read waits at the replica.
 
-#![allow(unused_imports)]
-use highwater_traces::{
-    BrokerId, EpochEndOffset, ErrorCode, LeaderEpoch, Message, NodeId, Offset, OffsetRecord, PartitionEpoch, Record,
-    Role, TimerKind, CONSUMER_REPLICA_ID, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, NO_BROKER, NO_EPOCH,
-};
+use highwater_traces::{BrokerId, ErrorCode, LeaderEpoch, Message, NodeId, Offset, Role, TimerKind, NO_BROKER};
 
 use super::{BrokerState, ParkedFetch};
 use crate::config::{Selector, Semantics};
