@@ -117,40 +117,40 @@ fn racks(names: &[&str]) -> Vec<Rack> {
     names.iter().map(|r| r.to_string()).collect()
 }
 
+/// The smallest configuration; the other presets say only how they differ from it.
+fn smoke() -> ModelConfig {
+    ModelConfig {
+        broker_racks: racks(&["a", "b"]),
+        consumer_racks: vec![Some("b".into())],
+        records: 1,
+        crashes: 0,
+        rack_outages: 0,
+        isr_expirations: 0,
+        seeks: 0,
+        lossy: false,
+        semantics: Semantics::Apache,
+        selector: Selector::RackAware,
+        max_leader_epoch: None,
+    }
+}
+
 /// Every preset.
 pub const PRESETS: &[Preset] = &[
     Preset {
         name: "smoke",
         about: "2 brokers in racks a and b, a consumer in b, 1 record, no faults or lag ticks: checked exhaustively by cargo test",
-        build: || ModelConfig {
-            broker_racks: racks(&["a", "b"]),
-            consumer_racks: vec![Some("b".into())],
-            records: 1,
-            crashes: 0,
-            rack_outages: 0,
-            isr_expirations: 0,
-            seeks: 0,
-            lossy: false,
-            semantics: Semantics::Apache,
-            selector: Selector::RackAware,
-            max_leader_epoch: None,
-        },
+        build: smoke,
     },
     Preset {
         name: "default",
         about: "3 brokers over racks a, b, b, a consumer in the followers' rack b, 2 records, 1 broker crash, 1 rack outage, 1 lag tick",
         build: || ModelConfig {
             broker_racks: racks(&["a", "b", "b"]),
-            consumer_racks: vec![Some("b".into())],
             records: 2,
             crashes: 1,
             rack_outages: 1,
             isr_expirations: 1,
-            seeks: 0,
-            lossy: false,
-            semantics: Semantics::Apache,
-            selector: Selector::RackAware,
-            max_leader_epoch: None,
+            ..smoke()
         },
     },
     Preset {
@@ -165,9 +165,7 @@ pub const PRESETS: &[Preset] = &[
             isr_expirations: 2,
             seeks: 1,
             lossy: true,
-            semantics: Semantics::Apache,
-            selector: Selector::RackAware,
-            max_leader_epoch: None,
+            ..smoke()
         },
     },
 ];

@@ -73,6 +73,18 @@ macro_rules! coverage {
     };
 }
 
+macro_rules! liveness {
+    ($name:literal, $goal:path, $statement:literal) => {
+        Property {
+            name: $name,
+            kind: Kind::Liveness,
+            statement: $statement,
+            check: $goal,
+            precondition: Some(liveness::faults_over),
+        }
+    };
+}
+
 /// Every property, safety first, then liveness, then coverage.
 pub const ALL: &[Property] = &[
     safety!(
@@ -114,21 +126,16 @@ pub const ALL: &[Property] = &[
         safety::consumer_prefix,
         "a consumer's records have no gaps, duplicates or reorders except at an explicit reset"
     ),
-    Property {
-        name: "committed-eventually-visible",
-        kind: Kind::Liveness,
-        statement: "once faults stop, every committed record reaches every consumer within K fair steps",
-        check: liveness::committed_visible,
-        precondition: Some(liveness::faults_over),
-    },
-    Property {
-        name: "preferred-replica-released",
-        kind: Kind::Liveness,
-        statement:
-            "once faults stop, no consumer stays on a crashed, cut-off or out-of-sync replica beyond K fair steps",
-        check: liveness::no_consumer_on_bad_replica,
-        precondition: Some(liveness::faults_over),
-    },
+    liveness!(
+        "committed-eventually-visible",
+        liveness::committed_visible,
+        "once faults stop, every committed record reaches every consumer within K fair steps"
+    ),
+    liveness!(
+        "preferred-replica-released",
+        liveness::no_consumer_on_bad_replica,
+        "once faults stop, no consumer stays on a crashed, cut-off or out-of-sync replica beyond K fair steps"
+    ),
     coverage!(
         "consumer-read-from-follower",
         Happened::ConsumerReadFromFollower,
