@@ -3,7 +3,8 @@
 //! - `target_max_depth(N)` evaluates states reached by at most N-2 actions, so `--max-depth D` asks
 //!   for D+2;
 //! - BFS ignores symmetry and its counterexamples are not shortest (issue 4 minimises them);
-//! - a run cut short by a bound is reported as incomplete, never as a pass.
+//! - a run cut short by a bound, or by a panic in the model (a worker thread that panics just
+//!   stops), is reported as incomplete, never as a pass.
 
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -131,6 +132,7 @@ pub fn check(model: ClusterModel, options: &SearchOptions) -> Outcome {
         Search::Bfs => Box::new(builder.spawn_bfs()),
         Search::Simulation => Box::new(builder.spawn_simulation(options.seed, UniformChooser)),
     };
+    let mut checker = checker;
     let mut last_report = Instant::now();
     while !checker.is_done() {
         std::thread::sleep(Duration::from_millis(50));
@@ -151,9 +153,12 @@ pub fn check(model: ClusterModel, options: &SearchOptions) -> Outcome {
     if options.progress && start.elapsed() >= Duration::from_secs(1) {
         eprintln!();
     }
+    // A worker that panicked (a model bug) stops exploring; the run is then not complete.
+    let panicked = checker.handles().into_iter().map(|h| h.join()).filter(Result::is_err).count();
     let elapsed = start.elapsed();
     let states = checker.state_count();
     let stopped_by = match options.search {
+        _ if panicked > 0 => Some(format!("a model panic in {panicked} checker thread(s), printed above")),
         Search::Simulation => Some("simulation never exhausts the state space".to_string()),
         _ if options.timeout.is_some_and(|t| elapsed >= t) => {
             Some(format!("the {}s timeout", options.timeout.unwrap().as_secs()))

@@ -123,8 +123,8 @@ fn smoke() -> ModelConfig {
         broker_racks: racks(&["a", "b"]),
         consumer_racks: vec![Some("b".into())],
         records: 1,
-        crashes: 0,
-        rack_outages: 0,
+        crashes: 1,
+        rack_outages: 1,
         isr_expirations: 0,
         seeks: 0,
         lossy: false,
@@ -138,7 +138,7 @@ fn smoke() -> ModelConfig {
 pub const PRESETS: &[Preset] = &[
     Preset {
         name: "smoke",
-        about: "2 brokers in racks a and b, a consumer in b, 1 record, no faults or lag ticks: checked exhaustively by cargo test",
+        about: "2 brokers in racks a and b, a consumer in b, 1 record, 1 broker crash, 1 rack outage, no lag ticks: checked exhaustively by cargo test",
         build: smoke,
     },
     Preset {
@@ -147,8 +147,6 @@ pub const PRESETS: &[Preset] = &[
         build: || ModelConfig {
             broker_racks: racks(&["a", "b", "b"]),
             records: 2,
-            crashes: 1,
-            rack_outages: 1,
             isr_expirations: 1,
             ..smoke()
         },

@@ -1,10 +1,9 @@
 //! The model's states seen as `ClusterView`s, and the ghost history kept beside them.
 
 use highwater_traces::{
-    Action, BrokerView, ClusterView, ConsumerView, ControllerView, ErrorCode, Ghost, Happened, Message, NodeId,
-    Redirect, Role, NO_BROKER,
+    BrokerId, BrokerView, ClusterView, ConsumerView, ControllerView, ErrorCode, Ghost, Happened, Message, Redirect,
+    Role, NO_BROKER,
 };
-use stateright::actor::Network;
 
 use crate::broker::BrokerState;
 use crate::cluster::{ClusterModel, ClusterState};
@@ -108,24 +107,25 @@ pub fn view(model: &ClusterModel, state: &ClusterState) -> ClusterView {
 }
 
 /// Update `next`'s ghost history for the step `last --action--> next`.
-pub fn observe(model: &ClusterModel, last: &ClusterState, action: &Action, next: &mut ClusterState) {
+/// `next.ghost` comes in with this step's events so far: the answers consumers got (see
+/// [`observe_answer`]).
+pub fn observe(last: &ClusterState, next: &mut ClusterState) {
     let before = parts(last);
-    let mut ghost = last.ghost.clone();
-
-    // Epochs each node showed before this step, for leader-epoch-monotonic.
-    let mut remember = |key: String, epoch: i32| {
-        let seen = ghost.epochs_before.entry(key).or_insert(epoch);
-        *seen = (*seen).max(epoch);
-    };
-    remember("controller".into(), before.controller.leader_epoch);
-    for b in before.brokers.iter().filter(|b| b.alive && b.role != Role::Offline) {
-        remember(format!("broker-{}", b.id), b.leader_epoch);
-    }
-    for c in &before.consumers {
-        remember(format!("consumer-{}", c.id), c.leader_epoch);
-    }
+    let mut ghost = next.ghost.clone();
 
     let after = parts(next);
+    // The highest epoch each node has shown, this state included, for leader-epoch-monotonic.
+    let mut remember = |key: String, epoch: i32| {
+        let seen = ghost.epochs_seen.entry(key).or_insert(epoch);
+        *seen = (*seen).max(epoch);
+    };
+    remember("controller".into(), after.controller.leader_epoch);
+    for b in after.brokers.iter().filter(|b| b.alive && b.role != Role::Offline) {
+        remember(format!("broker-{}", b.id), b.leader_epoch);
+    }
+    for c in &after.consumers {
+        remember(format!("consumer-{}", c.id), c.leader_epoch);
+    }
     // Committed: what any live leader has under its HW, the newest epoch first. A leader that has
     // not yet heard of a newer epoch counts: its followers serve consumers what it committed
     // (KIP-392), so that data must survive. If it would not, leader-completeness and log-matching
@@ -156,62 +156,44 @@ pub fn observe(model: &ClusterModel, last: &ClusterState, action: &Action, next:
         }
     }
 
-    if let Action::Deliver { from: NodeId::Broker(b), to: NodeId::Consumer(c) } = action {
-        let grew = after.consumers[*c as usize].delivered.len() > before.consumers[*c as usize].delivered.len();
-        if grew && *b != after.controller.leader {
-            ghost.happened.insert(Happened::ConsumerReadFromFollower);
-        }
-        if grew && !next.cut.is_empty() {
-            ghost.happened.insert(Happened::RackCutWhileConsuming);
+    for (c0, c1) in before.consumers.iter().zip(&after.consumers) {
+        for delivery in c1.delivered.iter().skip(c0.delivered.len()) {
+            if delivery.served_by != after.controller.leader {
+                ghost.happened.insert(Happened::ConsumerReadFromFollower);
+            }
+            if !next.cut.is_empty() {
+                ghost.happened.insert(Happened::RackCutWhileConsuming);
+            }
         }
     }
-    observe_answers(model, last, action, next, &mut ghost);
     next.ghost = ghost;
 }
 
-/// The fetch answers brokers sent consumers in this step (at once or from a parked fetch):
-/// redirects go into the ghost's set, followers' empty or OFFSET_NOT_AVAILABLE answers into coverage.
-fn observe_answers(model: &ClusterModel, last: &ClusterState, action: &Action, next: &ClusterState, ghost: &mut Ghost) {
-    let (Network::Ordered(before), Network::Ordered(after)) = (&last.sys.network, &next.sys.network) else { return };
-    let brokers = parts(next).brokers;
-    for ((src, dst), queue) in after {
-        let (NodeId::Broker(b), NodeId::Consumer(_)) = (model.layout.node(*src), model.layout.node(*dst)) else {
-            continue;
+/// A broker's answer to a consumer, seen as it is delivered (answers to clients are delivered
+/// in the step that sends them): a redirect goes into the ghost's set, a follower's empty or
+/// OFFSET_NOT_AVAILABLE answer into coverage.
+pub fn observe_answer(state: &mut ClusterState, broker: BrokerId, answer: &Message) {
+    let Message::FetchResponse { error_code, records, preferred_read_replica, fetch_offset, .. } = answer else {
+        return;
+    };
+    let Some(broker) = parts(state).brokers.into_iter().find(|x| x.id == broker) else { return };
+    if *preferred_read_replica != NO_BROKER {
+        let to = *preferred_read_replica;
+        // A leader still unaware of a newer epoch may redirect too (its consumer's next fetch is
+        // fenced); only a broker that is not a leader in its own view must never choose.
+        let holds =
+            broker.followers.iter().find(|f| f.id == to).and_then(|f| f.leo).is_some_and(|leo| *fetch_offset <= leo);
+        let redirect = Redirect {
+            by: broker.id,
+            by_leader: broker.role == Role::Leader,
+            to,
+            to_in_isr: broker.isr.contains(&to),
+            to_holds_offset: holds,
         };
-        let delivered_here = matches!(action, Action::Deliver { from, to }
-            if model.layout.id(*from) == *src && model.layout.id(*to) == *dst);
-        let kept = before.get(&(*src, *dst)).map_or(0, |q| q.len()) - usize::from(delivered_here);
-        let new = queue.len().saturating_sub(kept);
-        let Some(broker) = brokers.iter().find(|x| x.id == b) else { continue };
-        for answer in queue.iter().skip(queue.len() - new.min(queue.len())) {
-            let Message::FetchResponse { error_code, records, preferred_read_replica, fetch_offset, .. } = answer
-            else {
-                continue;
-            };
-            if *preferred_read_replica != NO_BROKER {
-                let to = *preferred_read_replica;
-                // A leader still unaware of a newer epoch may redirect too (its consumer's next
-                // fetch is fenced); only a broker that is not a leader in its own view must never choose.
-                let by_leader = broker.role == Role::Leader;
-                let holds = broker
-                    .followers
-                    .iter()
-                    .find(|f| f.id == to)
-                    .and_then(|f| f.leo)
-                    .is_some_and(|leo| *fetch_offset <= leo);
-                ghost.redirects.insert(Redirect {
-                    by: b,
-                    by_leader,
-                    to,
-                    to_in_isr: broker.isr.contains(&to),
-                    to_holds_offset: holds,
-                });
-            } else if broker.role == Role::Follower
-                && (*error_code == ErrorCode::OFFSET_NOT_AVAILABLE
-                    || (*error_code == ErrorCode::NONE && records.is_empty()))
-            {
-                ghost.happened.insert(Happened::FollowerAnsweredNotAvailableOrEmpty);
-            }
-        }
+        state.ghost.redirects.insert(redirect);
+    } else if broker.role == Role::Follower
+        && (*error_code == ErrorCode::OFFSET_NOT_AVAILABLE || (*error_code == ErrorCode::NONE && records.is_empty()))
+    {
+        state.ghost.happened.insert(Happened::FollowerAnsweredNotAvailableOrEmpty);
     }
 }

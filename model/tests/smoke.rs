@@ -20,39 +20,46 @@ fn safety_names() -> Vec<&'static str> {
     model.properties().into_iter().filter(|p| p.expectation == Expectation::Always).map(|p| p.name).collect()
 }
 
-/// Smoke has no faults: truncation, leader change and rack cuts need them.
-const NEEDS_FAULTS: [&str; 3] = ["follower-truncated", "leader-changed", "rack-cut-while-consuming"];
-
 #[test]
-fn smoke_is_exhausted_with_every_safety_property_holding() {
+fn smoke_is_exhausted_with_every_safety_property_holding_and_every_coverage_predicate_reached() {
     let (unique, found) = exhaust(preset("smoke").unwrap().config());
-    assert_eq!(unique, 8_833, "the smoke state space changed");
+    assert_eq!(unique, 260_906, "the smoke state space changed");
     let safety = safety_names();
     assert!(found.iter().all(|f| !safety.contains(f)), "violated: {found:?}");
     let reached: Vec<_> = found.iter().filter(|f| !safety.contains(f)).copied().collect();
     assert_eq!(
         reached,
-        vec!["consumer-read-from-follower", "follower-answered-not-available-or-empty", "consumer-fell-back-to-leader"]
+        vec![
+            "consumer-read-from-follower",
+            "follower-answered-not-available-or-empty",
+            "consumer-fell-back-to-leader",
+            "follower-truncated",
+            "leader-changed",
+            "rack-cut-while-consuming",
+        ]
     );
-    assert!(NEEDS_FAULTS.iter().all(|n| !found.contains(n)));
 }
 
+/// A crash and ISR shrinks by lag ticks (no rack outage, to keep `cargo test` quick).
 #[test]
-fn smoke_with_two_lag_ticks_exercises_isr_shrink_and_stays_safe() {
+fn smoke_with_a_crash_and_two_lag_ticks_stays_safe() {
     let mut cfg = preset("smoke").unwrap().config();
+    cfg.rack_outages = 0;
     cfg.isr_expirations = 2;
     let (unique, found) = exhaust(cfg);
-    assert_eq!(unique, 338_672, "the state space of smoke with two lag ticks changed");
+    assert_eq!(unique, 30_092, "the state space of smoke with two lag ticks changed");
     let safety = safety_names();
     assert!(found.iter().all(|f| !safety.contains(f)), "violated: {found:?}");
 }
 
+/// A crash and a seek: ListOffsets after an election, where KIP-207's window lies.
 #[test]
-fn smoke_with_a_seek_exercises_list_offsets_and_stays_safe() {
+fn smoke_with_a_crash_and_a_seek_stays_safe() {
     let mut cfg = preset("smoke").unwrap().config();
+    cfg.rack_outages = 0;
     cfg.seeks = 1;
     let (unique, found) = exhaust(cfg);
-    assert_eq!(unique, 68_717, "the state space of smoke with one seek changed");
+    assert_eq!(unique, 29_041, "the state space of smoke with one seek changed");
     let safety = safety_names();
     assert!(found.iter().all(|f| !safety.contains(f)), "violated: {found:?}");
 }

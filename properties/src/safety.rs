@@ -21,11 +21,11 @@ pub fn consumed_is_committed(view: &ClusterView) -> bool {
 }
 
 /// Leader epochs never go backwards: at the controller, at any replica, at any consumer.
-/// `ghost.epochs_before` holds the highest epoch each node showed in earlier states.
+/// `ghost.epochs_seen` holds the highest epoch each node showed so far, this state included.
 /// Source: KIP-101, KIP-320; research notes S2.
 pub fn leader_epoch_monotonic(view: &ClusterView) -> bool {
     let current = node_epochs(view);
-    view.ghost.epochs_before.iter().all(|(node, before)| current.get(node).is_none_or(|now| now >= before))
+    view.ghost.epochs_seen.iter().all(|(node, before)| current.get(node).is_none_or(|now| now >= before))
 }
 
 /// The leader epoch each node shows now; replicas without a role (restarted, no notice yet) show none.

@@ -65,7 +65,7 @@ fn good() -> ClusterView {
             acked: vec![(10, 0), (11, 1)],
             redirects: [Redirect { by: 1, by_leader: true, to: 2, to_in_isr: true, to_holds_offset: true }].into(),
             happened: Default::default(),
-            epochs_before: [("controller".to_string(), 1), ("broker-1".to_string(), 1), ("consumer-0".to_string(), 0)]
+            epochs_seen: [("controller".to_string(), 1), ("broker-1".to_string(), 1), ("consumer-0".to_string(), 0)]
                 .into(),
         },
     }
@@ -102,10 +102,10 @@ fn consumed_is_committed() {
 #[test]
 fn leader_epoch_monotonic() {
     let mut bad = good();
-    bad.ghost.epochs_before.insert("broker-2".into(), 2);
+    bad.ghost.epochs_seen.insert("broker-2".into(), 2);
     rejects("leader-epoch-monotonic", bad);
     let mut restarted = good();
-    restarted.ghost.epochs_before.insert("broker-2".into(), 2);
+    restarted.ghost.epochs_seen.insert("broker-2".into(), 2);
     restarted.brokers[1].role = Role::Offline;
     restarted.brokers[1].leader_epoch = -1;
     assert!(safety::leader_epoch_monotonic(&restarted), "a restarted broker without a role shows no epoch");

@@ -22,6 +22,8 @@ pub enum TimerKind {
     ProduceRetry,
     /// Replica: `fetch.max.wait.ms` is up for the consumer fetches it parked; answer them empty.
     FetchWait,
+    /// Leader: send a pending AlterPartition again after its connection to the controller reset.
+    AlterPartitionRetry,
 }
 
 /// Where a consumer seeks.
@@ -121,6 +123,7 @@ impl TimerKind {
             TimerKind::MetadataRefresh => "metadata-refresh",
             TimerKind::ProduceRetry => "produce-retry",
             TimerKind::FetchWait => "fetch-wait",
+            TimerKind::AlterPartitionRetry => "alter-partition-retry",
         }
     }
 }

@@ -147,7 +147,7 @@ pub struct Redirect {
     pub to_holds_offset: bool,
 }
 
-/// Things that happened at least once (coverage).
+/// Coverage events: things a step can make happen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Happened {
@@ -175,13 +175,17 @@ pub struct Ghost {
     pub committed: Vec<Record>,
     /// Values the producer was told are committed, with their offsets.
     pub acked: Vec<(u64, Offset)>,
-    /// Preferred-replica choices made so far.
+    /// Preferred-replica choices made by the step that led here. Only the last step's: a
+    /// history would multiply the model's states, and every choice is checked in the state
+    /// right after it is made.
     pub redirects: BTreeSet<Redirect>,
-    /// Coverage events reached so far.
+    /// Coverage events of the step that led here (the last step's only, for the same reason).
     pub happened: BTreeSet<Happened>,
     /// The highest leader epoch each node (`controller`, `broker-N`, `consumer-N`) showed in
-    /// earlier states, for `leader-epoch-monotonic`.
-    pub epochs_before: BTreeMap<String, LeaderEpoch>,
+    /// any state so far, this one included, for `leader-epoch-monotonic`: a node whose epoch
+    /// now is below it went backwards. (Folding in the current state keeps this equal to the
+    /// current epochs in a correct run, so it adds no states to the model.)
+    pub epochs_seen: BTreeMap<String, LeaderEpoch>,
 }
 
 /// Everything observable after a step.

@@ -25,7 +25,7 @@ impl BrokerState {
     }
 
     /// A lost connection: a follower fetches again after a backoff; a leader sends its pending
-    /// AlterPartition again.
+    /// AlterPartition again after a backoff (the controller may be out of reach for a while).
     pub fn on_disconnect(&mut self, peer: NodeId, env: &mut Env) {
         match self.role {
             Role::Follower if self.fetch_in_flight && peer == NodeId::Broker(self.leader) => {
@@ -40,10 +40,8 @@ impl BrokerState {
                     f.hw_sent = -1;
                 }
             }
-            Role::Leader if peer == NodeId::Controller => {
-                if let Some((isr, _)) = self.pending_alter.clone() {
-                    self.propose(isr, env);
-                }
+            Role::Leader if peer == NodeId::Controller && self.pending_alter.is_some() => {
+                env.set_timer(TimerKind::AlterPartitionRetry);
             }
             _ => {}
         }

@@ -160,6 +160,7 @@ impl BrokerState {
                 let answers_pending = self.pending_alter.as_ref() == Some(&(requested_isr, request_partition_epoch));
                 if self.role == Role::Leader && answers_pending && leader_epoch == self.leader_epoch {
                     self.pending_alter = None;
+                    env.cancel_timer(TimerKind::AlterPartitionRetry);
                     if error_code == ErrorCode::NONE && partition_epoch > self.partition_epoch {
                         self.isr = isr;
                         self.partition_epoch = partition_epoch;
@@ -178,6 +179,11 @@ impl BrokerState {
             (TimerKind::ReplicaFetch, Role::Follower) if !self.fetch_in_flight => self.send_fetch(env),
             (TimerKind::IsrExpiration, Role::Leader) => self.on_isr_expiration(env),
             (TimerKind::FetchWait, _) => self.on_fetch_wait(env),
+            (TimerKind::AlterPartitionRetry, Role::Leader) => {
+                if let Some((isr, _)) = self.pending_alter.clone() {
+                    self.propose(isr, env);
+                }
+            }
             _ => {}
         }
     }
@@ -205,6 +211,7 @@ impl BrokerState {
                 self.become_leader(env);
             } else {
                 self.pending_alter = None;
+                env.cancel_timer(TimerKind::AlterPartitionRetry);
                 self.advance_hw(env);
                 self.arm_isr_check(env);
             }
@@ -229,6 +236,7 @@ impl BrokerState {
         }
         self.followers.clear();
         self.pending_alter = None;
+        env.cancel_timer(TimerKind::AlterPartitionRetry);
     }
 
     fn become_leader(&mut self, env: &mut Env) {
