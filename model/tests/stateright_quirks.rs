@@ -80,13 +80,10 @@ fn path_encoding_is_action_indices() {
 fn timer_sets_hash_without_their_length() {
     use highwater_model::{preset, ClusterModel};
     use highwater_traces::TimerKind;
-    use std::hash::{BuildHasher, Hash, Hasher};
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher, Hash};
 
     fn fingerprint<T: Hash>(t: &T) -> u64 {
-        let mut hasher = std::hash::BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default()
-            .build_hasher();
-        t.hash(&mut hasher);
-        hasher.finish()
+        BuildHasherDefault::<DefaultHasher>::default().hash_one(t)
     }
     let model = ClusterModel::new(preset("smoke").unwrap().config());
     let init = model.init_states().remove(0);
