@@ -153,8 +153,11 @@ pub fn check(model: ClusterModel, options: &SearchOptions) -> Outcome {
     if options.progress && start.elapsed() >= Duration::from_secs(1) {
         eprintln!();
     }
-    // A worker that panicked (a model bug) stops exploring; the run is then not complete.
-    let panicked = checker.handles().into_iter().map(|h| h.join()).filter(Result::is_err).count();
+    // A worker that panicked (a model bug) stops exploring; the run is then not complete. A worker
+    // still running (a timeout or state bound closed the run) is left to end with the process:
+    // a DFS worker drains its own stack before it looks at the run's state again.
+    let panicked =
+        checker.handles().into_iter().filter(|h| h.is_finished()).map(|h| h.join()).filter(Result::is_err).count();
     let elapsed = start.elapsed();
     let states = checker.state_count();
     let stopped_by = match options.search {
