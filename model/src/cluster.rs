@@ -12,7 +12,10 @@
 //! - `restart` and `heal-rack` undo those, and are never budgeted.
 //!
 //! After every step, messages sent to a crashed or unreachable node are dropped, as the
-//! protocol crate's `sim::Cluster` drops them.
+//! protocol crate's `sim::Cluster` drops them. Within a step, requests and answers to clients
+//! are delivered at once, and a broker's queue keeps only the newest `PartitionChange`
+//! (README, "The model", says why each is sound): what stays in flight between steps is the
+//! asynchrony replication depends on, answers between brokers and partition changes.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::hash::{Hash, Hasher};
@@ -351,15 +354,9 @@ impl ClusterModel {
     /// Each client waits out a backoff timer before asking again, so this ends; the bound only
     /// turns a model bug into a clear failure.
     fn settle_requests(&self, state: &mut ClusterState) {
-        let mut trail = Vec::new();
         for _ in 0..64 {
-            let link = Self::channels(state).iter().find_map(|(&(src, dst), queue)| {
-                let eager = queue.front().is_some_and(is_request) || self.is_client_link(src, dst);
-                eager.then_some((src, dst))
-            });
-            let Some((src, dst)) = link else { return };
+            let Some((src, dst)) = self.next_eager(state) else { return };
             let msg = Self::channels(state)[&(src, dst)].front().cloned().expect("channels are never empty");
-            trail.push(format!("{} -> {}: {msg:?}", self.layout.node(src), self.layout.node(dst)));
             if let (NodeId::Broker(b), NodeId::Consumer(_)) = (self.layout.node(src), self.layout.node(dst)) {
                 observe_answer(state, b, &msg);
             }
@@ -367,10 +364,21 @@ impl ClusterModel {
             state.sys = sys.expect("an ordered network always delivers");
             self.reset_connections(state);
         }
+        let (src, dst) = self.next_eager(state).expect("the loop ran out with messages left");
         panic!(
-            "requests did not settle in 64 deliveries: a node retries without a backoff: {:#?}",
-            &trail[trail.len() - 6..]
+            "requests did not settle in 64 deliveries (a node retries without a backoff); next: {} -> {}: {:?}",
+            self.layout.node(src),
+            self.layout.node(dst),
+            Self::channels(state)[&(src, dst)].front()
         );
+    }
+
+    /// The first channel whose front message is delivered in the step that sent it.
+    fn next_eager(&self, state: &ClusterState) -> Option<(Id, Id)> {
+        Self::channels(state).iter().find_map(|(&(src, dst), queue)| {
+            let eager = queue.front().is_some_and(is_request) || self.is_client_link(src, dst);
+            eager.then_some((src, dst))
+        })
     }
 
     /// Answers to clients (consumers and the producer), from the controller or a broker.
