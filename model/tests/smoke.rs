@@ -40,26 +40,26 @@ fn smoke_is_exhausted_with_every_safety_property_holding_and_every_coverage_pred
     );
 }
 
-/// A crash and ISR shrinks by lag ticks (no rack outage, to keep `cargo test` quick).
-#[test]
-fn smoke_with_a_crash_and_two_lag_ticks_stays_safe() {
+/// `smoke` with one crash and no rack outage (to keep `cargo test` quick), changed by `vary`:
+/// exhausted with exactly `expected` unique states and no safety property violated.
+fn assert_crash_variant_safe(vary: impl FnOnce(&mut ModelConfig), expected: usize, what: &str) {
     let mut cfg = preset("smoke").unwrap().config();
     cfg.rack_outages = 0;
-    cfg.isr_expirations = 2;
+    vary(&mut cfg);
     let (unique, found) = exhaust(cfg);
-    assert_eq!(unique, 30_092, "the state space of smoke with two lag ticks changed");
+    assert_eq!(unique, expected, "the state space of smoke with {what} changed");
     let safety = safety_names();
-    assert!(found.iter().all(|f| !safety.contains(f)), "violated: {found:?}");
+    assert!(found.iter().all(|f| !safety.contains(f)), "violated with {what}: {found:?}");
 }
 
-/// A crash and a seek: ListOffsets after an election, where KIP-207's window lies.
+/// ISR shrinks by lag ticks.
+#[test]
+fn smoke_with_a_crash_and_two_lag_ticks_stays_safe() {
+    assert_crash_variant_safe(|cfg| cfg.isr_expirations = 2, 30_092, "a crash and two lag ticks");
+}
+
+/// ListOffsets after an election, where KIP-207's window lies.
 #[test]
 fn smoke_with_a_crash_and_a_seek_stays_safe() {
-    let mut cfg = preset("smoke").unwrap().config();
-    cfg.rack_outages = 0;
-    cfg.seeks = 1;
-    let (unique, found) = exhaust(cfg);
-    assert_eq!(unique, 29_041, "the state space of smoke with one seek changed");
-    let safety = safety_names();
-    assert!(found.iter().all(|f| !safety.contains(f)), "violated: {found:?}");
+    assert_crash_variant_safe(|cfg| cfg.seeks = 1, 29_041, "a crash and a seek");
 }
