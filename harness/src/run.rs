@@ -44,8 +44,24 @@ pub struct SearchOptions {
     pub seed: u64,
     /// Print progress on stderr every second.
     pub progress: bool,
-    /// Bounded-liveness sampling; `None` skips it.
-    pub liveness: Option<crate::liveness::LivenessOptions>,
+    /// How bounded liveness is checked.
+    pub liveness: Liveness,
+}
+
+/// How bounded liveness is checked.
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "mode")]
+pub enum Liveness {
+    /// In every state the search reaches: faults stop, and a fair continuation of at most `bound`
+    /// steps must reach each goal. Exhaustive when the search is.
+    EveryState {
+        /// Steps the fair continuation may take.
+        bound: usize,
+    },
+    /// From the ends of seeded random walks only: never exhaustive.
+    Sampled(crate::liveness::LivenessOptions),
+    /// Not checked.
+    Off,
 }
 
 /// A property's verdict.
@@ -66,10 +82,12 @@ pub enum Status {
     /// The run was cut short before a verdict (never a pass).
     #[serde(rename = "unknown")]
     Unknown,
+    /// Liveness, complete run: from every reachable state a fair continuation reaches the goal.
+    /// (Safety and liveness share `holds`; the kind column tells them apart.)
     /// Liveness: every sampled fair continuation reached the goal (not exhaustive).
     #[serde(rename = "holds (sampled)")]
     HoldsSampled,
-    /// Liveness: not sampled (`--liveness-samples 0`).
+    /// Liveness: not checked (`--liveness off`).
     #[serde(rename = "not checked")]
     NotChecked,
 }
@@ -116,7 +134,14 @@ pub struct Outcome {
 /// Check `model` as asked.
 pub fn check(model: ClusterModel, options: &SearchOptions) -> Outcome {
     let start = Instant::now();
-    let liveness = options.liveness.map(|l| crate::liveness::check(&model, l)).unwrap_or_default();
+    let (model, sampled) = match options.liveness {
+        Liveness::EveryState { bound } => (model.with_liveness_bound(bound), Vec::new()),
+        Liveness::Sampled(l) => {
+            let sampled = crate::liveness::check(&model, l);
+            (model, sampled)
+        }
+        Liveness::Off => (model, Vec::new()),
+    };
     let mut builder: CheckerBuilder<ClusterModel> = model.checker().threads(options.threads.max(1));
     if let Some(n) = options.max_states {
         builder = builder.target_state_count(n);
@@ -179,8 +204,8 @@ pub fn check(model: ClusterModel, options: &SearchOptions) -> Outcome {
     let properties = ALL
         .iter()
         .map(|p| {
-            if p.kind == Kind::Liveness {
-                let sampled = liveness.iter().find(|l| l.name == p.name);
+            if p.kind == Kind::Liveness && !matches!(options.liveness, Liveness::EveryState { .. }) {
+                let sampled = sampled.iter().find(|l| l.name == p.name);
                 let status = match sampled.map(|l| l.counterexample.is_some()) {
                     None => Status::NotChecked,
                     Some(true) => Status::Violated,
@@ -191,15 +216,22 @@ pub fn check(model: ClusterModel, options: &SearchOptions) -> Outcome {
             }
             let discovery = checker.discovery(p.name);
             let status = match (p.kind, discovery.is_some(), complete) {
-                (Kind::Liveness, _, _) => unreachable!("handled above"),
-                (Kind::Safety, true, _) => Status::Violated,
-                (Kind::Safety, false, true) => Status::Holds,
+                (Kind::Safety | Kind::Liveness, true, _) => Status::Violated,
+                (Kind::Safety | Kind::Liveness, false, true) => Status::Holds,
                 (Kind::Coverage, true, _) => Status::Reached,
                 (Kind::Coverage, false, true) => Status::NotReached,
                 (_, false, false) => Status::Unknown,
             };
             let (path, encoded) = match discovery {
-                Some(path) => (Some(path.clone().into_actions()), Some(path.encode(model))),
+                Some(path) => {
+                    let encoded = path.encode(model);
+                    let state = path.last_state().clone();
+                    let mut steps = path.into_actions();
+                    if p.kind == Kind::Liveness {
+                        steps.extend(liveness_tail(model, &state, p.check, options.liveness));
+                    }
+                    (Some(steps), Some(encoded))
+                }
                 None => (None, None),
             };
             PropertyOutcome { name: p.name, kind: p.kind.name(), status, path, encoded }
@@ -216,6 +248,20 @@ pub fn check(model: ClusterModel, options: &SearchOptions) -> Outcome {
         states_per_s: states as f64 / elapsed_s.max(1e-9),
         properties,
     }
+}
+
+/// The steps that show a liveness violation after the state the search found: faults stop, then
+/// the fair continuation that misses the goal.
+fn liveness_tail(
+    model: &ClusterModel,
+    state: &highwater_model::ClusterState,
+    goal: fn(&highwater_traces::ClusterView) -> bool,
+    liveness: Liveness,
+) -> Vec<Action> {
+    let Liveness::EveryState { bound } = liveness else { return Vec::new() };
+    let (healed, mut steps) = highwater_model::fair::stop_faults(model, state);
+    steps.extend(highwater_model::fair::continue_fairly(model, &healed, goal, bound).0);
+    steps
 }
 
 impl Outcome {

@@ -116,6 +116,21 @@ fn simulation_is_never_reported_as_a_pass() {
 }
 
 #[test]
+fn liveness_checked_in_every_state_reports_a_missed_goal_with_its_continuation() {
+    let args = ["check", "--preset", "smoke", "--rack-outages", "0", "--liveness-bound", "2", "--format", "json"];
+    let output = highwater(&args);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let property =
+        |name: &str| report["properties"].as_array().unwrap().iter().find(|p| p["name"] == name).unwrap().clone();
+    let missed = property("committed-eventually-visible");
+    assert_eq!(missed["status"], "VIOLATED");
+    let path = missed["path"].as_array().unwrap();
+    assert!(path.len() >= 2, "the path ends with the fair continuation: {path:?}");
+    assert_eq!(property("no-read-above-hw")["status"], "holds");
+}
+
+#[test]
 fn liveness_is_sampled_and_labelled_as_such() {
     let output = highwater(&[
         "check",
@@ -123,6 +138,8 @@ fn liveness_is_sampled_and_labelled_as_such() {
         "smoke",
         "--max-states",
         "10",
+        "--liveness",
+        "sampled",
         "--liveness-samples",
         "20",
         "--format",
@@ -135,7 +152,7 @@ fn liveness_is_sampled_and_labelled_as_such() {
     assert_eq!(status("committed-eventually-visible"), "holds (sampled)");
     assert_eq!(status("preferred-replica-released"), "holds (sampled)");
     let skipped =
-        highwater(&["check", "--preset", "smoke", "--max-states", "10", "--liveness-samples", "0", "--format", "json"]);
+        highwater(&["check", "--preset", "smoke", "--max-states", "10", "--liveness", "off", "--format", "json"]);
     let report: serde_json::Value = serde_json::from_slice(&skipped.stdout).unwrap();
     assert!(report["properties"].as_array().unwrap().iter().any(|p| p["status"] == "not checked"));
 }

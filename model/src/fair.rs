@@ -76,3 +76,16 @@ pub fn continue_fairly(
     }
     (path, false)
 }
+
+/// Whether, from `state`, stopping all faults and continuing fairly reaches `goal` within
+/// `bound` steps: the bounded-liveness check of one state. Checked on every reachable state, it
+/// makes bounded liveness exhaustive (see `ClusterModel::with_liveness_bound`).
+pub fn reaches_fairly(
+    model: &ClusterModel,
+    state: &ClusterState,
+    goal: fn(&ClusterView) -> bool,
+    bound: usize,
+) -> bool {
+    let (healed, _) = stop_faults(model, state);
+    continue_fairly(model, &healed, goal, bound).1
+}

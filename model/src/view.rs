@@ -1,8 +1,8 @@
 //! The model's states seen as `ClusterView`s, and the ghost history kept beside them.
 
 use highwater_traces::{
-    BrokerId, BrokerView, ClusterView, ConsumerView, ControllerView, ErrorCode, Ghost, Happened, Message, Redirect,
-    Role, NO_BROKER,
+    BrokerId, BrokerView, ClusterView, ConsumerView, ControllerView, ErrorCode, Ghost, Happened, Message, NodeId,
+    Redirect, Role, NO_BROKER,
 };
 
 use crate::broker::BrokerState;
@@ -111,20 +111,20 @@ pub fn view(model: &ClusterModel, state: &ClusterState) -> ClusterView {
 /// [`observe_answer`]).
 pub fn observe(last: &ClusterState, next: &mut ClusterState) {
     let before = parts(last);
-    let mut ghost = next.ghost.clone();
+    let mut ghost = std::mem::take(&mut next.ghost);
 
     let after = parts(next);
     // The highest epoch each node has shown, this state included, for leader-epoch-monotonic.
-    let mut remember = |key: String, epoch: i32| {
-        let seen = ghost.epochs_seen.entry(key).or_insert(epoch);
+    let mut remember = |node: NodeId, epoch: i32| {
+        let seen = ghost.epochs_seen.entry(node).or_insert(epoch);
         *seen = (*seen).max(epoch);
     };
-    remember("controller".into(), after.controller.leader_epoch);
+    remember(NodeId::Controller, after.controller.leader_epoch);
     for b in after.brokers.iter().filter(|b| b.alive && b.role != Role::Offline) {
-        remember(format!("broker-{}", b.id), b.leader_epoch);
+        remember(NodeId::Broker(b.id), b.leader_epoch);
     }
     for c in &after.consumers {
-        remember(format!("consumer-{}", c.id), c.leader_epoch);
+        remember(NodeId::Consumer(c.id), c.leader_epoch);
     }
     // Committed: what any live leader has under its HW, the newest epoch first. A leader that has
     // not yet heard of a newer epoch counts: its followers serve consumers what it committed

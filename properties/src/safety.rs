@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use highwater_traces::{ClusterView, Offset, Role};
+use highwater_traces::{ClusterView, LeaderEpoch, NodeId, Offset, Role};
 
 /// A replica never hands a consumer a record at or above its own high watermark.
 /// Source: KIP-392 ("only committed data is returned to the consumer"); `ReplicaManager.readFromLog`.
@@ -29,13 +29,13 @@ pub fn leader_epoch_monotonic(view: &ClusterView) -> bool {
 }
 
 /// The leader epoch each node shows now; replicas without a role (restarted, no notice yet) show none.
-pub fn node_epochs(view: &ClusterView) -> BTreeMap<String, i32> {
-    let mut epochs = BTreeMap::from([("controller".to_string(), view.controller.leader_epoch)]);
+pub fn node_epochs(view: &ClusterView) -> BTreeMap<NodeId, LeaderEpoch> {
+    let mut epochs = BTreeMap::from([(NodeId::Controller, view.controller.leader_epoch)]);
     for broker in view.brokers.iter().filter(|b| b.alive && b.role != Role::Offline) {
-        epochs.insert(format!("broker-{}", broker.id), broker.leader_epoch);
+        epochs.insert(NodeId::Broker(broker.id), broker.leader_epoch);
     }
     for consumer in &view.consumers {
-        epochs.insert(format!("consumer-{}", consumer.id), consumer.current_leader_epoch);
+        epochs.insert(NodeId::Consumer(consumer.id), consumer.current_leader_epoch);
     }
     epochs
 }

@@ -65,8 +65,7 @@ fn good() -> ClusterView {
             acked: vec![(10, 0), (11, 1)],
             redirects: [Redirect { by: 1, by_leader: true, to: 2, to_in_isr: true, to_holds_offset: true }].into(),
             happened: Default::default(),
-            epochs_seen: [("controller".to_string(), 1), ("broker-1".to_string(), 1), ("consumer-0".to_string(), 0)]
-                .into(),
+            epochs_seen: [(NodeId::Controller, 1), (NodeId::Broker(1), 1), (NodeId::Consumer(0), 0)].into(),
         },
     }
 }
@@ -102,10 +101,10 @@ fn consumed_is_committed() {
 #[test]
 fn leader_epoch_monotonic() {
     let mut bad = good();
-    bad.ghost.epochs_seen.insert("broker-2".into(), 2);
+    bad.ghost.epochs_seen.insert(NodeId::Broker(2), 2);
     rejects("leader-epoch-monotonic", bad);
     let mut restarted = good();
-    restarted.ghost.epochs_seen.insert("broker-2".into(), 2);
+    restarted.ghost.epochs_seen.insert(NodeId::Broker(2), 2);
     restarted.brokers[1].role = Role::Offline;
     restarted.brokers[1].leader_epoch = -1;
     assert!(safety::leader_epoch_monotonic(&restarted), "a restarted broker without a role shows no epoch");

@@ -1,6 +1,7 @@
 //! Node ids, records and the sentinels shared by every crate of the suite.
 
 use std::fmt;
+use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
@@ -26,9 +27,9 @@ pub const LATEST_TIMESTAMP: i64 = -1;
 /// ListOffsets earliest.
 pub const EARLIEST_TIMESTAMP: i64 = -2;
 
-/// Every node of a cluster.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// Every node of a cluster. Written as its name (`controller`, `broker-2`, `consumer-0`,
+/// `producer`) in JSON, so that it reads the same in a trace as in a report and can key a map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum NodeId {
     /// The controller.
     Controller,
@@ -48,6 +49,38 @@ impl fmt::Display for NodeId {
             NodeId::Consumer(id) => write!(f, "consumer-{id}"),
             NodeId::Producer => write!(f, "producer"),
         }
+    }
+}
+
+impl FromStr for NodeId {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, String> {
+        let bad_number = |digits: &str| format!("`{name}`: `{digits}` is not a number");
+        match name {
+            "controller" => Ok(NodeId::Controller),
+            "producer" => Ok(NodeId::Producer),
+            _ => match name.split_once('-') {
+                Some(("broker", id)) => id.parse().map(NodeId::Broker).map_err(|_| bad_number(id)),
+                Some(("consumer", id)) => id.parse().map(NodeId::Consumer).map_err(|_| bad_number(id)),
+                _ => Err(format!(
+                    "`{name}` is not a node: expected `controller`, `producer`, `broker-N` or `consumer-N`"
+                )),
+            },
+        }
+    }
+}
+
+impl Serialize for NodeId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for NodeId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        name.parse().map_err(serde::de::Error::custom)
     }
 }
 

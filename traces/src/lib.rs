@@ -35,12 +35,23 @@ mod tests {
             Action::Seek { consumer: 0, to: SeekTo::Offset(3) },
         ];
         let json = serde_json::to_string(&actions).unwrap();
-        assert!(json.contains(r#""action":"deliver""#) && json.contains(r#""broker":2"#), "{json}");
+        assert!(json.contains(r#""action":"deliver""#) && json.contains(r#""from":"broker-2""#), "{json}");
         assert_eq!(serde_json::from_str::<Vec<Action>>(&json).unwrap(), actions);
         let mut view = ClusterView::default();
         view.ghost.happened.insert(Happened::FollowerTruncated);
         let back: ClusterView = serde_json::from_str(&serde_json::to_string(&view).unwrap()).unwrap();
         assert_eq!(back, view);
         assert_eq!(actions[1].to_string(), "timer consumer-fetch at consumer-0");
+    }
+
+    #[test]
+    fn node_ids_read_back_from_their_names_and_reject_others() {
+        for node in [NodeId::Controller, NodeId::Producer, NodeId::Broker(3), NodeId::Consumer(0)] {
+            assert_eq!(node.to_string().parse::<NodeId>(), Ok(node));
+        }
+        for bad in ["broker", "broker-x", "leader-1", ""] {
+            let err = bad.parse::<NodeId>().unwrap_err();
+            assert!(err.contains(bad), "{err}");
+        }
     }
 }

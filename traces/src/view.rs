@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{BrokerId, LeaderEpoch, Offset, PartitionEpoch, Rack, Record};
+use crate::ids::{BrokerId, LeaderEpoch, NodeId, Offset, PartitionEpoch, Rack, Record};
 
 /// A replica's role.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -185,7 +185,7 @@ pub struct Ghost {
     /// any state so far, this one included, for `leader-epoch-monotonic`: a node whose epoch
     /// now is below it went backwards. (Folding in the current state keeps this equal to the
     /// current epochs in a correct run, so it adds no states to the model.)
-    pub epochs_seen: BTreeMap<String, LeaderEpoch>,
+    pub epochs_seen: BTreeMap<NodeId, LeaderEpoch>,
 }
 
 /// Everything observable after a step.

@@ -7,7 +7,7 @@ use highwater_model::ClusterModel;
 use super::config_opts::ConfigOpts;
 use super::report;
 use crate::exit_codes;
-use crate::run::{self, Search, SearchOptions};
+use crate::run::{self, Liveness, Search, SearchOptions};
 
 /// Output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -16,6 +16,17 @@ pub enum Format {
     Text,
     /// One JSON object for machines.
     Json,
+}
+
+/// How bounded liveness is checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LivenessMode {
+    /// In every state the search reaches.
+    EveryState,
+    /// At the ends of seeded random walks.
+    Sampled,
+    /// Not at all.
+    Off,
 }
 
 /// `highwater check` flags.
@@ -43,14 +54,19 @@ pub struct CheckOpts {
     /// Seed of the simulation's random walks.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Bounded liveness: random walks to sample (0 skips the check).
+    /// Bounded liveness: `every-state` checks it in every state the search reaches (exhaustive
+    /// when the search is); `sampled` only at the ends of seeded random walks (cheaper, never
+    /// exhaustive); `off` skips it.
+    #[arg(long, value_enum, default_value = "every-state")]
+    pub liveness: LivenessMode,
+    /// With `--liveness sampled`: random walks to sample.
     #[arg(long, default_value_t = 200)]
     pub liveness_samples: usize,
     /// Bounded liveness: steps a fair continuation may take to reach the goal (the K of
     /// `committed-eventually-visible` and `preferred-replica-released`).
     #[arg(long, default_value_t = 400)]
     pub liveness_bound: usize,
-    /// Bounded liveness: steps of each random walk before faults stop.
+    /// With `--liveness sampled`: steps of each random walk before faults stop.
     #[arg(long, default_value_t = 80)]
     pub liveness_walk: usize,
     /// `text` or `json`.
@@ -82,12 +98,16 @@ pub fn exec(opts: CheckOpts) -> u8 {
         timeout: opts.timeout.map(Duration::from_secs),
         seed: opts.seed,
         progress: opts.format == Format::Text,
-        liveness: (opts.liveness_samples > 0).then_some(crate::liveness::LivenessOptions {
-            samples: opts.liveness_samples,
-            walk_steps: opts.liveness_walk,
-            bound: opts.liveness_bound,
-            seed: opts.seed,
-        }),
+        liveness: match opts.liveness {
+            LivenessMode::EveryState => Liveness::EveryState { bound: opts.liveness_bound },
+            LivenessMode::Sampled => Liveness::Sampled(crate::liveness::LivenessOptions {
+                samples: opts.liveness_samples,
+                walk_steps: opts.liveness_walk,
+                bound: opts.liveness_bound,
+                seed: opts.seed,
+            }),
+            LivenessMode::Off => Liveness::Off,
+        },
     };
     if opts.checker == Search::Simulation && opts.timeout.is_none() && opts.max_states.is_none() {
         eprintln!("error: --checker simulation never finishes by itself; give --timeout or --max-states");

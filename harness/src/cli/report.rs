@@ -5,7 +5,7 @@ use std::fmt::Write;
 use highwater_model::ModelConfig;
 use serde_json::json;
 
-use crate::run::{Outcome, SearchOptions, Status};
+use crate::run::{Liveness, Outcome, SearchOptions, Status};
 
 /// The text report.
 pub fn text(preset: &str, cfg: &ModelConfig, options: &SearchOptions, outcome: &Outcome, explorer: &str) -> String {
@@ -57,12 +57,22 @@ pub fn text(preset: &str, cfg: &ModelConfig, options: &SearchOptions, outcome: &
             );
         }
     }
-    if let Some(l) = &options.liveness {
-        let _ = writeln!(
-            s,
-            "\nliveness: {} random walks of {} steps, then faults stop and a fair continuation of at most {} steps must reach each goal (sampled, not exhaustive)",
-            l.samples, l.walk_steps, l.bound
-        );
+    match &options.liveness {
+        Liveness::EveryState { bound } => {
+            let _ = writeln!(
+                s,
+                "\nliveness: in every state reached, faults stop and a fair continuation of at most {bound} steps must reach each goal{}",
+                if outcome.complete { " (every reachable state)" } else { " (the states reached before the run stopped)" }
+            );
+        }
+        Liveness::Sampled(l) => {
+            let _ = writeln!(
+                s,
+                "\nliveness: {} random walks of {} steps, then faults stop and a fair continuation of at most {} steps must reach each goal (sampled, not exhaustive)",
+                l.samples, l.walk_steps, l.bound
+            );
+        }
+        Liveness::Off => {}
     }
     s
 }
