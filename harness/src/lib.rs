@@ -7,3 +7,4 @@ pub mod cli;
 pub mod exit_codes;
 pub mod liveness;
 pub mod run;
+pub mod tracefile;

@@ -107,6 +107,9 @@ pub struct PropertyOutcome {
     /// stateright's encoding of that path, for an Explorer link (`#/steps/<encoded>`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub encoded: Option<String>,
+    /// Steps to the state the search found (for liveness, `path` goes on past it).
+    #[serde(skip)]
+    pub found_at: usize,
 }
 
 /// What a run found.
@@ -129,6 +132,21 @@ pub struct Outcome {
     pub states_per_s: f64,
     /// Every property.
     pub properties: Vec<PropertyOutcome>,
+    /// Trace files written (`check --out`).
+    pub traces: Vec<WrittenTrace>,
+}
+
+/// A trace file `check --out` wrote.
+#[derive(Clone, Debug, Serialize)]
+pub struct WrittenTrace {
+    /// The property it shows.
+    pub property: &'static str,
+    /// Where.
+    pub file: String,
+    /// Steps as found.
+    pub steps_found: usize,
+    /// Steps after minimisation.
+    pub steps: usize,
 }
 
 /// Check `model` as asked.
@@ -212,7 +230,8 @@ pub fn check(model: ClusterModel, options: &SearchOptions) -> Outcome {
                     Some(false) => Status::HoldsSampled,
                 };
                 let path = sampled.and_then(|l| l.counterexample.clone());
-                return PropertyOutcome { name: p.name, kind: p.kind.name(), status, path, encoded: None };
+                let found_at = path.as_ref().map_or(0, Vec::len);
+                return PropertyOutcome { name: p.name, kind: p.kind.name(), status, path, encoded: None, found_at };
             }
             let discovery = checker.discovery(p.name);
             let status = match (p.kind, discovery.is_some(), complete) {
@@ -222,11 +241,13 @@ pub fn check(model: ClusterModel, options: &SearchOptions) -> Outcome {
                 (Kind::Coverage, false, true) => Status::NotReached,
                 (_, false, false) => Status::Unknown,
             };
+            let mut found_at = 0;
             let (path, encoded) = match discovery {
                 Some(path) => {
                     let encoded = path.encode(model);
                     let state = path.last_state().clone();
                     let mut steps = path.into_actions();
+                    found_at = steps.len();
                     if p.kind == Kind::Liveness {
                         steps.extend(liveness_tail(model, &state, p.check, options.liveness));
                     }
@@ -234,7 +255,7 @@ pub fn check(model: ClusterModel, options: &SearchOptions) -> Outcome {
                 }
                 None => (None, None),
             };
-            PropertyOutcome { name: p.name, kind: p.kind.name(), status, path, encoded }
+            PropertyOutcome { name: p.name, kind: p.kind.name(), status, path, encoded, found_at }
         })
         .collect();
     let elapsed_s = elapsed.as_secs_f64();
@@ -247,6 +268,7 @@ pub fn check(model: ClusterModel, options: &SearchOptions) -> Outcome {
         elapsed_s,
         states_per_s: states as f64 / elapsed_s.max(1e-9),
         properties,
+        traces: Vec::new(),
     }
 }
 

@@ -97,6 +97,23 @@ pub enum Action {
     },
 }
 
+impl Action {
+    /// The kind of step, as a trace's `mbt::actionTaken` names it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Action::Deliver { .. } => "deliver",
+            Action::Drop { .. } => "drop",
+            Action::Timer { .. } => "timer",
+            Action::Crash { .. } => "crash",
+            Action::Restart { .. } => "restart",
+            Action::CutRack { .. } => "cut_rack",
+            Action::HealRack { .. } => "heal_rack",
+            Action::Produce { .. } => "produce",
+            Action::Seek { .. } => "seek",
+        }
+    }
+}
+
 impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

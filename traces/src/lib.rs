@@ -10,6 +10,7 @@
 mod action;
 mod ids;
 mod message;
+mod trace;
 mod view;
 
 pub use action::{Action, SeekTo, TimerKind};
@@ -18,6 +19,7 @@ pub use ids::{
     EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, NO_BROKER, NO_EPOCH,
 };
 pub use message::{EpochEndOffset, ErrorCode, Message, ReplicaInfo};
+pub use trace::{StateMeta, Trace, TraceError, TraceMeta, TraceState, FORMAT, VARS};
 pub use view::{
     BrokerView, ClusterView, ConsumerView, ControllerView, Delivery, Ghost, Happened, Redirect, Reset, ResetCause, Role,
 };

@@ -12,10 +12,11 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{BrokerId, LeaderEpoch, NodeId, Offset, PartitionEpoch, Rack, Record};
 
 /// A replica's role.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Crashed, or no notice yet.
+    #[default]
     Offline,
     /// Leader.
     Leader,
@@ -24,7 +25,7 @@ pub enum Role {
 }
 
 /// One broker.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct BrokerView {
     /// Id.
     pub id: BrokerId,
@@ -51,6 +52,7 @@ pub struct BrokerView {
     /// ISR plus members of a pending AlterPartition (leaders; else equal to `isr`).
     pub maximal_isr: Vec<BrokerId>,
     /// Leader-epoch start offset (leaders only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leader_epoch_start_offset: Option<Offset>,
 }
 
@@ -106,11 +108,12 @@ pub struct Reset {
 }
 
 /// One consumer.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ConsumerView {
     /// Number.
     pub id: u32,
     /// `client.rack`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rack: Option<Rack>,
     /// Next offset to consume.
     pub position: Offset,
@@ -119,6 +122,7 @@ pub struct ConsumerView {
     /// The leader epoch it believes current.
     pub current_leader_epoch: LeaderEpoch,
     /// Preferred read replica, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_read_replica: Option<BrokerId>,
     /// Every record handed to the application, in order.
     pub delivered: Vec<Delivery>,

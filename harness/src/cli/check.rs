@@ -1,13 +1,17 @@
 //! `highwater check`: model-check a configuration and report every property.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use highwater_model::ClusterModel;
+use highwater_model::{ClusterModel, ModelConfig};
+use highwater_properties::Kind;
+use highwater_traces::Action;
 
 use super::config_opts::ConfigOpts;
 use super::report;
 use crate::exit_codes;
-use crate::run::{self, Liveness, Search, SearchOptions};
+use crate::run::{self, Liveness, Search, SearchOptions, Status};
+use crate::tracefile::{self, TraceInfo};
 
 /// Output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -72,9 +76,67 @@ pub struct CheckOpts {
     /// `text` or `json`.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+    /// Write a minimised trace file (`<property>.json`, see `highwater trace show`) for each
+    /// violated property into this directory, created if missing.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// With `--out`: also write a trace for each coverage predicate reached.
+    #[arg(long, requires = "out")]
+    pub keep_coverage: bool,
     /// Address the Explorer links in the report point at (see `highwater explore`).
     #[arg(long, default_value = "127.0.0.1:3000")]
     pub explorer: String,
+}
+
+/// Minimise and write the traces `--out` asks for.
+fn write_traces(
+    dir: &Path,
+    opts: &CheckOpts,
+    cfg: &ModelConfig,
+    options: &SearchOptions,
+    outcome: &run::Outcome,
+) -> Result<Vec<run::WrittenTrace>, String> {
+    let model = ClusterModel::new(cfg.clone());
+    let bound = match options.liveness {
+        Liveness::EveryState { bound } => bound,
+        Liveness::Sampled(l) => l.bound,
+        Liveness::Off => opts.liveness_bound,
+    };
+    let mut written = Vec::new();
+    for p in &outcome.properties {
+        let wanted = p.status == Status::Violated || (opts.keep_coverage && p.status == Status::Reached);
+        let (Some(path), true) = (&p.path, wanted) else { continue };
+        let property = highwater_properties::by_name(p.name).expect("outcomes name known properties");
+        // A liveness trace ends at the state the fair continuation cannot recover from.
+        let found = if property.kind == Kind::Liveness && p.found_at > 0 { &path[..p.found_at] } else { &path[..] };
+        let keeps = |actions: &[Action]| {
+            tracefile::walk(&model, actions)
+                .is_ok_and(|states| tracefile::shows(&model, property, states.last().expect("never empty"), bound))
+        };
+        let minimal = tracefile::minimise(found, keeps);
+        let info = TraceInfo {
+            preset: &opts.config.preset,
+            property,
+            checker: match options.search {
+                Search::Dfs => "dfs",
+                Search::Bfs => "bfs",
+                Search::Simulation => "simulation",
+            },
+            seed: options.seed,
+            steps_found: found.len(),
+        };
+        let trace = tracefile::build(&model, cfg, &minimal, &info).map_err(|e| format!("{}: {e}", p.name))?;
+        let file = dir.join(format!("{}.json", p.name));
+        tracefile::write_whole(&file, &trace.to_json())
+            .map_err(|e| format!("{}: cannot write: {e}", file.display()))?;
+        written.push(run::WrittenTrace {
+            property: p.name,
+            file: file.display().to_string(),
+            steps_found: found.len(),
+            steps: minimal.len(),
+        });
+    }
+    Ok(written)
 }
 
 /// Run `check`.
@@ -113,8 +175,23 @@ pub fn exec(opts: CheckOpts) -> u8 {
         eprintln!("error: --checker simulation never finishes by itself; give --timeout or --max-states");
         return exit_codes::USAGE;
     }
-    let outcome = run::check(ClusterModel::new(cfg.clone()), &options);
+    if let Some(dir) = &opts.out {
+        if let Err(error) = std::fs::create_dir_all(dir) {
+            eprintln!("error: --out {}: cannot create the directory: {error}", dir.display());
+            return exit_codes::USAGE;
+        }
+    }
+    let mut outcome = run::check(ClusterModel::new(cfg.clone()), &options);
     let code = outcome.exit_code();
+    if let Some(dir) = &opts.out {
+        match write_traces(dir, &opts, &cfg, &options, &outcome) {
+            Ok(written) => outcome.traces = written,
+            Err(error) => {
+                eprintln!("error: {error}");
+                return exit_codes::USAGE;
+            }
+        }
+    }
     match opts.format {
         Format::Text => print!("{}", report::text(&opts.config.preset, &cfg, &options, &outcome, &opts.explorer)),
         Format::Json => println!("{}", report::json(&opts.config.preset, &cfg, &options, &outcome, code)),

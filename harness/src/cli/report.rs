@@ -74,6 +74,9 @@ pub fn text(preset: &str, cfg: &ModelConfig, options: &SearchOptions, outcome: &
         }
         Liveness::Off => {}
     }
+    for t in &outcome.traces {
+        let _ = writeln!(s, "wrote {}: {} steps, minimised from {}", t.file, t.steps, t.steps_found);
+    }
     s
 }
 
@@ -93,6 +96,7 @@ pub fn json(preset: &str, cfg: &ModelConfig, options: &SearchOptions, outcome: &
         "elapsed_s": outcome.elapsed_s,
         "states_per_s": outcome.states_per_s,
         "properties": outcome.properties,
+        "traces": outcome.traces,
         "exit_code": exit_code,
     })
     .to_string()

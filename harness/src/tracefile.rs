@@ -1,0 +1,164 @@
+//! From the model to trace files and back: building a trace from a path, checking that a trace is
+//! still a path of the model, minimising a counterexample, and writing files whole or not at all.
+
+use std::path::Path;
+
+use highwater_model::view::view;
+use highwater_model::{ClusterModel, ClusterState, ModelConfig};
+use highwater_properties::{Kind, Property};
+use highwater_traces::{Action, StateMeta, Trace, TraceMeta, TraceState, FORMAT, VARS};
+use stateright::Model;
+
+/// Why an action list is not a path of the model.
+#[derive(Debug, PartialEq)]
+pub struct NotAPath {
+    /// The step (1-based, as trace files number them).
+    pub step: usize,
+    /// The action the model cannot take there.
+    pub action: Action,
+}
+
+impl std::fmt::Display for NotAPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "step {}: the model cannot take `{}` here", self.step, self.action)
+    }
+}
+
+/// The states `actions` lead through from the initial state, the initial state first; each
+/// action must be one the model offers in the state it is taken in.
+pub fn walk(model: &ClusterModel, actions: &[Action]) -> Result<Vec<ClusterState>, NotAPath> {
+    let mut states = vec![model.init_states().remove(0)];
+    let mut offered = Vec::new();
+    for (i, action) in actions.iter().enumerate() {
+        let last = states.last().expect("starts with the initial state");
+        offered.clear();
+        model.actions(last, &mut offered);
+        let next = offered.contains(action).then(|| model.next_state(last, action.clone())).flatten();
+        match next {
+            Some(next) => states.push(next),
+            None => return Err(NotAPath { step: i + 1, action: action.clone() }),
+        }
+    }
+    Ok(states)
+}
+
+/// Whether `state` shows what a trace about `property` records: a safety property violated, a
+/// coverage predicate reached, a liveness goal missed by the fair continuation from it.
+pub fn shows(model: &ClusterModel, property: &Property, state: &ClusterState, liveness_bound: usize) -> bool {
+    match property.kind {
+        Kind::Safety => !(property.check)(&view(model, state)),
+        Kind::Coverage => (property.check)(&view(model, state)),
+        Kind::Liveness => !highwater_model::fair::reaches_fairly(model, state, property.check, liveness_bound),
+    }
+}
+
+/// The verdict a trace about `property` records.
+pub fn verdict(property: &Property) -> &'static str {
+    match property.kind {
+        Kind::Coverage => "reached",
+        _ => "VIOLATED",
+    }
+}
+
+/// Delta debugging (Zeller's ddmin) over the steps, then single-step removal until nothing more
+/// can go: the result is a path that still `keeps` (ends in the same violation) and is never
+/// longer than `actions`. Deterministic: the same input gives the same output.
+pub fn minimise(actions: &[Action], keeps: impl Fn(&[Action]) -> bool) -> Vec<Action> {
+    let mut current = actions.to_vec();
+    if !keeps(&current) {
+        return current;
+    }
+    let mut chunks = 2usize;
+    while current.len() >= 2 && chunks <= current.len() {
+        let size = current.len().div_ceil(chunks);
+        let mut reduced = false;
+        for start in (0..current.len()).step_by(size) {
+            let candidate: Vec<Action> =
+                current[..start].iter().chain(current[(start + size).min(current.len())..].iter()).cloned().collect();
+            if keeps(&candidate) {
+                current = candidate;
+                chunks = (chunks - 1).max(2);
+                reduced = true;
+                break;
+            }
+        }
+        if !reduced {
+            if chunks == current.len() {
+                break;
+            }
+            chunks = (chunks * 2).min(current.len());
+        }
+    }
+    let mut i = 0;
+    while i < current.len() {
+        let mut candidate = current.clone();
+        candidate.remove(i);
+        if keeps(&candidate) {
+            current = candidate;
+        } else {
+            i += 1;
+        }
+    }
+    current
+}
+
+/// What a trace file records beyond its steps.
+pub struct TraceInfo<'a> {
+    /// The preset the configuration started from.
+    pub preset: &'a str,
+    /// The property.
+    pub property: &'a Property,
+    /// The checker and its seed.
+    pub checker: &'a str,
+    /// The seed.
+    pub seed: u64,
+    /// Steps as found, before minimisation.
+    pub steps_found: usize,
+}
+
+/// The trace of `actions` (a path of `model`).
+pub fn build(model: &ClusterModel, cfg: &ModelConfig, actions: &[Action], info: &TraceInfo) -> Result<Trace, NotAPath> {
+    let states = walk(model, actions)?;
+    let state = |index: usize, action: Option<&Action>, s: &ClusterState| TraceState {
+        meta: StateMeta { index: index as u64 },
+        action_taken: action.map_or("init", Action::kind).to_string(),
+        action: action.cloned(),
+        view: view(model, s),
+    };
+    let mut trace_states = vec![state(0, None, &states[0])];
+    for (i, (action, s)) in actions.iter().zip(&states[1..]).enumerate() {
+        trace_states.push(state(i + 1, Some(action), s));
+    }
+    let verdict = verdict(info.property);
+    Ok(Trace {
+        meta: TraceMeta {
+            format: FORMAT.to_string(),
+            format_description: "ITF (Apalache ADR-015); highwater's layout in traces/README.md".to_string(),
+            source: format!("highwater {}", env!("CARGO_PKG_VERSION")),
+            description: format!("{}: {verdict} after {} steps", info.property.name, actions.len()),
+            preset: info.preset.to_string(),
+            config: serde_json::to_string(cfg).expect("a config is plain data"),
+            bugs: String::new(),
+            semantics: serde_json::to_value(cfg.semantics)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            property: info.property.name.to_string(),
+            verdict: verdict.to_string(),
+            checker: info.checker.to_string(),
+            seed: info.seed.to_string(),
+            steps_found: info.steps_found.to_string(),
+        },
+        vars: VARS.iter().map(|v| v.to_string()).collect(),
+        states: trace_states,
+    })
+}
+
+/// Write `text` to `path` whole or not at all: to a temporary file beside it, then renamed.
+pub fn write_whole(path: &Path, text: &str) -> std::io::Result<()> {
+    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("trace");
+    let temporary = path.with_file_name(format!(".{file_name}.partial"));
+    std::fs::write(&temporary, text).and_then(|()| std::fs::rename(&temporary, path)).inspect_err(|_| {
+        let _ = std::fs::remove_file(&temporary);
+    })
+}

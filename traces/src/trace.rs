@@ -1,0 +1,155 @@
+//! Trace files: one run of a cluster as ITF-shaped JSON (Apalache ADR-015, the format Quint
+//! emits), so that ITF tools can read them. `traces/README.md` documents the format.
+//!
+//! ITF constrains the shape: `#meta` values are strings (so the configuration is carried as
+//! JSON text), there is no `null` (absent options are left out), and every state is a record
+//! of the trace's `vars`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::action::Action;
+use crate::view::ClusterView;
+
+/// The format version this crate writes and reads.
+pub const FORMAT: &str = "highwater-trace/1";
+
+/// The variables every state carries.
+pub const VARS: [&str; 3] = ["mbt::actionTaken", "action", "view"];
+
+/// A trace file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Trace {
+    /// What the trace is.
+    #[serde(rename = "#meta")]
+    pub meta: TraceMeta,
+    /// The variables of each state: [`VARS`].
+    pub vars: Vec<String>,
+    /// The initial state, then one state per step.
+    pub states: Vec<TraceState>,
+}
+
+/// A trace's `#meta`. Every value is a string, as ITF's `#meta` requires.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TraceMeta {
+    /// [`FORMAT`].
+    pub format: String,
+    /// One line on what the format is.
+    #[serde(rename = "format-description")]
+    pub format_description: String,
+    /// The tool and its version, e.g. `highwater 0.1.0`.
+    pub source: String,
+    /// One line on what the trace shows.
+    pub description: String,
+    /// The preset the configuration started from.
+    pub preset: String,
+    /// The full model configuration, as JSON text.
+    pub config: String,
+    /// Seeded bugs enabled, comma-separated; empty for none.
+    pub bugs: String,
+    /// Fetch semantics (`apache` or `kip-strict`), also in `config`.
+    pub semantics: String,
+    /// The property the trace is about.
+    pub property: String,
+    /// Its verdict at the last state: `VIOLATED` (safety, liveness) or `reached` (coverage).
+    pub verdict: String,
+    /// The checker that found it (`dfs`, `bfs`, `simulation`, `conform`, `hand-written`).
+    pub checker: String,
+    /// The checker's seed.
+    pub seed: String,
+    /// Steps before minimisation.
+    #[serde(rename = "steps-found")]
+    pub steps_found: String,
+}
+
+/// One state: the step that led to it and the view after it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TraceState {
+    /// Its position.
+    #[serde(rename = "#meta")]
+    pub meta: StateMeta,
+    /// The kind of step (`init` for the first state), as Quint's model-based testing names it.
+    #[serde(rename = "mbt::actionTaken")]
+    pub action_taken: String,
+    /// The step, in full; absent in the initial state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
+    /// The cluster after the step.
+    pub view: ClusterView,
+}
+
+/// A state's `#meta`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StateMeta {
+    /// 0 for the initial state, then the step number.
+    pub index: u64,
+}
+
+/// Why a text is not a trace. `Display` names the place; the caller adds the file.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum TraceError {
+    /// Not JSON.
+    #[error("not JSON: {0}")]
+    Json(String),
+    /// JSON, but not this format or version.
+    #[error("format `{found}`: expected `{FORMAT}`")]
+    Format {
+        /// What `#meta.format` says.
+        found: String,
+    },
+    /// The trace as a whole is malformed.
+    #[error("{0}")]
+    Shape(String),
+    /// One state is malformed.
+    #[error("state {index}: {message}")]
+    State {
+        /// Which state (its position in `states`).
+        index: usize,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl Trace {
+    /// The actions, in order.
+    pub fn actions(&self) -> Vec<Action> {
+        self.states.iter().filter_map(|s| s.action.clone()).collect()
+    }
+
+    /// Write as pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a trace is plain data")
+    }
+
+    /// Read a trace, checking its format version first and then each state on its own, so that
+    /// an error names the state it is in.
+    pub fn parse(text: &str) -> Result<Trace, TraceError> {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| TraceError::Json(e.to_string()))?;
+        let found = value.pointer("/#meta/format").and_then(|f| f.as_str()).unwrap_or("(none)");
+        if found != FORMAT {
+            return Err(TraceError::Format { found: found.to_string() });
+        }
+        let meta =
+            serde_json::from_value(value["#meta"].clone()).map_err(|e| TraceError::Shape(format!("#meta: {e}")))?;
+        let vars =
+            serde_json::from_value(value["vars"].clone()).map_err(|e| TraceError::Shape(format!("vars: {e}")))?;
+        let raw = value["states"].as_array().ok_or_else(|| TraceError::Shape("`states` must be a list".into()))?;
+        if raw.is_empty() {
+            return Err(TraceError::Shape("`states` is empty: a trace starts with its initial state".into()));
+        }
+        let mut states = Vec::with_capacity(raw.len());
+        for (index, state) in raw.iter().enumerate() {
+            let fail = |message: String| TraceError::State { index, message };
+            let state: TraceState = serde_json::from_value(state.clone()).map_err(|e| fail(e.to_string()))?;
+            if state.meta.index != index as u64 {
+                return Err(fail(format!("#meta.index is {}: expected {index}", state.meta.index)));
+            }
+            match (&state.action, index) {
+                (Some(_), 0) => return Err(fail("the initial state has no action".into())),
+                (None, i) if i > 0 => return Err(fail("`action` is missing".into())),
+                _ => {}
+            }
+            states.push(state);
+        }
+        Ok(Trace { meta, vars, states })
+    }
+}

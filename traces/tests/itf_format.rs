@@ -1,0 +1,95 @@
+//! Trace files are ITF: the `itf` crate (the reader for Apalache's and Quint's traces) decodes
+//! them; and bad files are rejected with the place named.
+
+use highwater_traces::*;
+
+fn sample() -> Trace {
+    let mut view = ClusterView::default();
+    view.brokers.push(BrokerView { id: 1, rack: "a".into(), leader_epoch_start_offset: Some(0), ..Default::default() });
+    view.consumers.push(ConsumerView {
+        id: 0,
+        rack: Some("b".into()),
+        preferred_read_replica: None,
+        ..Default::default()
+    });
+    view.ghost.epochs_seen.insert(NodeId::Broker(1), 1);
+    view.ghost.happened.insert(Happened::LeaderChanged);
+    let steps = [
+        Action::Produce { value: 1 },
+        Action::Deliver { from: NodeId::Broker(1), to: NodeId::Broker(2) },
+        Action::Seek { consumer: 0, to: SeekTo::Offset(3) },
+        Action::CutRack { rack: "a".into() },
+    ];
+    let mut states = vec![TraceState {
+        meta: StateMeta { index: 0 },
+        action_taken: "init".into(),
+        action: None,
+        view: view.clone(),
+    }];
+    for (i, action) in steps.into_iter().enumerate() {
+        states.push(TraceState {
+            meta: StateMeta { index: i as u64 + 1 },
+            action_taken: action.kind().into(),
+            action: Some(action),
+            view: view.clone(),
+        });
+    }
+    Trace {
+        meta: TraceMeta {
+            format: FORMAT.into(),
+            format_description: "test".into(),
+            source: "highwater test".into(),
+            description: "a sample".into(),
+            preset: "smoke".into(),
+            config: "{}".into(),
+            bugs: String::new(),
+            semantics: "apache".into(),
+            property: "no-read-above-hw".into(),
+            verdict: "VIOLATED".into(),
+            checker: "hand-written".into(),
+            seed: "0".into(),
+            steps_found: "4".into(),
+        },
+        vars: VARS.iter().map(|v| v.to_string()).collect(),
+        states,
+    }
+}
+
+#[test]
+fn the_itf_crate_decodes_our_traces() {
+    let json = sample().to_json();
+    let decoded: itf::Trace<itf::Value> = itf::trace_from_str(&json).unwrap_or_else(|e| panic!("{e:?}\n{json}"));
+    assert_eq!(decoded.states.len(), 5);
+    assert_eq!(decoded.vars, VARS.iter().map(|v| v.to_string()).collect::<Vec<_>>());
+    assert_eq!(decoded.meta.format.as_deref(), Some(FORMAT));
+    assert_eq!(decoded.meta.other.get("property").map(String::as_str), Some("no-read-above-hw"));
+}
+
+#[test]
+fn traces_round_trip() {
+    let trace = sample();
+    assert_eq!(Trace::parse(&trace.to_json()), Ok(trace.clone()));
+    assert_eq!(trace.actions().len(), 4);
+}
+
+#[test]
+fn bad_files_are_rejected_naming_the_place() {
+    let good = sample().to_json();
+    assert!(matches!(Trace::parse("{ not json"), Err(TraceError::Json(_))));
+    let old = good.replace(FORMAT, "highwater-trace/0");
+    assert_eq!(Trace::parse(&old).unwrap_err().to_string(), "format `highwater-trace/0`: expected `highwater-trace/1`");
+    let unknown = good.replacen(
+        "\"cut_rack\",\n      \"action\": {\n        \"action\": \"cut_rack\"",
+        "\"cut_rack\",\n      \"action\": {\n        \"action\": \"flood\"",
+        1,
+    );
+    assert_ne!(unknown, good, "the replacement must hit");
+    let err = Trace::parse(&unknown).unwrap_err().to_string();
+    assert!(err.starts_with("state 4: unknown variant `flood`"), "{err}");
+    let mut skipped = sample();
+    skipped.states[2].meta.index = 7;
+    assert_eq!(Trace::parse(&skipped.to_json()).unwrap_err().to_string(), "state 2: #meta.index is 7: expected 2");
+    let mut no_action = sample();
+    no_action.states[3].action = None;
+    assert_eq!(Trace::parse(&no_action.to_json()).unwrap_err().to_string(), "state 3: `action` is missing");
+}
