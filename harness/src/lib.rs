@@ -8,3 +8,4 @@ pub mod exit_codes;
 pub mod liveness;
 pub mod run;
 pub mod tracefile;
+pub mod viewdiff;

@@ -114,6 +114,8 @@ pub struct TraceInfo<'a> {
     pub seed: u64,
     /// Steps as found, before minimisation.
     pub steps_found: usize,
+    /// The fair-continuation bound (recorded for liveness traces).
+    pub liveness_bound: usize,
 }
 
 /// The trace of `actions` (a path of `model`).
@@ -148,6 +150,10 @@ pub fn build(model: &ClusterModel, cfg: &ModelConfig, actions: &[Action], info: 
             checker: info.checker.to_string(),
             seed: info.seed.to_string(),
             steps_found: info.steps_found.to_string(),
+            liveness_bound: match info.property.kind {
+                Kind::Liveness => info.liveness_bound.to_string(),
+                _ => String::new(),
+            },
         },
         vars: VARS.iter().map(|v| v.to_string()).collect(),
         states: trace_states,

@@ -59,6 +59,10 @@ pub struct TraceMeta {
     /// Steps before minimisation.
     #[serde(rename = "steps-found")]
     pub steps_found: String,
+    /// For a liveness trace, the bound on the fair continuation (its verdict depends on it);
+    /// empty otherwise.
+    #[serde(rename = "liveness-bound", default)]
+    pub liveness_bound: String,
 }
 
 /// One state: the step that led to it and the view after it.

@@ -49,6 +49,7 @@ fn sample() -> Trace {
             checker: "hand-written".into(),
             seed: "0".into(),
             steps_found: "4".into(),
+            liveness_bound: String::new(),
         },
         vars: VARS.iter().map(|v| v.to_string()).collect(),
         states,

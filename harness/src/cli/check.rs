@@ -124,6 +124,7 @@ fn write_traces(
             },
             seed: options.seed,
             steps_found: found.len(),
+            liveness_bound: bound,
         };
         let trace = tracefile::build(&model, cfg, &minimal, &info).map_err(|e| format!("{}: {e}", p.name))?;
         let file = dir.join(format!("{}.json", p.name));

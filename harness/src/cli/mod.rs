@@ -4,7 +4,9 @@ pub mod check;
 pub mod config_opts;
 pub mod explore;
 pub mod presets;
+pub mod replay;
 pub mod report;
+pub mod trace;
 
 use std::process::ExitCode;
 
@@ -32,6 +34,11 @@ enum Command {
     Explore(explore::ExploreOpts),
     /// List the named configurations.
     Presets(presets::PresetsOpts),
+    /// Read trace files (`check --out` writes them).
+    Trace(trace::TraceOpts),
+    /// Replay trace files: through the model (still a path, same verdict) and through the
+    /// protocol crate's `sim::Cluster`, comparing every step's view.
+    Replay(replay::ReplayOpts),
 }
 
 /// Parse the arguments, run the subcommand, return its exit code.
@@ -48,5 +55,7 @@ pub fn main() -> ExitCode {
         Command::Check(opts) => check::exec(opts),
         Command::Explore(opts) => explore::exec(opts),
         Command::Presets(opts) => presets::exec(opts),
+        Command::Trace(opts) => trace::exec(opts),
+        Command::Replay(opts) => replay::exec(opts),
     })
 }

@@ -1,0 +1,154 @@
+//! `highwater replay FILE...`: does each trace still hold?
+//!
+//! (a) Through the model: every step must be one the model offers, every view must equal the
+//! recorded one, and the last state must show the recorded verdict. (b) Through the protocol
+//! crate's `sim::Cluster`: not built yet (issue 4), so a replay whose model side passes is
+//! reported as inconclusive (exit 3), never as a pass.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use highwater_model::view::view;
+use highwater_model::ClusterModel;
+use highwater_properties::Kind;
+use serde::Serialize;
+use serde_json::json;
+
+use super::check::Format;
+use super::trace::load;
+use crate::exit_codes;
+use crate::tracefile::{shows, walk};
+use crate::viewdiff::{diff, FieldDiff};
+
+/// `highwater replay` flags.
+#[derive(Clone, Debug, clap::Args)]
+pub struct ReplayOpts {
+    /// Trace files (`check --out` writes them; `traces/corpus/` holds the regression set).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// `text` or `json` (one object per file, in a list).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+/// What replaying one file through the model found.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "result")]
+pub enum ModelReplay {
+    /// Every view as recorded, and the verdict as recorded.
+    Conforms,
+    /// A view differs from the recorded one.
+    Diverged {
+        /// The step (0 is the initial state).
+        step: usize,
+        /// The first field that differs.
+        first: FieldDiff,
+        /// How many fields differ at that step.
+        fields: usize,
+    },
+    /// The path is intact but its last state no longer shows the recorded verdict.
+    VerdictLost,
+}
+
+/// One file's outcome.
+#[derive(Clone, Debug, Serialize)]
+pub struct Replayed {
+    /// The file.
+    pub file: String,
+    /// Its property and recorded verdict.
+    pub property: String,
+    /// The recorded verdict.
+    pub verdict: String,
+    /// Steps.
+    pub steps: usize,
+    /// The model side.
+    pub model: ModelReplay,
+    /// The implementation side (not built yet).
+    pub implementation: &'static str,
+    /// Wall time of the model side, in microseconds.
+    pub model_us: u128,
+}
+
+/// Replay one file through the model. `Err` is an input error (exit 2).
+pub fn replay_model(file: &std::path::Path) -> Result<Replayed, String> {
+    let (trace, cfg) = load(file)?;
+    let liveness_bound = match (property_kind(&trace.meta.property), trace.meta.liveness_bound.parse()) {
+        (Some(Kind::Liveness), Ok(bound)) => bound,
+        (Some(Kind::Liveness), Err(_)) => {
+            return Err(format!("{}: #meta.liveness-bound must be a number for a liveness trace", file.display()))
+        }
+        _ => 0,
+    };
+    let property = highwater_properties::by_name(&trace.meta.property).expect("load checks the property");
+    let model = ClusterModel::new(cfg);
+    let actions = trace.actions();
+    let start = Instant::now();
+    let states = walk(&model, &actions).map_err(|e| format!("{}: {e}", file.display()))?;
+    let mut result = ModelReplay::Conforms;
+    for (step, (recorded, state)) in trace.states.iter().zip(&states).enumerate() {
+        let differences = diff(&recorded.view, &view(&model, state));
+        if let Some(first) = differences.first() {
+            result = ModelReplay::Diverged { step, first: first.clone(), fields: differences.len() };
+            break;
+        }
+    }
+    if matches!(result, ModelReplay::Conforms)
+        && !shows(&model, property, states.last().expect("non-empty"), liveness_bound)
+    {
+        result = ModelReplay::VerdictLost;
+    }
+    Ok(Replayed {
+        file: file.display().to_string(),
+        property: trace.meta.property.clone(),
+        verdict: trace.meta.verdict.clone(),
+        steps: actions.len(),
+        model: result,
+        implementation: "not replayed: the protocol adapter is not built yet",
+        model_us: start.elapsed().as_micros(),
+    })
+}
+
+fn property_kind(name: &str) -> Option<Kind> {
+    highwater_properties::by_name(name).map(|p| p.kind)
+}
+
+/// Run `replay`.
+pub fn exec(opts: ReplayOpts) -> u8 {
+    let mut replayed = Vec::new();
+    for file in &opts.files {
+        match replay_model(file) {
+            Ok(r) => replayed.push(r),
+            Err(error) => {
+                eprintln!("error: {error}");
+                return exit_codes::USAGE;
+            }
+        }
+    }
+    let failed = replayed.iter().any(|r| !matches!(r.model, ModelReplay::Conforms));
+    let code = if failed { exit_codes::VIOLATED } else { exit_codes::INCONCLUSIVE };
+    match opts.format {
+        Format::Json => println!("{}", json!({ "replayed": replayed, "exit_code": code })),
+        Format::Text => {
+            for r in &replayed {
+                let model = match &r.model {
+                    ModelReplay::Conforms => format!("model: conforms, {} as recorded", r.verdict),
+                    ModelReplay::Diverged { step, first, fields } => format!(
+                        "model: DIVERGED at step {step}: {}.{} expected {} actual {} ({fields} fields differ)",
+                        first.node,
+                        first.field,
+                        crate::viewdiff::compact(&first.expected),
+                        crate::viewdiff::compact(&first.actual)
+                    ),
+                    ModelReplay::VerdictLost => {
+                        format!("model: VERDICT LOST: the last state no longer shows {} {}", r.property, r.verdict)
+                    }
+                };
+                println!(
+                    "{}: {} {}, {} steps\n  {model} ({} µs)\n  implementation: {}",
+                    r.file, r.property, r.verdict, r.steps, r.model_us, r.implementation
+                );
+            }
+        }
+    }
+    code
+}

@@ -1,0 +1,101 @@
+//! `highwater trace show FILE`: a trace as a table, one row per step, with what each step changed.
+
+use std::path::{Path, PathBuf};
+
+use highwater_model::ModelConfig;
+use highwater_traces::Trace;
+
+use crate::exit_codes;
+use crate::viewdiff::{self, FieldDiff};
+
+/// `highwater trace` subcommands.
+#[derive(Clone, Debug, clap::Subcommand)]
+pub enum TraceCommand {
+    /// Print a trace file as a table: each step, and what it changed (roles, leader epochs, LEO,
+    /// HW, ISR, preferred replicas, records delivered, coverage events).
+    Show {
+        /// The trace file.
+        file: PathBuf,
+    },
+}
+
+/// `highwater trace` flags.
+#[derive(Clone, Debug, clap::Args)]
+pub struct TraceOpts {
+    #[command(subcommand)]
+    pub command: TraceCommand,
+}
+
+/// A trace file read and checked, or the message saying why not (naming the file).
+pub fn load(file: &Path) -> Result<(Trace, ModelConfig), String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
+    let trace = Trace::parse(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+    let cfg: ModelConfig = serde_json::from_str(&trace.meta.config)
+        .map_err(|e| format!("{}: #meta.config is not a model configuration: {e}", file.display()))?;
+    cfg.validate().map_err(|e| format!("{}: #meta.config: {e}", file.display()))?;
+    if highwater_properties::by_name(&trace.meta.property).is_none() {
+        return Err(format!(
+            "{}: #meta.property `{}` is not a property of this suite",
+            file.display(),
+            trace.meta.property
+        ));
+    }
+    Ok((trace, cfg))
+}
+
+/// Fields `show` leaves out: the log is summed up by its end offset, and the highest epochs
+/// seen repeat the epochs shown.
+fn shown(change: &FieldDiff) -> bool {
+    !(change.field == "log" || change.field == "maximal_isr" || change.field.starts_with("epochs_seen"))
+}
+
+/// Run `trace`.
+pub fn exec(opts: TraceOpts) -> u8 {
+    match opts.command {
+        TraceCommand::Show { file } => match load(&file) {
+            Ok((trace, _)) => {
+                print!("{}", show(&file, &trace));
+                exit_codes::OK
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                exit_codes::USAGE
+            }
+        },
+    }
+}
+
+/// The table.
+pub fn show(file: &Path, trace: &Trace) -> String {
+    let meta = &trace.meta;
+    let mut out = format!(
+        "{}: {} {} after {} steps (preset {}, {} checker, seed {}, {} steps as found)\n\n{:>4}  {:<34} changes\n",
+        file.display(),
+        meta.property,
+        meta.verdict,
+        trace.states.len() - 1,
+        meta.preset,
+        meta.checker,
+        meta.seed,
+        meta.steps_found,
+        "step",
+        "action",
+    );
+    for (i, state) in trace.states.iter().enumerate() {
+        let action = state.action.as_ref().map_or_else(|| "init".to_string(), ToString::to_string);
+        let changes: Vec<String> = match i {
+            0 => vec![format!(
+                "controller: leader broker-{} epoch {} ISR {:?}",
+                state.view.controller.leader, state.view.controller.leader_epoch, state.view.controller.isr
+            )],
+            _ => viewdiff::diff(&trace.states[i - 1].view, &state.view)
+                .iter()
+                .filter(|c| shown(c))
+                .map(FieldDiff::describe_change)
+                .collect(),
+        };
+        let changes = if changes.is_empty() { "(nothing observable)".to_string() } else { changes.join("; ") };
+        out.push_str(&format!("{i:>4}  {action:<34} {changes}\n"));
+    }
+    out
+}
