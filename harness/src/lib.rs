@@ -3,6 +3,7 @@
 //! The `highwater` command line and what joins the suite's crates: the check runner and its
 //! reports. See the workspace README for each subcommand.
 
+pub mod adapter;
 pub mod cli;
 pub mod exit_codes;
 pub mod liveness;

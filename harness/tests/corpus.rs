@@ -21,3 +21,19 @@ fn every_corpus_trace_replays_through_the_model() {
         assert!(matches!(replayed.model, ModelReplay::Conforms), "{}: {:?}", file.display(), replayed.model);
     }
 }
+
+/// The corpus traces the protocol crate follows step for step today. The others diverge (see
+/// `highwater replay traces/corpus/*.json`); each one that is made to conform joins this list.
+#[test]
+fn corpus_traces_that_conform_on_the_protocol_crate_keep_conforming() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../traces/corpus");
+    for name in ["leader-changed-on-crash.json", "rack-cut-under-a-consumer.json"] {
+        let replayed = replay_model(&corpus.join(name)).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            matches!(replayed.implementation.result, highwater::cli::replay::ImplementationResult::Conforms),
+            "{name}: {:?}",
+            replayed.implementation.result
+        );
+        assert!(replayed.implementation.violated.is_empty(), "{name}: {:?}", replayed.implementation.violated);
+    }
+}

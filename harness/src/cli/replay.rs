@@ -2,8 +2,8 @@
 //!
 //! (a) Through the model: every step must be one the model offers, every view must equal the
 //! recorded one, and the last state must show the recorded verdict. (b) Through the protocol
-//! crate's `sim::Cluster`: not built yet (issue 4), so a replay whose model side passes is
-//! reported as inconclusive (exit 3), never as a pass.
+//! crate's `sim::Cluster` (by way of `adapter`): the same steps, the implementation's view
+//! compared with the trace's after each, and every safety property evaluated on it.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -16,6 +16,7 @@ use serde_json::json;
 
 use super::check::Format;
 use super::trace::load;
+use crate::adapter::{Implementation, Refused};
 use crate::exit_codes;
 use crate::tracefile::{shows, walk};
 use crate::viewdiff::{diff, FieldDiff};
@@ -50,6 +51,73 @@ pub enum ModelReplay {
     VerdictLost,
 }
 
+/// What replaying one file through the protocol crate found.
+#[derive(Clone, Debug, Serialize)]
+pub struct ImplementationReplay {
+    /// Conforms, or where it first differs.
+    #[serde(flatten)]
+    pub result: ImplementationResult,
+    /// Safety properties violated on the implementation's views, with the first step each fails.
+    pub violated: Vec<(&'static str, usize)>,
+    /// Wall time, in microseconds.
+    pub elapsed_us: u128,
+}
+
+/// Whether the implementation followed the trace.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "result")]
+pub enum ImplementationResult {
+    /// Every view as recorded.
+    Conforms,
+    /// A view differs.
+    Diverged {
+        /// The step (0 is the initial state).
+        step: usize,
+        /// The first field that differs.
+        first: FieldDiff,
+        /// How many fields differ at that step.
+        fields: usize,
+    },
+    /// The implementation cannot take the step at all.
+    Refused {
+        /// The step.
+        step: usize,
+        /// Why.
+        why: String,
+    },
+}
+
+/// Replay `actions` through the protocol crate, comparing with `recorded` views.
+pub fn replay_implementation(
+    cfg: &highwater_model::ModelConfig,
+    trace: &highwater_traces::Trace,
+) -> ImplementationReplay {
+    let start = Instant::now();
+    let mut implementation = Implementation::new(cfg);
+    let mut result = ImplementationResult::Conforms;
+    let mut violated: Vec<(&'static str, usize)> = Vec::new();
+    for (step, recorded) in trace.states.iter().enumerate() {
+        if let Some(action) = &recorded.action {
+            if let Err(Refused(why)) = implementation.step(action) {
+                result = ImplementationResult::Refused { step, why };
+                break;
+            }
+        }
+        let actual = implementation.view();
+        for name in highwater_properties::violated_safety(&actual) {
+            if !violated.iter().any(|(n, _)| *n == name) {
+                violated.push((name, step));
+            }
+        }
+        let differences = diff(&recorded.view, &actual);
+        if let (Some(first), ImplementationResult::Conforms) = (differences.first(), &result) {
+            result = ImplementationResult::Diverged { step, first: first.clone(), fields: differences.len() };
+            break;
+        }
+    }
+    ImplementationReplay { result, violated, elapsed_us: start.elapsed().as_micros() }
+}
+
 /// One file's outcome.
 #[derive(Clone, Debug, Serialize)]
 pub struct Replayed {
@@ -63,8 +131,8 @@ pub struct Replayed {
     pub steps: usize,
     /// The model side.
     pub model: ModelReplay,
-    /// The implementation side (not built yet).
-    pub implementation: &'static str,
+    /// The implementation side.
+    pub implementation: ImplementationReplay,
     /// Wall time of the model side, in microseconds.
     pub model_us: u128,
 }
@@ -103,8 +171,8 @@ pub fn replay_model(file: &std::path::Path) -> Result<Replayed, String> {
         verdict: trace.meta.verdict.clone(),
         steps: actions.len(),
         model: result,
-        implementation: "not replayed: the protocol adapter is not built yet",
         model_us: start.elapsed().as_micros(),
+        implementation: replay_implementation(&model.cfg, &trace),
     })
 }
 
@@ -124,8 +192,10 @@ pub fn exec(opts: ReplayOpts) -> u8 {
             }
         }
     }
-    let failed = replayed.iter().any(|r| !matches!(r.model, ModelReplay::Conforms));
-    let code = if failed { exit_codes::VIOLATED } else { exit_codes::INCONCLUSIVE };
+    let failed = replayed.iter().any(|r| {
+        !matches!(r.model, ModelReplay::Conforms) || !matches!(r.implementation.result, ImplementationResult::Conforms)
+    });
+    let code = if failed { exit_codes::VIOLATED } else { exit_codes::OK };
     match opts.format {
         Format::Json => println!("{}", json!({ "replayed": replayed, "exit_code": code })),
         Format::Text => {
@@ -143,9 +213,28 @@ pub fn exec(opts: ReplayOpts) -> u8 {
                         format!("model: VERDICT LOST: the last state no longer shows {} {}", r.property, r.verdict)
                     }
                 };
+                let implementation = match &r.implementation.result {
+                    ImplementationResult::Conforms => "conforms".to_string(),
+                    ImplementationResult::Diverged { step, first, fields } => format!(
+                        "DIVERGED at step {step}: {}.{} expected {} actual {} ({fields} fields differ)",
+                        first.node,
+                        first.field,
+                        crate::viewdiff::compact(&first.expected),
+                        crate::viewdiff::compact(&first.actual)
+                    ),
+                    ImplementationResult::Refused { step, why } => format!("REFUSED step {step}: {why}"),
+                };
+                let violated: Vec<String> =
+                    r.implementation.violated.iter().map(|(name, step)| format!("{name} (step {step})")).collect();
                 println!(
-                    "{}: {} {}, {} steps\n  {model} ({} µs)\n  implementation: {}",
-                    r.file, r.property, r.verdict, r.steps, r.model_us, r.implementation
+                    "{}: {} {}, {} steps\n  {model} ({} µs)\n  implementation: {implementation} ({} µs)\n  violated on the implementation: {}",
+                    r.file,
+                    r.property,
+                    r.verdict,
+                    r.steps,
+                    r.model_us,
+                    r.implementation.elapsed_us,
+                    if violated.is_empty() { "none".to_string() } else { violated.join(", ") }
                 );
             }
         }

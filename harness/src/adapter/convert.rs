@@ -1,0 +1,109 @@
+//! One-to-one translations between the protocol crate's types and the suite's.
+
+use highwater_protocol as protocol;
+use highwater_protocol::sim::ClusterState;
+use highwater_traces::{
+    BrokerView, ClusterView, ConsumerView, ControllerView, NodeId, Record, Reset, ResetCause, Role, SeekTo, TimerKind,
+};
+
+use super::ghost::GhostTracker;
+
+pub(super) fn node(node: NodeId) -> protocol::NodeId {
+    match node {
+        NodeId::Controller => protocol::NodeId::Controller,
+        NodeId::Broker(b) => protocol::NodeId::Broker(b),
+        NodeId::Consumer(c) => protocol::NodeId::Consumer(c),
+        NodeId::Producer => protocol::NodeId::Producer,
+    }
+}
+
+/// The implementation's timer for one of the model's, if it has one.
+pub(super) fn timer(timer: TimerKind) -> Option<protocol::TimerKind> {
+    match timer {
+        TimerKind::ReplicaFetch => Some(protocol::TimerKind::ReplicaFetch),
+        TimerKind::IsrExpiration => Some(protocol::TimerKind::IsrExpiration),
+        TimerKind::ConsumerFetch => Some(protocol::TimerKind::ConsumerFetch),
+        TimerKind::MetadataRefresh => Some(protocol::TimerKind::MetadataRefresh),
+        TimerKind::ProduceRetry => Some(protocol::TimerKind::ProduceRetry),
+        TimerKind::FetchWait | TimerKind::AlterPartitionRetry => None,
+    }
+}
+
+pub(super) fn seek(to: SeekTo) -> protocol::SeekTo {
+    match to {
+        SeekTo::Beginning => protocol::SeekTo::Beginning,
+        SeekTo::End => protocol::SeekTo::End,
+        SeekTo::Offset(offset) => protocol::SeekTo::Offset(offset),
+    }
+}
+
+fn role(role: protocol::RoleKind) -> Role {
+    match role {
+        protocol::RoleKind::Offline => Role::Offline,
+        protocol::RoleKind::Leader => Role::Leader,
+        protocol::RoleKind::Follower => Role::Follower,
+    }
+}
+
+fn reset_cause(cause: protocol::ResetCause) -> ResetCause {
+    match cause {
+        protocol::ResetCause::Seek => ResetCause::Seek,
+        protocol::ResetCause::OutOfRange => ResetCause::OutOfRange,
+        protocol::ResetCause::LogTruncation => ResetCause::LogTruncation,
+    }
+}
+
+/// The implementation's state as a `ClusterView` (`faults_left` is the caller's to fill).
+pub(super) fn view(state: &ClusterState, ghost: &GhostTracker) -> ClusterView {
+    ClusterView {
+        controller: ControllerView {
+            leader: state.controller.leader,
+            leader_epoch: state.controller.leader_epoch,
+            partition_epoch: state.controller.partition_epoch,
+            isr: state.controller.isr.clone(),
+            fenced: state.controller.fenced.clone(),
+        },
+        brokers: state
+            .brokers
+            .iter()
+            .map(|b| BrokerView {
+                id: b.broker_id,
+                rack: b.rack.clone().unwrap_or_default(),
+                alive: b.alive,
+                role: role(b.role),
+                leader_epoch: b.leader_epoch,
+                leader: b.leader,
+                log_start_offset: b.log_start_offset,
+                log_end_offset: b.log_end_offset,
+                high_watermark: b.high_watermark,
+                log: b.log.iter().map(|r| Record { epoch: r.epoch, value: r.value }).collect(),
+                isr: b.isr.clone(),
+                maximal_isr: b.maximal_isr.clone(),
+                leader_epoch_start_offset: b.leader_epoch_start_offset,
+            })
+            .collect(),
+        consumers: state
+            .consumers
+            .iter()
+            .map(|c| ConsumerView {
+                id: c.consumer_id,
+                rack: c.client_rack.clone(),
+                position: c.position.offset,
+                position_epoch: c.position.offset_epoch,
+                current_leader_epoch: c.current_leader_epoch,
+                preferred_read_replica: c.preferred_read_replica,
+                delivered: ghost.deliveries(c.consumer_id).to_vec(),
+                resets: c
+                    .resets
+                    .iter()
+                    .map(|r| Reset { from: r.from, to: r.to, cause: reset_cause(r.cause) })
+                    .collect(),
+                list_offsets_latest: c.list_offsets_latest_seen.clone(),
+                failed: false,
+            })
+            .collect(),
+        cut_racks: state.cut_racks.clone(),
+        faults_left: 0,
+        ghost: ghost.ghost().clone(),
+    }
+}

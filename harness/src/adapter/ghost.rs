@@ -1,0 +1,138 @@
+//! The ghost history of an implementation run, kept by watching it from outside, with the same
+//! meaning as the model's (`model/src/view.rs`): what is committed, what each consumer was
+//! handed and by whom, the last step's redirects and coverage events, and the highest epoch
+//! each node has shown.
+
+use highwater_protocol::sim::{Cluster, ClusterState};
+use highwater_protocol::{ErrorCode, FetchResponse, RoleKind};
+use highwater_traces::{BrokerId, Delivery, Ghost, Happened, NodeId, Record, Redirect, NO_BROKER};
+
+/// Ghost state and the consumers' deliveries with the replica that served each.
+pub(super) struct GhostTracker {
+    ghost: Ghost,
+    deliveries: Vec<Vec<Delivery>>,
+    last: ClusterState,
+    /// Deliveries as of the last step, to find the new ones.
+    delivered_before: Vec<usize>,
+}
+
+impl GhostTracker {
+    pub(super) fn new(initial: &ClusterState) -> Self {
+        GhostTracker {
+            ghost: Ghost::default(),
+            deliveries: vec![Vec::new(); initial.consumers.len()],
+            last: initial.clone(),
+            delivered_before: vec![0; initial.consumers.len()],
+        }
+    }
+
+    pub(super) fn ghost(&self) -> &Ghost {
+        &self.ghost
+    }
+
+    pub(super) fn deliveries(&self, consumer: u32) -> &[Delivery] {
+        self.deliveries.get(consumer as usize).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// A new step: the last step's events are forgotten.
+    pub(super) fn start_step(&mut self) {
+        self.ghost.redirects.clear();
+        self.ghost.happened.clear();
+        self.delivered_before = self.deliveries.iter().map(Vec::len).collect();
+    }
+
+    /// `broker`'s fetch answer was just delivered to a consumer (`before` is the cluster as it
+    /// was when the answer was sent, `after` once the consumer took it).
+    pub(super) fn answered(
+        &mut self,
+        broker: BrokerId,
+        response: &FetchResponse,
+        before: &Cluster,
+        after: &ClusterState,
+    ) {
+        let Some(chooser) = before.broker(broker) else { return };
+        if response.preferred_read_replica != NO_BROKER {
+            let to = response.preferred_read_replica;
+            let holds = chooser
+                .leader_state()
+                .and_then(|l| l.followers.get(&to))
+                .and_then(|f| f.log_end_offset)
+                .is_some_and(|leo| response.fetch_offset <= leo);
+            self.ghost.redirects.insert(Redirect {
+                by: broker,
+                by_leader: chooser.role_kind() == RoleKind::Leader,
+                to,
+                to_in_isr: chooser.isr().contains(&to),
+                to_holds_offset: holds,
+            });
+        } else if chooser.role_kind() == RoleKind::Follower
+            && (response.error_code == ErrorCode::OFFSET_NOT_AVAILABLE
+                || (response.error_code == ErrorCode::NONE && response.records.is_empty()))
+        {
+            self.ghost.happened.insert(Happened::FollowerAnsweredNotAvailableOrEmpty);
+        }
+        for (consumer, now) in after.consumers.iter().enumerate() {
+            let known = self.deliveries[consumer].len();
+            for record in now.delivered.iter().skip(known) {
+                self.deliveries[consumer].push(Delivery {
+                    offset: record.offset,
+                    record: Record { epoch: record.epoch, value: record.value },
+                    served_by: broker,
+                    served_hw: response.high_watermark,
+                });
+            }
+        }
+    }
+
+    /// The step is over: fold in what it changed.
+    pub(super) fn observe(&mut self, after: &ClusterState) {
+        let before = std::mem::replace(&mut self.last, after.clone());
+        let mut remember = |node: NodeId, epoch: i32| {
+            let seen = self.ghost.epochs_seen.entry(node).or_insert(epoch);
+            *seen = (*seen).max(epoch);
+        };
+        remember(NodeId::Controller, after.controller.leader_epoch);
+        for b in after.brokers.iter().filter(|b| b.alive && b.role != RoleKind::Offline) {
+            remember(NodeId::Broker(b.broker_id), b.leader_epoch);
+        }
+        for c in &after.consumers {
+            remember(NodeId::Consumer(c.consumer_id), c.current_leader_epoch);
+        }
+        let mut leaders: Vec<_> = after.brokers.iter().filter(|b| b.alive && b.role == RoleKind::Leader).collect();
+        leaders.sort_by_key(|b| std::cmp::Reverse(b.leader_epoch));
+        for leader in leaders {
+            if leader.high_watermark > self.ghost.true_hw {
+                let from = self.ghost.committed.len().min(leader.log.len());
+                let to = (leader.high_watermark as usize).min(leader.log.len());
+                self.ghost
+                    .committed
+                    .extend(leader.log[from..to].iter().map(|r| Record { epoch: r.epoch, value: r.value }));
+                self.ghost.true_hw = leader.high_watermark;
+            }
+        }
+        self.ghost.acked = after.producer.acknowledged.clone();
+        if after.controller.leader != before.controller.leader && after.controller.leader != NO_BROKER {
+            self.ghost.happened.insert(Happened::LeaderChanged);
+        }
+        for (b0, b1) in before.brokers.iter().zip(&after.brokers) {
+            if b0.alive && b1.alive && b1.log.len() < b0.log.len() {
+                self.ghost.happened.insert(Happened::FollowerTruncated);
+            }
+        }
+        for (c0, c1) in before.consumers.iter().zip(&after.consumers) {
+            if c0.preferred_read_replica.is_some() && c1.preferred_read_replica.is_none() {
+                self.ghost.happened.insert(Happened::ConsumerFellBackToLeader);
+            }
+        }
+        for (consumer, deliveries) in self.deliveries.iter().enumerate() {
+            for delivery in deliveries.iter().skip(self.delivered_before[consumer]) {
+                if delivery.served_by != after.controller.leader {
+                    self.ghost.happened.insert(Happened::ConsumerReadFromFollower);
+                }
+                if !after.cut_racks.is_empty() {
+                    self.ghost.happened.insert(Happened::RackCutWhileConsuming);
+                }
+            }
+        }
+    }
+}

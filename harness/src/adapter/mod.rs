@@ -1,0 +1,158 @@
+//! The adapter between the protocol crate's `sim::Cluster` and the suite's vocabulary: a
+//! trace's actions become `sim::Cluster` steps, and the cluster's state becomes a
+//! `ClusterView` the properties and `replay` can judge. The protocol crate knows nothing of
+//! traces; this is the only place the two meet.
+//!
+//! Each step follows the model's step rules (README, "The model"): after the action, requests
+//! and answers to clients are delivered within the step, in the model's channel order.
+
+mod convert;
+mod ghost;
+
+use highwater_model::{ModelConfig, Selector, Semantics};
+use highwater_protocol::sim::{Cluster, ClusterConfig};
+use highwater_protocol::{FetchSemantics, Message, SelectorKind};
+use highwater_traces::{Action, ClusterView};
+
+use convert::{node, seek, timer};
+use ghost::GhostTracker;
+
+/// Why the implementation cannot take a step the trace takes: a divergence, not an input error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refused(pub String);
+
+/// The protocol crate's cluster, driven by trace actions.
+pub struct Implementation {
+    sim: Cluster,
+    ghost: GhostTracker,
+    crashes_left: u32,
+    outages_left: u32,
+}
+
+/// Requests and answers to clients are delivered within the step that sends them.
+fn is_eager(from: highwater_protocol::NodeId, to: highwater_protocol::NodeId, message: &Message) -> bool {
+    use highwater_protocol::NodeId as N;
+    let request = matches!(
+        message,
+        Message::Produce(_)
+            | Message::Fetch(_)
+            | Message::OffsetsForLeaderEpoch(_)
+            | Message::ListOffsets(_)
+            | Message::Metadata(_)
+            | Message::AlterPartition(_)
+    );
+    let to_client = matches!(to, N::Consumer(_) | N::Producer) && matches!(from, N::Controller | N::Broker(_));
+    request || to_client
+}
+
+impl Implementation {
+    /// The implementation of `cfg`, started and settled as the model's initial state is.
+    pub fn new(cfg: &ModelConfig) -> Implementation {
+        let racks: Vec<&str> = cfg.broker_racks.iter().map(String::as_str).collect();
+        let mut config = ClusterConfig::with_racks(&racks);
+        for rack in &cfg.consumer_racks {
+            config = config.consumer(rack.as_deref());
+        }
+        config = config
+            .semantics(match cfg.semantics {
+                Semantics::Apache => FetchSemantics::Apache,
+                Semantics::KipStrict => FetchSemantics::KipStrict,
+            })
+            .selector(match cfg.selector {
+                Selector::Leader => SelectorKind::Leader,
+                Selector::RackAware => SelectorKind::RackAware,
+            });
+        let sim = Cluster::new(config);
+        let mut implementation = Implementation {
+            ghost: GhostTracker::new(&sim.state()),
+            sim,
+            crashes_left: cfg.crashes,
+            outages_left: cfg.rack_outages,
+        };
+        implementation.settle();
+        implementation.ghost.observe(&implementation.sim.state());
+        implementation
+    }
+
+    /// Take one step of a trace.
+    pub fn step(&mut self, action: &Action) -> Result<(), Refused> {
+        let refused = |e: highwater_protocol::sim::SimError| Refused(e.to_string());
+        self.ghost.start_step();
+        match action {
+            Action::Deliver { from, to } => {
+                self.deliver(node(*from), node(*to)).map_err(refused)?;
+            }
+            Action::Drop { from, to } => {
+                self.sim.drop_message(node(*from), node(*to)).map_err(refused)?;
+            }
+            Action::Timer { node: at, timer: kind } => {
+                let Some(kind) = timer(*kind) else {
+                    return Err(Refused(format!("the implementation has no `{}` timer", kind.name())));
+                };
+                self.sim.fire_timer(node(*at), kind).map_err(refused)?;
+            }
+            Action::Crash { broker } => {
+                self.sim.crash(*broker).map_err(refused)?;
+                self.crashes_left = self.crashes_left.saturating_sub(1);
+            }
+            Action::Restart { broker } => {
+                self.sim.restart(*broker).map_err(refused)?;
+            }
+            Action::CutRack { rack } => {
+                self.sim.cut_rack(rack).map_err(refused)?;
+                self.outages_left = self.outages_left.saturating_sub(1);
+            }
+            Action::HealRack { rack } => {
+                self.sim.heal_rack(rack).map_err(refused)?;
+            }
+            Action::Produce { value } => {
+                self.sim.produce(*value);
+            }
+            Action::Seek { consumer, to } => {
+                self.sim.seek(*consumer, seek(*to)).map_err(refused)?;
+            }
+        }
+        self.settle();
+        self.ghost.observe(&self.sim.state());
+        Ok(())
+    }
+
+    /// Deliver the head of `from -> to`, noting what a broker's answer hands a consumer.
+    fn deliver(
+        &mut self,
+        from: highwater_protocol::NodeId,
+        to: highwater_protocol::NodeId,
+    ) -> Result<(), highwater_protocol::sim::SimError> {
+        let answer = self.sim.network().peek(from, to).cloned();
+        let before = self.sim.clone();
+        self.sim.deliver(from, to)?;
+        if let (highwater_protocol::NodeId::Broker(broker), highwater_protocol::NodeId::Consumer(_)) = (from, to) {
+            if let Some(Message::FetchResponse(response)) = answer {
+                self.ghost.answered(broker, &response, &before, &self.sim.state());
+            }
+        }
+        Ok(())
+    }
+
+    /// Deliver every eager message, first channel first, as the model does; bounded like the model.
+    fn settle(&mut self) {
+        for _ in 0..64 {
+            let next = self
+                .sim
+                .network()
+                .busy_links()
+                .find(|(from, to)| self.sim.network().peek(*from, *to).is_some_and(|m| is_eager(*from, *to, m)));
+            let Some((from, to)) = next else { return };
+            if self.deliver(from, to).is_err() {
+                return;
+            }
+        }
+    }
+
+    /// The cluster now, in the suite's vocabulary.
+    pub fn view(&self) -> ClusterView {
+        let mut view = convert::view(&self.sim.state(), &self.ghost);
+        view.faults_left = self.crashes_left + self.outages_left;
+        view
+    }
+}
