@@ -7,6 +7,7 @@ pub mod adapter;
 pub mod cli;
 pub mod exit_codes;
 pub mod liveness;
+pub mod rng;
 pub mod run;
 pub mod tracefile;
 pub mod viewdiff;

@@ -8,6 +8,8 @@ use highwater_properties::{Kind, ALL};
 use highwater_traces::Action;
 use stateright::Model;
 
+use crate::rng::Rng;
+
 /// How to sample.
 #[derive(Clone, Copy, Debug, serde::Serialize)]
 pub struct LivenessOptions {
@@ -29,25 +31,13 @@ pub struct LivenessOutcome {
     pub counterexample: Option<Vec<Action>>,
 }
 
-/// xorshift64*: small, seeded, the same on every platform.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % n as u64) as usize
-    }
-}
-
 /// Sample every liveness property of `model`.
 pub fn check(model: &ClusterModel, options: LivenessOptions) -> Vec<LivenessOutcome> {
     let liveness: Vec<_> = ALL.iter().filter(|p| p.kind == Kind::Liveness).collect();
     let mut outcomes: Vec<LivenessOutcome> =
         liveness.iter().map(|p| LivenessOutcome { name: p.name, counterexample: None }).collect();
     for sample in 0..options.samples {
-        let mut rng = Rng(options.seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(sample as u64) | 1);
+        let mut rng = Rng::for_sample(options.seed, sample as u64);
         let mut state = model.init_states().remove(0);
         let mut walk = Vec::new();
         for _ in 0..options.walk_steps {

@@ -106,8 +106,8 @@ pub fn minimise(actions: &[Action], keeps: impl Fn(&[Action]) -> bool) -> Vec<Ac
 pub struct TraceInfo<'a> {
     /// The preset the configuration started from.
     pub preset: &'a str,
-    /// The property.
-    pub property: &'a Property,
+    /// The property, or none for a conformance trace (a walk of the correct model).
+    pub property: Option<&'a Property>,
     /// The checker and its seed.
     pub checker: &'a str,
     /// The seed.
@@ -131,13 +131,19 @@ pub fn build(model: &ClusterModel, cfg: &ModelConfig, actions: &[Action], info: 
     for (i, (action, s)) in actions.iter().zip(&states[1..]).enumerate() {
         trace_states.push(state(i + 1, Some(action), s));
     }
-    let verdict = verdict(info.property);
+    let (property, verdict) = match info.property {
+        Some(p) => (p.name, verdict(p)),
+        None => ("", ""),
+    };
     Ok(Trace {
         meta: TraceMeta {
             format: FORMAT.to_string(),
             format_description: "ITF (Apalache ADR-015); highwater's layout in traces/README.md".to_string(),
             source: format!("highwater {}", env!("CARGO_PKG_VERSION")),
-            description: format!("{}: {verdict} after {} steps", info.property.name, actions.len()),
+            description: match info.property {
+                Some(_) => format!("{property}: {verdict} after {} steps", actions.len()),
+                None => format!("a walk of the correct model, {} steps", actions.len()),
+            },
             preset: info.preset.to_string(),
             config: serde_json::to_string(cfg).expect("a config is plain data"),
             bugs: String::new(),
@@ -145,13 +151,13 @@ pub fn build(model: &ClusterModel, cfg: &ModelConfig, actions: &[Action], info: 
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_default(),
-            property: info.property.name.to_string(),
+            property: property.to_string(),
             verdict: verdict.to_string(),
             checker: info.checker.to_string(),
             seed: info.seed.to_string(),
             steps_found: info.steps_found.to_string(),
-            liveness_bound: match info.property.kind {
-                Kind::Liveness => info.liveness_bound.to_string(),
+            liveness_bound: match info.property.map(|p| p.kind) {
+                Some(Kind::Liveness) => info.liveness_bound.to_string(),
                 _ => String::new(),
             },
         },

@@ -131,3 +131,31 @@ fn out_into_an_unusable_directory_exits_2_before_checking() {
     assert!(text(&output.stderr).contains("cannot create the directory"), "{}", text(&output.stderr));
     assert!(output.stdout.is_empty());
 }
+
+#[test]
+fn conform_is_reproducible_and_its_divergence_replays_as_reported() {
+    let dir = scratch("conform");
+    let out = dir.to_str().unwrap();
+    let run = || {
+        let args = ["conform", "--preset", "smoke", "--samples", "20", "--seed", "1", "--out", out, "--format", "json"];
+        let output = highwater(&args);
+        let mut report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        report.as_object_mut().unwrap().remove("elapsed_s");
+        report.as_object_mut().unwrap().remove("samples_per_s");
+        (code(&output), report)
+    };
+    let (first_code, first) = run();
+    let (second_code, second) = run();
+    assert_eq!((first_code, &first), (second_code, &second), "the same seed gives the same walks");
+    assert!(first["distinct_states"].as_u64().unwrap() > 0);
+    if let Some(divergence) = first["divergence"].as_object() {
+        assert_eq!(first_code, 1);
+        let replayed = highwater(&["replay", "--format", "json", divergence["file"].as_str().unwrap()]);
+        assert_eq!(code(&replayed), 1);
+        let replayed: serde_json::Value = serde_json::from_slice(&replayed.stdout).unwrap();
+        assert_eq!(replayed["replayed"][0]["model"]["result"], "conforms");
+        assert_eq!(replayed["replayed"][0]["implementation"]["result"], divergence["result"]["result"]);
+    } else {
+        assert_eq!(first_code, 0);
+    }
+}

@@ -143,13 +143,8 @@ pub const PRESETS: &[Preset] = &[
     },
     Preset {
         name: "default",
-        about: "3 brokers over racks a, b, b, a consumer in the followers' rack b, 2 records, 1 broker crash, 1 rack outage, 1 lag tick",
-        build: || ModelConfig {
-            broker_racks: racks(&["a", "b", "b"]),
-            records: 2,
-            isr_expirations: 1,
-            ..smoke()
-        },
+        about: "3 brokers over racks a, b, b, a consumer in the followers' rack b, 2 records, 1 broker crash, 1 rack outage",
+        build: || ModelConfig { broker_racks: racks(&["a", "b", "b"]), records: 2, ..smoke() },
     },
     Preset {
         name: "large",

@@ -116,7 +116,7 @@ fn write_traces(
         let minimal = tracefile::minimise(found, keeps);
         let info = TraceInfo {
             preset: &opts.config.preset,
-            property,
+            property: Some(property),
             checker: match options.search {
                 Search::Dfs => "dfs",
                 Search::Bfs => "bfs",

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod config_opts;
+pub mod conform;
 pub mod explore;
 pub mod presets;
 pub mod replay;
@@ -39,6 +40,9 @@ enum Command {
     /// Replay trace files: through the model (still a path, same verdict) and through the
     /// protocol crate's `sim::Cluster`, comparing every step's view.
     Replay(replay::ReplayOpts),
+    /// Sample random walks of the correct model and replay each through the protocol crate;
+    /// stop at the first divergence and write it as a trace file.
+    Conform(conform::ConformOpts),
 }
 
 /// Parse the arguments, run the subcommand, return its exit code.
@@ -57,5 +61,6 @@ pub fn main() -> ExitCode {
         Command::Presets(opts) => presets::exec(opts),
         Command::Trace(opts) => trace::exec(opts),
         Command::Replay(opts) => replay::exec(opts),
+        Command::Conform(opts) => conform::exec(opts),
     })
 }

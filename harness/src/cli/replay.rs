@@ -147,7 +147,7 @@ pub fn replay_model(file: &std::path::Path) -> Result<Replayed, String> {
         }
         _ => 0,
     };
-    let property = highwater_properties::by_name(&trace.meta.property).expect("load checks the property");
+    let property = highwater_properties::by_name(&trace.meta.property);
     let model = ClusterModel::new(cfg);
     let actions = trace.actions();
     let start = Instant::now();
@@ -161,7 +161,7 @@ pub fn replay_model(file: &std::path::Path) -> Result<Replayed, String> {
         }
     }
     if matches!(result, ModelReplay::Conforms)
-        && !shows(&model, property, states.last().expect("non-empty"), liveness_bound)
+        && property.is_some_and(|p| !shows(&model, p, states.last().expect("non-empty"), liveness_bound))
     {
         result = ModelReplay::VerdictLost;
     }
@@ -201,6 +201,7 @@ pub fn exec(opts: ReplayOpts) -> u8 {
         Format::Text => {
             for r in &replayed {
                 let model = match &r.model {
+                    ModelReplay::Conforms if r.property.is_empty() => "model: conforms".to_string(),
                     ModelReplay::Conforms => format!("model: conforms, {} as recorded", r.verdict),
                     ModelReplay::Diverged { step, first, fields } => format!(
                         "model: DIVERGED at step {step}: {}.{} expected {} actual {} ({fields} fields differ)",
@@ -227,10 +228,13 @@ pub fn exec(opts: ReplayOpts) -> u8 {
                 let violated: Vec<String> =
                     r.implementation.violated.iter().map(|(name, step)| format!("{name} (step {step})")).collect();
                 println!(
-                    "{}: {} {}, {} steps\n  {model} ({} µs)\n  implementation: {implementation} ({} µs)\n  violated on the implementation: {}",
+                    "{}: {}, {} steps\n  {model} ({} µs)\n  implementation: {implementation} ({} µs)\n  violated on the implementation: {}",
                     r.file,
-                    r.property,
-                    r.verdict,
+                    if r.property.is_empty() {
+                        "a walk of the correct model".to_string()
+                    } else {
+                        format!("{} {}", r.property, r.verdict)
+                    },
                     r.steps,
                     r.model_us,
                     r.implementation.elapsed_us,

@@ -33,7 +33,7 @@ pub fn load(file: &Path) -> Result<(Trace, ModelConfig), String> {
     let cfg: ModelConfig = serde_json::from_str(&trace.meta.config)
         .map_err(|e| format!("{}: #meta.config is not a model configuration: {e}", file.display()))?;
     cfg.validate().map_err(|e| format!("{}: #meta.config: {e}", file.display()))?;
-    if highwater_properties::by_name(&trace.meta.property).is_none() {
+    if !trace.meta.property.is_empty() && highwater_properties::by_name(&trace.meta.property).is_none() {
         return Err(format!(
             "{}: #meta.property `{}` is not a property of this suite",
             file.display(),
@@ -69,10 +69,13 @@ pub fn exec(opts: TraceOpts) -> u8 {
 pub fn show(file: &Path, trace: &Trace) -> String {
     let meta = &trace.meta;
     let mut out = format!(
-        "{}: {} {} after {} steps (preset {}, {} checker, seed {}, {} steps as found)\n\n{:>4}  {:<34} changes\n",
+        "{}: {} after {} steps (preset {}, {} checker, seed {}, {} steps as found)\n\n{:>4}  {:<34} changes\n",
         file.display(),
-        meta.property,
-        meta.verdict,
+        if meta.property.is_empty() {
+            "a walk of the correct model".to_string()
+        } else {
+            format!("{} {}", meta.property, meta.verdict)
+        },
         trace.states.len() - 1,
         meta.preset,
         meta.checker,
