@@ -129,7 +129,10 @@ impl Broker {
     /// A follower's fetch. Source: `Partition.fetchRecords` → `validateFetchOffsetAndMaybeGetDivergingEpoch`,
     /// `updateFollowerFetchState`, `maybeExpandIsr`, `maybeIncrementLeaderHW`.
     pub(super) fn on_replica_fetch(&mut self, now: Millis, from: NodeId, request: FetchRequest, out: &mut Outbox) {
-        if from != NodeId::Broker(request.replica_id) || !self.is_replica(request.replica_id) {
+        // A broker that has no partition state yet cannot know the replicas; it answers, as Kafka
+        // does for a partition it does not host, and the follower backs off.
+        let knows_replicas = self.partition.is_some();
+        if from != NodeId::Broker(request.replica_id) || (knows_replicas && !self.is_replica(request.replica_id)) {
             return out.ignore(IgnoreReason::UnknownSender);
         }
         if let Err(error) = self.check_leader_epoch(request.current_leader_epoch, true) {

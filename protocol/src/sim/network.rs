@@ -15,9 +15,16 @@ pub struct Network {
 }
 
 impl Network {
-    /// Queue a message at the tail of `from -> to`.
+    /// Queue a message at the tail of `from -> to`. A `PartitionChange` replaces any older one
+    /// still queued on the connection: KRaft brokers apply metadata as the delta between two
+    /// images, so changes published before a broker catches up reach it as one (the model's
+    /// step rule, README "The model").
     pub fn push(&mut self, from: NodeId, to: NodeId, message: Message) {
-        self.queues.entry((from, to)).or_default().push_back(message);
+        let queue = self.queues.entry((from, to)).or_default();
+        if matches!(message, Message::PartitionChange(_)) {
+            queue.retain(|queued| !matches!(queued, Message::PartitionChange(_)));
+        }
+        queue.push_back(message);
     }
 
     /// Take the head of `from -> to`.
@@ -80,5 +87,32 @@ impl Network {
                 .or_else(|| links.next()),
             None => links.next(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::messages::{MetadataRequest, PartitionChange};
+
+    fn change(partition_epoch: i32) -> Message {
+        Message::PartitionChange(PartitionChange {
+            leader: 1,
+            leader_epoch: 0,
+            partition_epoch,
+            isr: vec![1],
+            replicas: Vec::new(),
+        })
+    }
+
+    #[test]
+    fn a_newer_partition_change_replaces_the_queued_one_and_keeps_other_messages() {
+        let mut network = Network::default();
+        let (controller, broker) = (NodeId::Controller, NodeId::Broker(1));
+        network.push(controller, broker, change(1));
+        network.push(controller, broker, Message::Metadata(MetadataRequest {}));
+        network.push(controller, broker, change(2));
+        let queued: Vec<&Message> = network.queue(controller, broker).collect();
+        assert_eq!(queued, vec![&Message::Metadata(MetadataRequest {}), &change(2)]);
     }
 }
