@@ -148,6 +148,7 @@ impl Consumer {
             Input::Timer(TimerKind::ConsumerFetch) => self.on_fetch_timeout(now, &mut out),
             Input::Timer(TimerKind::MetadataRefresh) => self.on_metadata_refresh_timeout(&mut out),
             Input::Message { from, message } => self.on_message(now, from, message, &mut out),
+            Input::Disconnected(peer) => self.on_disconnected(peer, &mut out),
             _ => out.ignore(IgnoreReason::NotForThisNode),
         }
         out.drain()
@@ -283,6 +284,21 @@ impl Consumer {
             self.release_preferred_replica(out);
         }
         self.proceed(now, out);
+    }
+
+    /// The connection to `peer` reset. A request outstanding to that broker failed: as after a
+    /// timeout, the preferred replica is released and the consumer backs off; a lost metadata
+    /// request is sent again.
+    fn on_disconnected(&mut self, peer: NodeId, out: &mut Outbox) {
+        match peer {
+            NodeId::Controller => self.request_metadata(out),
+            NodeId::Broker(b) if self.in_flight.is_some_and(|f| f.to == b) => {
+                self.in_flight = None;
+                self.release_preferred_replica(out);
+                self.back_off(out);
+            }
+            _ => out.ignore(IgnoreReason::StaleResponse),
+        }
     }
 
     /// An error that refreshes metadata: since KAFKA-14379 it also clears the preferred replica

@@ -246,6 +246,19 @@ pub enum Message {
 }
 
 impl Message {
+    /// Whether the sender waits for an answer (a request), rather than answering or notifying.
+    pub fn is_request(&self) -> bool {
+        matches!(
+            self,
+            Message::Produce(_)
+                | Message::Fetch(_)
+                | Message::OffsetsForLeaderEpoch(_)
+                | Message::ListOffsets(_)
+                | Message::Metadata(_)
+                | Message::AlterPartition(_)
+        )
+    }
+
     /// Kafka's API name, for logs and traces.
     pub fn api_name(&self) -> &'static str {
         match self {

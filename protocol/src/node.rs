@@ -26,6 +26,9 @@ pub enum Input {
     BrokerFenced(BrokerId),
     /// Controller: this broker registered again and is unfenced.
     BrokerUnfenced(BrokerId),
+    /// The connection to `peer` reset (it crashed, became unreachable, or a message on it was
+    /// lost), as TCP signals a reset: whatever was outstanding on it will not be answered.
+    Disconnected(NodeId),
 }
 
 /// Where a consumer's application seeks to.

@@ -44,6 +44,7 @@ impl Producer {
             Input::Start => out.send(NodeId::Controller, Message::Metadata(MetadataRequest {})),
             Input::Produce(value) => self.on_produce(value, &mut out),
             Input::Timer(TimerKind::ProduceRetry) => self.on_retry_timeout(&mut out),
+            Input::Disconnected(peer) => self.on_disconnected(peer, &mut out),
             Input::Message { from: NodeId::Controller, message: Message::MetadataResponse(m) } => {
                 self.on_metadata_response(m, &mut out)
             }
@@ -95,6 +96,19 @@ impl Producer {
             return self.send_next(out);
         }
         self.back_off(out);
+    }
+
+    /// The connection to `peer` reset: a produce outstanding to it failed (retry after a backoff,
+    /// with fresh metadata); a lost metadata request is sent again.
+    fn on_disconnected(&mut self, peer: NodeId, out: &mut Outbox) {
+        match peer {
+            NodeId::Broker(b) if self.in_flight.is_some_and(|(to, _)| to == b) => {
+                self.in_flight = None;
+                self.back_off(out);
+            }
+            NodeId::Controller => out.send(NodeId::Controller, Message::Metadata(MetadataRequest {})),
+            _ => out.ignore(IgnoreReason::StaleResponse),
+        }
     }
 
     fn back_off(&mut self, out: &mut Outbox) {

@@ -329,3 +329,25 @@ fn same_steps_give_the_same_states() {
     };
     assert_eq!(run(), run());
 }
+
+/// A request to a broker that has crashed fails at once, as a TCP reset tells the client: the
+/// consumer does not wait out a request timeout, it asks the controller who leads now and backs
+/// off. (Before, the request was lost silently until the timeout.)
+#[test]
+fn a_fetch_to_a_crashed_broker_fails_at_once_and_the_consumer_asks_for_metadata() {
+    let mut cluster = Cluster::new(ClusterConfig::with_racks(&["a", "b"]).consumer(Some("b")));
+    cluster.run_until_quiet(1_000);
+    let before = cluster.now();
+    cluster.crash(1).unwrap();
+    // The consumer's next fetch goes to broker 1, which is down.
+    let outputs = cluster.fire_timer(NodeId::Consumer(0), TimerKind::ConsumerFetch).unwrap();
+    let asked_controller = outputs.iter().any(|(node, output)| {
+        *node == NodeId::Consumer(0)
+            && matches!(output, Output::Send { to: NodeId::Controller, message: Message::Metadata(_) })
+    });
+    assert!(asked_controller, "{outputs:?}");
+    let request_timeout = ConsumerConfig::new(0, None).request_timeout_ms;
+    let (_, _, due) =
+        cluster.timers().find(|(n, t, _)| *n == NodeId::Consumer(0) && *t == TimerKind::ConsumerFetch).unwrap();
+    assert!(due < before + request_timeout, "backing off, not waiting out the request timeout");
+}

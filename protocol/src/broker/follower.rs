@@ -76,6 +76,19 @@ impl Broker {
         out.set_timer(TimerKind::ReplicaFetch, timeout);
     }
 
+    /// The connection to `peer` reset: a fetch outstanding to the leader failed, so fetch again
+    /// after the backoff.
+    pub(super) fn on_disconnected(&mut self, peer: NodeId, out: &mut Outbox) {
+        let backoff = self.config.replica_fetch_wait_max_ms;
+        match &mut self.role {
+            Role::Follower(state) if state.fetch_in_flight && state.leader.map(NodeId::Broker) == Some(peer) => {
+                state.fetch_in_flight = false;
+                out.set_timer(TimerKind::ReplicaFetch, backoff);
+            }
+            _ => out.ignore(IgnoreReason::StaleResponse),
+        }
+    }
+
     /// Backoff over, or the request timed out: fetch (again). A truncation deferred by the
     /// `hw-before-truncation` bug happens here.
     pub(super) fn on_replica_fetch_timeout(&mut self, out: &mut Outbox) {

@@ -125,6 +125,7 @@ impl Broker {
             Input::Message { from, message } => self.on_message(now, from, message, &mut out),
             Input::Timer(TimerKind::ReplicaFetch) => self.on_replica_fetch_timeout(&mut out),
             Input::Timer(TimerKind::IsrExpiration) => self.on_isr_expiration_timeout(now, &mut out),
+            Input::Disconnected(peer) => self.on_disconnected(peer, &mut out),
             _ => out.ignore(IgnoreReason::NotForThisNode),
         }
         out.drain()

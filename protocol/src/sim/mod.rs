@@ -169,7 +169,7 @@ impl Cluster {
             Some(_) => {}
         }
         let message = self.network.pop(from, to).ok_or(SimError::NoMessage { from, to })?;
-        self.dropped_messages += 1;
+        self.signal_lost(vec![((from, to), message.clone())]);
         Ok(message)
     }
 
@@ -187,10 +187,14 @@ impl Cluster {
         let (config, durable) = (running.config().clone(), running.durable_state());
         *slot = BrokerSlot::Crashed { config, durable };
         let node = NodeId::Broker(broker);
-        self.dropped_messages += self.network.reset_links(|(from, to)| from != node && to != node) as u64;
         self.timers.retain(|(n, _), _| *n != node);
+        let lost = self.network.reset_links(|(from, to)| from != node && to != node);
+        let mut outputs = self.signal_lost(lost);
         let fenced = self.rack_of(broker).is_none_or(|r| !self.cut_racks.contains(&r));
-        Ok(if fenced { self.step_node(NodeId::Controller, Input::BrokerFenced(broker)) } else { Vec::new() })
+        if fenced {
+            outputs.extend(self.step_node(NodeId::Controller, Input::BrokerFenced(broker)));
+        }
+        Ok(outputs)
     }
 
     /// Restart a crashed broker from its durable state.
@@ -212,8 +216,8 @@ impl Cluster {
             return Err(SimError::RackAlreadyCut(rack.to_string()));
         }
         let reachable: Vec<Link> = self.network.busy_links().filter(|(a, b)| self.reachable(*a, *b)).collect();
-        self.dropped_messages += self.network.reset_links(|link| reachable.contains(&link)) as u64;
-        let mut outputs = Vec::new();
+        let lost = self.network.reset_links(|link| reachable.contains(&link));
+        let mut outputs = self.signal_lost(lost);
         let running: Vec<BrokerId> = members.into_iter().filter(|b| self.is_running(*b)).collect();
         for broker in running {
             outputs.extend(self.step_node(NodeId::Controller, Input::BrokerFenced(broker)));
@@ -308,19 +312,42 @@ impl Cluster {
             },
             NodeId::Producer => self.producer.handle(now, input),
         };
+        let mut lost = Vec::new();
         for output in &outputs {
-            self.apply(node, output);
+            if let Some(message) = self.apply(node, output) {
+                lost.push(message);
+            }
         }
-        outputs.into_iter().map(|o| (node, o)).collect()
+        let mut all: StepOutputs = outputs.into_iter().map(|o| (node, o)).collect();
+        all.extend(self.signal_lost(lost));
+        all
     }
 
-    fn apply(&mut self, node: NodeId, output: &Output) {
+    /// Messages lost with their connection: both ends learn of the reset, the requester first
+    /// (it retries), then the other (it forgets what it kept for the request). A crashed end
+    /// learns nothing.
+    fn signal_lost(&mut self, lost: Vec<(Link, Message)>) -> StepOutputs {
+        let mut outputs = Vec::new();
+        for ((from, to), message) in lost {
+            self.dropped_messages += 1;
+            let (requester, responder) = if message.is_request() { (from, to) } else { (to, from) };
+            for (node, peer) in [(requester, responder), (responder, requester)] {
+                if self.is_up(node) {
+                    outputs.extend(self.step_node(node, Input::Disconnected(peer)));
+                }
+            }
+        }
+        outputs
+    }
+
+    /// Carry out one output; a message that cannot be sent is returned, lost.
+    fn apply(&mut self, node: NodeId, output: &Output) -> Option<(Link, Message)> {
         match output {
             Output::Send { to, message } => {
                 if self.is_up(*to) && self.reachable(node, *to) {
                     self.network.push(node, *to, message.clone());
                 } else {
-                    self.dropped_messages += 1;
+                    return Some(((node, *to), message.clone()));
                 }
             }
             Output::SetTimer { timer, after_ms } => {
@@ -331,6 +358,7 @@ impl Cluster {
             }
             Output::DeliverRecords(_) | Output::Acknowledged { .. } | Output::Ignored(_) => {}
         }
+        None
     }
 
     fn rack_of(&self, broker: BrokerId) -> Option<Rack> {

@@ -52,13 +52,14 @@ impl Network {
         self.queues.get(&(from, to)).into_iter().flatten()
     }
 
-    /// Drop every message on connections for which `keep` is false (a connection reset).
-    pub fn reset_links(&mut self, mut keep: impl FnMut(Link) -> bool) -> usize {
-        let mut dropped = 0;
+    /// Drop every message on connections for which `keep` is false (a connection reset), and
+    /// return them with their connections, in connection order.
+    pub fn reset_links(&mut self, mut keep: impl FnMut(Link) -> bool) -> Vec<(Link, Message)> {
+        let mut dropped = Vec::new();
         self.queues.retain(|link, queue| {
             let kept = keep(*link);
             if !kept {
-                dropped += queue.len();
+                dropped.extend(queue.drain(..).map(|m| (*link, m)));
             }
             kept
         });
