@@ -30,6 +30,9 @@ pub struct BrokerConfig {
     pub replica_fetch_wait_max_ms: Millis,
     /// How long a follower waits for a fetch response before sending another.
     pub request_timeout_ms: Millis,
+    /// `fetch.max.wait.ms` as the replica applies it: how long a consumer fetch with nothing to
+    /// read waits (Kafka's `DelayedFetch`) before it is answered empty.
+    pub consumer_fetch_wait_ms: Millis,
     /// `min.insync.replicas`.
     pub min_insync_replicas: usize,
     /// Most records in one fetch response (Kafka bounds bytes; one partition, so records).
@@ -51,6 +54,7 @@ impl BrokerConfig {
             replica_lag_time_max_ms: 30_000,
             replica_fetch_wait_max_ms: 500,
             request_timeout_ms: 30_000,
+            consumer_fetch_wait_ms: 500,
             min_insync_replicas: 1,
             max_records_per_fetch: usize::MAX,
             fetch_semantics: FetchSemantics::Apache,

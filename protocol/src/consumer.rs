@@ -352,7 +352,8 @@ impl Consumer {
                 self.preferred = Some(PreferredReplica { broker_id: response.preferred_read_replica, expires_ms });
                 self.proceed(now, out);
             }
-            ErrorCode::NONE if response.records.is_empty() => self.wait(self.config.fetch_max_wait_ms, out),
+            // The replica waited `fetch.max.wait.ms` with nothing to read (`DelayedFetch`): ask again.
+            ErrorCode::NONE if response.records.is_empty() => self.proceed(now, out),
             ErrorCode::NONE => {
                 self.consume(response.records, out);
                 self.proceed(now, out);

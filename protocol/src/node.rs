@@ -55,16 +55,19 @@ pub enum TimerKind {
     MetadataRefresh,
     /// Producer: retry the unacknowledged record.
     ProduceRetry,
+    /// Replica: `fetch.max.wait.ms` is up for the consumer fetches it parked; answer them empty.
+    FetchWait,
 }
 
 impl TimerKind {
     /// Every timer kind.
-    pub const ALL: [TimerKind; 5] = [
+    pub const ALL: [TimerKind; 6] = [
         TimerKind::ReplicaFetch,
         TimerKind::IsrExpiration,
         TimerKind::ConsumerFetch,
         TimerKind::MetadataRefresh,
         TimerKind::ProduceRetry,
+        TimerKind::FetchWait,
     ];
 
     /// A stable kebab-case name.
@@ -75,6 +78,7 @@ impl TimerKind {
             TimerKind::ConsumerFetch => "consumer-fetch",
             TimerKind::MetadataRefresh => "metadata-refresh",
             TimerKind::ProduceRetry => "produce-retry",
+            TimerKind::FetchWait => "fetch-wait",
         }
     }
 

@@ -375,10 +375,15 @@ fn leader_redirects_a_racked_consumer_to_an_in_sync_same_rack_follower() {
     assert_eq!(redirect.preferred_read_replica, 2, "2 is the most caught up in rack b");
     assert!(redirect.records.is_empty(), "redirects carry no records");
     assert_eq!(redirect.high_watermark, 0);
-    let no_rack = fetch_response(&leader.handle(0, from_consumer(0, consumer_fetch("", 0, 0))));
-    assert_eq!(no_rack.preferred_read_replica, NO_PREFERRED_REPLICA);
-    let own_rack = fetch_response(&leader.handle(0, from_consumer(0, consumer_fetch("a", 0, 0))));
-    assert_eq!(own_rack.preferred_read_replica, NO_PREFERRED_REPLICA);
+    // Not redirected: they read here, and with nothing below the HW yet, they wait.
+    assert!(waits(&leader.handle(0, from_consumer(0, consumer_fetch("", 0, 0)))), "no rack");
+    assert!(waits(&leader.handle(0, from_consumer(1, consumer_fetch("a", 0, 0)))), "the leader's own rack");
+}
+
+/// The fetch was neither answered nor redirected: it waits at the replica (`DelayedFetch`).
+fn waits(outputs: &[Output]) -> bool {
+    fetch_responses(outputs).is_empty()
+        && outputs.contains(&Output::SetTimer { timer: TimerKind::FetchWait, after_ms: 500 })
 }
 
 #[test]
@@ -389,9 +394,8 @@ fn selection_skips_replicas_outside_the_isr_or_without_the_offset() {
     leader.handle(0, from_broker(3, replica_fetch(3, 0, 2, 0)));
     leader.handle(0, from_broker(2, replica_fetch(2, 0, 1, 0)));
     // 3 holds offset 2 but is out of the ISR (KAFKA-14372); 2 is in it but holds only up to 1.
-    let response = fetch_response(&leader.handle(0, from_consumer(0, consumer_fetch("b", 0, 2))));
-    assert_eq!(response.preferred_read_replica, NO_PREFERRED_REPLICA);
-    let response = fetch_response(&leader.handle(0, from_consumer(0, consumer_fetch("b", 0, 1))));
+    assert!(waits(&leader.handle(0, from_consumer(0, consumer_fetch("b", 0, 2)))), "not redirected");
+    let response = fetch_response(&leader.handle(0, from_consumer(1, consumer_fetch("b", 0, 1))));
     assert_eq!(response.preferred_read_replica, 2);
 }
 
@@ -405,8 +409,7 @@ fn default_selector_never_redirects() {
 #[test]
 fn followers_never_run_the_selector() {
     let mut follower = broker_in(rack_aware(2), 1, 0, &[1, 2, 3]);
-    let response = fetch_response(&follower.handle(0, from_consumer(0, consumer_fetch("b", 0, 0))));
-    assert_eq!(response.preferred_read_replica, NO_PREFERRED_REPLICA);
+    assert!(waits(&follower.handle(0, from_consumer(0, consumer_fetch("b", 0, 0)))), "not redirected");
 }
 
 #[test]

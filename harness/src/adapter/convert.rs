@@ -25,7 +25,8 @@ pub(super) fn timer(timer: TimerKind) -> Option<protocol::TimerKind> {
         TimerKind::ConsumerFetch => Some(protocol::TimerKind::ConsumerFetch),
         TimerKind::MetadataRefresh => Some(protocol::TimerKind::MetadataRefresh),
         TimerKind::ProduceRetry => Some(protocol::TimerKind::ProduceRetry),
-        TimerKind::FetchWait | TimerKind::AlterPartitionRetry => None,
+        TimerKind::FetchWait => Some(protocol::TimerKind::FetchWait),
+        TimerKind::AlterPartitionRetry => None,
     }
 }
 

@@ -79,6 +79,9 @@ impl Broker {
     /// The connection to `peer` reset: a fetch outstanding to the leader failed, so fetch again
     /// after the backoff.
     pub(super) fn on_disconnected(&mut self, peer: NodeId, out: &mut Outbox) {
+        if let NodeId::Consumer(_) = peer {
+            return self.forget_parked_consumer_fetch(peer);
+        }
         let backoff = self.config.replica_fetch_wait_max_ms;
         match &mut self.role {
             Role::Follower(state) if state.fetch_in_flight && state.leader.map(NodeId::Broker) == Some(peer) => {
@@ -162,6 +165,7 @@ impl Broker {
         } else {
             out.set_timer(TimerKind::ReplicaFetch, backoff);
         }
+        self.retry_parked_consumer_fetches(out);
     }
 
     fn on_diverging_epoch(&mut self, leader_hw: Offset, diverging: EpochEndOffset, out: &mut Outbox) {

@@ -248,6 +248,7 @@ impl Broker {
         let hw = candidate;
         let (committed, waiting): (Vec<_>, Vec<_>) = state.pending_acks.drain(..).partition(|(o, _, _)| *o < hw);
         state.pending_acks = waiting;
+        self.retry_parked_consumer_fetches(out);
         for (offset, producer, value) in committed {
             let response = ProduceResponse { error_code: ErrorCode::NONE, base_offset: offset, value };
             out.send(producer, Message::ProduceResponse(response));

@@ -27,7 +27,7 @@ use crate::bugs::Bug;
 use crate::config::BrokerConfig;
 use crate::errors::ErrorCode;
 use crate::log::ReplicaLog;
-use crate::messages::{Message, PartitionChange, ReplicaInfo};
+use crate::messages::{FetchRequest, Message, PartitionChange, ReplicaInfo};
 use crate::node::{IgnoreReason, Input, Outbox, Output, TimerKind};
 use crate::types::{BrokerId, LeaderEpoch, Millis, NodeId, Offset, PartitionEpoch, NO_EPOCH};
 
@@ -91,6 +91,11 @@ pub struct Broker {
     /// Follower fetch states from this broker's last leadership: what the seeded bugs
     /// `follower-state-kept-across-epochs` and `selection-on-follower` wrongly reuse.
     previous_follower_states: BTreeMap<BrokerId, FollowerFetchState>,
+    /// Consumer fetches with nothing to read yet, waiting (Kafka's `DelayedFetch`), oldest first.
+    parked_consumer_fetches: Vec<(NodeId, FetchRequest)>,
+    /// The time of the input being handled, for work an input sets off deep in a call chain
+    /// (answering a waiting fetch when the HW moves).
+    now: Millis,
 }
 
 impl Broker {
@@ -109,6 +114,8 @@ impl Broker {
             partition: None,
             role: Role::Offline,
             previous_follower_states: BTreeMap::new(),
+            parked_consumer_fetches: Vec::new(),
+            now: 0,
         }
     }
 
@@ -119,12 +126,14 @@ impl Broker {
 
     /// Step the broker with one input at time `now`.
     pub fn handle(&mut self, now: Millis, input: Input) -> Vec<Output> {
+        self.now = now;
         let mut out = Outbox::default();
         match input {
             Input::Start => {}
             Input::Message { from, message } => self.on_message(now, from, message, &mut out),
             Input::Timer(TimerKind::ReplicaFetch) => self.on_replica_fetch_timeout(&mut out),
             Input::Timer(TimerKind::IsrExpiration) => self.on_isr_expiration_timeout(now, &mut out),
+            Input::Timer(TimerKind::FetchWait) => self.on_fetch_wait(&mut out),
             Input::Disconnected(peer) => self.on_disconnected(peer, &mut out),
             _ => out.ignore(IgnoreReason::NotForThisNode),
         }
@@ -173,6 +182,7 @@ impl Broker {
             (false, Role::Follower(_)) if !new_leader_epoch => {}
             (false, _) => self.become_follower(out),
         }
+        self.retry_parked_consumer_fetches(out);
     }
 
     /// The single decision site for leader-epoch fencing (KIP-320), before any per-request logic.

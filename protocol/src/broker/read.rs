@@ -9,7 +9,7 @@ use crate::messages::{
     FetchRequest, FetchResponse, ListOffsetsRequest, ListOffsetsResponse, Message, OffsetsForLeaderEpochRequest,
     OffsetsForLeaderEpochResponse,
 };
-use crate::node::{IgnoreReason, Outbox};
+use crate::node::{IgnoreReason, Outbox, TimerKind};
 use crate::selector::{ClientMetadata, PartitionView, ReplicaView};
 use crate::types::{
     BrokerId, Millis, NodeId, Offset, CONSUMER_REPLICA_ID, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, NO_EPOCH,
@@ -24,29 +24,79 @@ enum ReadOutcome {
 }
 
 impl Broker {
-    /// A consumer's fetch, to the leader or a follower.
-    /// Source: `ReplicaManager.readFromLog`, `findPreferredReadReplica`, `LocalLog.read`; KIP-392.
+    /// A consumer's fetch, to the leader or a follower. One with nothing to read yet waits at
+    /// the replica (Kafka's `DelayedFetch`) until there is, or until `fetch.max.wait.ms`.
+    /// Source: `ReplicaManager.fetchMessages`, `readFromLog`, `findPreferredReadReplica`,
+    /// `LocalLog.read`; KIP-392.
     pub(super) fn on_consumer_fetch(&mut self, now: Millis, from: NodeId, request: FetchRequest, out: &mut Outbox) {
         let NodeId::Consumer(_) = from else {
             return out.ignore(IgnoreReason::UnknownSender);
         };
-        if let Err(error) = self.check_leader_epoch(request.current_leader_epoch, false) {
-            return self.send_fetch_error(from, &request, error, out);
+        if !self.answer_consumer_fetch(now, from, &request, out) {
+            self.parked_consumer_fetches.push((from, request));
+            out.set_timer(TimerKind::FetchWait, self.config.consumer_fetch_wait_ms);
         }
-        if let Some(preferred) = self.preferred_read_replica(now, from, &request) {
+    }
+
+    /// Answer a consumer's fetch now, unless there is nothing to read yet (then `false`).
+    fn answer_consumer_fetch(&self, now: Millis, from: NodeId, request: &FetchRequest, out: &mut Outbox) -> bool {
+        if let Err(error) = self.check_leader_epoch(request.current_leader_epoch, false) {
+            self.send_fetch_error(from, request, error, out);
+            return true;
+        }
+        if let Some(preferred) = self.preferred_read_replica(now, from, request) {
             // KAFKA-13767: the redirect is answered at once, with no records.
-            return self.send_consumer_fetch_response(from, &request, Vec::new(), preferred, out);
+            self.send_consumer_fetch_response(from, request, Vec::new(), preferred, out);
+            return true;
         }
         match self.consumer_read_outcome(request.fetch_offset) {
             ReadOutcome::Records(bound) => {
                 let records = self.log.read(request.fetch_offset, bound, self.config.max_records_per_fetch);
-                self.send_consumer_fetch_response(from, &request, records, NO_PREFERRED_REPLICA, out);
+                self.send_consumer_fetch_response(from, request, records, NO_PREFERRED_REPLICA, out);
+                true
             }
-            ReadOutcome::Empty => {
-                self.send_consumer_fetch_response(from, &request, Vec::new(), NO_PREFERRED_REPLICA, out)
+            ReadOutcome::Empty => false,
+            ReadOutcome::Error(error) => {
+                self.send_fetch_error(from, request, error, out);
+                true
             }
-            ReadOutcome::Error(error) => self.send_fetch_error(from, &request, error, out),
         }
+    }
+
+    /// The HW, the leader epoch or the role moved: answer the waiting consumer fetches that can
+    /// be answered now.
+    pub(super) fn retry_parked_consumer_fetches(&mut self, out: &mut Outbox) {
+        if self.parked_consumer_fetches.is_empty() {
+            return;
+        }
+        for (from, request) in std::mem::take(&mut self.parked_consumer_fetches) {
+            if !self.answer_consumer_fetch(self.now, from, &request, out) {
+                self.parked_consumer_fetches.push((from, request));
+            }
+        }
+        if self.parked_consumer_fetches.is_empty() {
+            out.cancel_timer(TimerKind::FetchWait);
+        }
+    }
+
+    /// `fetch.max.wait.ms` is up: every waiting consumer fetch is answered empty.
+    pub(super) fn on_fetch_wait(&mut self, out: &mut Outbox) {
+        if self.parked_consumer_fetches.is_empty() {
+            return out.ignore(IgnoreReason::IdleTimer);
+        }
+        for (from, request) in std::mem::take(&mut self.parked_consumer_fetches) {
+            self.send_consumer_fetch_response(from, &request, Vec::new(), NO_PREFERRED_REPLICA, out);
+        }
+    }
+
+    /// The consumers whose fetches wait here, oldest first: each holds an open connection.
+    pub fn waiting_consumers(&self) -> Vec<NodeId> {
+        self.parked_consumer_fetches.iter().map(|(from, _)| *from).collect()
+    }
+
+    /// A consumer's connection reset: its waiting fetch is forgotten.
+    pub(super) fn forget_parked_consumer_fetch(&mut self, consumer: NodeId) {
+        self.parked_consumer_fetches.retain(|(from, _)| *from != consumer);
     }
 
     /// The KIP-392 read rules: reads stop at the local HW; the two out-of-range readings differ

@@ -185,11 +185,18 @@ impl Cluster {
         let slot = self.brokers.get_mut(&broker).ok_or(SimError::UnknownNode(NodeId::Broker(broker)))?;
         let BrokerSlot::Running(running) = slot else { return Err(SimError::BrokerDown(broker)) };
         let (config, durable) = (running.config().clone(), running.durable_state());
-        *slot = BrokerSlot::Crashed { config, durable };
+        let waiting = running.waiting_consumers();
         let node = NodeId::Broker(broker);
+        // Requests waiting at the broker are open connections too: their clients learn first.
+        let mut outputs = Vec::new();
+        for requester in waiting {
+            outputs.extend(self.step_node(requester, Input::Disconnected(node)));
+        }
+        let slot = self.brokers.get_mut(&broker).expect("checked above");
+        *slot = BrokerSlot::Crashed { config, durable };
         self.timers.retain(|(n, _), _| *n != node);
         let lost = self.network.reset_links(|(from, to)| from != node && to != node);
-        let mut outputs = self.signal_lost(lost);
+        outputs.extend(self.signal_lost(lost));
         let fenced = self.rack_of(broker).is_none_or(|r| !self.cut_racks.contains(&r));
         if fenced {
             outputs.extend(self.step_node(NodeId::Controller, Input::BrokerFenced(broker)));
@@ -218,6 +225,7 @@ impl Cluster {
         let reachable: Vec<Link> = self.network.busy_links().filter(|(a, b)| self.reachable(*a, *b)).collect();
         let lost = self.network.reset_links(|link| reachable.contains(&link));
         let mut outputs = self.signal_lost(lost);
+        outputs.extend(self.reset_waiting_requests());
         let running: Vec<BrokerId> = members.into_iter().filter(|b| self.is_running(*b)).collect();
         for broker in running {
             outputs.extend(self.step_node(NodeId::Controller, Input::BrokerFenced(broker)));
@@ -321,6 +329,29 @@ impl Cluster {
         let mut all: StepOutputs = outputs.into_iter().map(|o| (node, o)).collect();
         all.extend(self.signal_lost(lost));
         all
+    }
+
+    /// Requests waiting at a broker whose client it can no longer reach: the broker forgets
+    /// them, then each client learns its connection reset.
+    fn reset_waiting_requests(&mut self) -> StepOutputs {
+        let mut outputs = Vec::new();
+        let brokers: Vec<BrokerId> = self.brokers.keys().copied().collect();
+        for broker in brokers {
+            let node = NodeId::Broker(broker);
+            let Some(BrokerSlot::Running(running)) = self.brokers.get(&broker) else { continue };
+            let cut_off: Vec<NodeId> = running
+                .waiting_consumers()
+                .into_iter()
+                .filter(|r| !self.is_up(*r) || !self.reachable(node, *r))
+                .collect();
+            for requester in &cut_off {
+                outputs.extend(self.step_node(node, Input::Disconnected(*requester)));
+            }
+            for requester in cut_off {
+                outputs.extend(self.step_node(requester, Input::Disconnected(node)));
+            }
+        }
+        outputs
     }
 
     /// Messages lost with their connection: both ends learn of the reset, the requester first

@@ -106,6 +106,23 @@ pub fn fetch_response(outputs: &[Output]) -> FetchResponse {
     all.remove(0)
 }
 
+/// The one fetch response among the outputs, or `None` when the fetch waits at the replica
+/// (nothing to read yet: Kafka's `DelayedFetch`).
+pub fn fetch_response_unless_waiting(outputs: &[Output]) -> Option<FetchResponse> {
+    let mut all = fetch_responses(outputs);
+    match all.len() {
+        0 => {
+            assert!(
+                outputs.iter().any(|o| matches!(o, Output::SetTimer { timer: TimerKind::FetchWait, .. })),
+                "neither answered nor waiting: {outputs:?}"
+            );
+            None
+        }
+        1 => Some(all.remove(0)),
+        _ => panic!("expected at most one fetch response in {outputs:?}"),
+    }
+}
+
 pub fn fetches(outputs: &[Output]) -> Vec<(NodeId, FetchRequest)> {
     sent(outputs)
         .into_iter()
