@@ -146,7 +146,7 @@ impl Consumer {
             Input::Start => self.on_start(&mut out),
             Input::Seek(to) => self.on_seek(now, to, &mut out),
             Input::Timer(TimerKind::ConsumerFetch) => self.on_fetch_timeout(now, &mut out),
-            Input::Timer(TimerKind::MetadataRefresh) => self.on_metadata_refresh_timeout(&mut out),
+            Input::Timer(TimerKind::MetadataRefresh) => self.on_metadata_refresh_timeout(now, &mut out),
             Input::Message { from, message } => self.on_message(now, from, message, &mut out),
             Input::Disconnected(peer) => self.on_disconnected(peer, &mut out),
             _ => out.ignore(IgnoreReason::NotForThisNode),
@@ -175,7 +175,13 @@ impl Consumer {
         out.send(NodeId::Controller, Message::Metadata(MetadataRequest {}));
     }
 
-    fn on_metadata_refresh_timeout(&mut self, out: &mut Outbox) {
+    /// Metadata is `metadata.max.age.ms` old: refresh it. A preferred replica whose lease (the
+    /// same age, counted from the redirect) is over is dropped now, not at the next fetch, so a
+    /// consumer parked at that replica goes back to the leader with its next request.
+    fn on_metadata_refresh_timeout(&mut self, now: Millis, out: &mut Outbox) {
+        if self.preferred.is_some_and(|p| now >= p.expires_ms) {
+            self.preferred = None;
+        }
         self.request_metadata(out);
         out.set_timer(TimerKind::MetadataRefresh, self.config.metadata_max_age_ms);
     }
@@ -350,6 +356,8 @@ impl Consumer {
             ErrorCode::NONE if response.preferred_read_replica != NO_PREFERRED_REPLICA => {
                 let expires_ms = now.saturating_add(self.config.metadata_max_age_ms);
                 self.preferred = Some(PreferredReplica { broker_id: response.preferred_read_replica, expires_ms });
+                // The next refresh comes when the lease ends, so the lease is looked at then.
+                out.set_timer(TimerKind::MetadataRefresh, self.config.metadata_max_age_ms);
                 self.proceed(now, out);
             }
             // The replica waited `fetch.max.wait.ms` with nothing to read (`DelayedFetch`): ask again.

@@ -435,3 +435,24 @@ fn a_late_answer_to_an_earlier_alter_partition_does_not_settle_the_pending_one()
     leader.handle(0, produce(7));
     assert_eq!(leader.high_watermark(), 0, "2 has not fetched offset 0 yet");
 }
+
+/// Long poll: a follower fetch with nothing new waits at the leader and is answered by the next
+/// append; leadership moving on answers it NOT_LEADER_OR_FOLLOWER.
+#[test]
+fn a_follower_fetch_without_news_waits_for_the_next_append_or_leadership_change() {
+    let mut leader = broker_in(broker_config(1), 1, 0, &[1, 2]);
+    // The first fetch learns the HW (0), so it is answered.
+    assert_eq!(fetch_responses(&leader.handle(0, from_broker(2, replica_fetch(2, 0, 0, NO_EPOCH)))).len(), 1);
+    // The next has no news: it waits.
+    assert!(fetch_responses(&leader.handle(0, from_broker(2, replica_fetch(2, 0, 0, NO_EPOCH)))).is_empty());
+    let appended = leader.handle(0, produce(7));
+    assert_eq!(fetch_response(&appended).records, records(0, 0, &[7]));
+    // The follower now holds offset 0, so the HW moves to 1: news, answered at once.
+    let hw_moved = fetch_response(&leader.handle(0, from_broker(2, replica_fetch(2, 0, 1, 0))));
+    assert_eq!((hw_moved.high_watermark, hw_moved.records.len()), (1, 0));
+    assert!(fetch_responses(&leader.handle(0, from_broker(2, replica_fetch(2, 0, 1, 0)))).is_empty(), "waits again");
+    let moved = leader.handle(0, from_controller(notice(2, 1, 1, &[1, 2])));
+    let refused: Vec<FetchResponse> =
+        fetch_responses(&moved).into_iter().filter(|r| r.error_code == ErrorCode::NOT_LEADER_OR_FOLLOWER).collect();
+    assert_eq!(refused.len(), 1, "{moved:?}");
+}

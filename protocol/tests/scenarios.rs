@@ -75,17 +75,31 @@ impl Checked {
         }
     }
 
-    /// A follower's fetch timer fires, and the exchange it starts runs to the end.
-    fn follower_fetches(&mut self, broker: BrokerId) {
-        let outputs = self.cluster.fire_timer(NodeId::Broker(broker), TimerKind::ReplicaFetch).unwrap();
-        self.record(outputs);
-        self.quiet();
+    /// Deliver everything except what waits on the `held` connections.
+    fn quiet_holding(&mut self, held: &[(NodeId, NodeId)]) {
+        loop {
+            let Some((from, to)) = self.cluster.network().busy_links().find(|l| !held.contains(l)) else { return };
+            let outputs = self.cluster.deliver(from, to).unwrap();
+            self.record(outputs);
+        }
     }
 
-    /// Produce, and let the record reach the leader without any follower fetching it.
+    /// The leader's answers to the other followers of a 3-broker cluster led by broker 1.
+    fn leader_to_followers_except(broker: BrokerId) -> Vec<(NodeId, NodeId)> {
+        [2, 3].into_iter().filter(|b| *b != broker).map(|b| (NodeId::Broker(1), NodeId::Broker(b))).collect()
+    }
+
+    /// Follower `broker` takes what the leader (broker 1) has for it, fetching until it has no
+    /// news, while the other follower's answers stay on the wire.
+    fn follower_fetches(&mut self, broker: BrokerId) {
+        self.quiet_holding(&Self::leader_to_followers_except(broker));
+    }
+
+    /// Produce, and let the record reach the leader without any follower getting it: the
+    /// leader's answers to the followers' waiting fetches stay on the wire.
     fn produce_to_leader_only(&mut self, value: u64) {
         self.produce(value);
-        self.quiet();
+        self.quiet_holding(&Self::leader_to_followers_except(0));
     }
 
     fn seek(&mut self, to: SeekTo) {
@@ -171,7 +185,7 @@ fn b_seek_to_beginning_while_the_preferred_follower_lacks_committed_data() {
     // after 2's last fetch, and 2's HW stays at 3 until its next fetch.
     sim.produce(4);
     sim.produce(5);
-    sim.quiet();
+    sim.quiet_holding(&Checked::leader_to_followers_except(0));
     sim.follower_fetches(2);
     sim.follower_fetches(3);
     // One request in flight: 5 was sent when 4 was acknowledged, and is not committed yet.
@@ -200,7 +214,7 @@ fn c_list_offsets_latest_is_not_available_after_an_election_and_never_goes_backw
     sim.follower_fetches(2);
     sim.follower_fetches(3);
     sim.seek(SeekTo::End);
-    sim.quiet();
+    sim.quiet_holding(&Checked::leader_to_followers_except(3));
     assert_eq!(sim.consumer().list_offsets_latest_seen(), &[3]);
     assert_eq!(sim.cluster.broker(2).unwrap().high_watermark(), 2);
 

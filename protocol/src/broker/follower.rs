@@ -82,6 +82,9 @@ impl Broker {
         if let NodeId::Consumer(_) = peer {
             return self.forget_parked_consumer_fetch(peer);
         }
+        if matches!(self.role, Role::Leader(_)) {
+            return self.forget_waiting_replica_fetch(peer);
+        }
         let backoff = self.config.replica_fetch_wait_max_ms;
         match &mut self.role {
             Role::Follower(state) if state.fetch_in_flight && state.leader.map(NodeId::Broker) == Some(peer) => {
@@ -155,16 +158,12 @@ impl Broker {
         // Follower HW = min(leader HW, own LEO): it may go down (`UnifiedLog.maybeUpdateHighWatermark`).
         self.high_watermark = response.high_watermark.clamp(self.log.log_start_offset(), leo);
         let clears_epoch = self.config.bugs.has(Bug::EmptyResponseClearsLastFetchedEpoch);
-        let backoff = self.config.replica_fetch_wait_max_ms;
         if let Role::Follower(state) = &mut self.role {
             state.leader_high_watermark = response.high_watermark;
             state.last_fetched_epoch_cleared = !got_records && clears_epoch;
         }
-        if got_records {
-            self.send_replica_fetch(out);
-        } else {
-            out.set_timer(TimerKind::ReplicaFetch, backoff);
-        }
+        // The leader long-polls: every answer carries news, so fetch again at once.
+        self.send_replica_fetch(out);
         self.retry_parked_consumer_fetches(out);
     }
 

@@ -10,7 +10,9 @@ use crate::messages::{
     Message, ProduceRequest, ProduceResponse,
 };
 use crate::node::{IgnoreReason, Outbox, TimerKind};
-use crate::types::{BrokerId, Millis, NodeId, Offset, PartitionEpoch, Record, NO_EPOCH, NO_PREFERRED_REPLICA};
+use crate::types::{
+    BrokerId, LeaderEpoch, Millis, NodeId, Offset, PartitionEpoch, Record, NO_EPOCH, NO_PREFERRED_REPLICA,
+};
 
 /// What the leader knows of one follower's fetching (Kafka's `Replica` state).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -75,6 +77,10 @@ pub struct LeaderState {
     pub pending_alter: Option<PendingAlterPartition>,
     /// acks=all produce requests waiting for the HW to pass their offset.
     pub pending_acks: Vec<(Offset, NodeId, u64)>,
+    /// Follower fetches with no news yet, waiting (long poll): (fetch offset, request epoch).
+    pub waiting_fetches: BTreeMap<BrokerId, (Offset, LeaderEpoch)>,
+    /// The HW last sent to each follower in this fetch session; a new HW is news.
+    pub high_watermark_sent: BTreeMap<BrokerId, Offset>,
 }
 
 impl Broker {
@@ -106,6 +112,8 @@ impl Broker {
             followers,
             pending_alter: None,
             pending_acks: Vec::new(),
+            waiting_fetches: BTreeMap::new(),
+            high_watermark_sent: BTreeMap::new(),
         });
         out.cancel_timer(TimerKind::ReplicaFetch);
         out.set_timer(TimerKind::IsrExpiration, self.isr_check_interval());
@@ -156,8 +164,11 @@ impl Broker {
             return self.send_fetch_error(from, &request, ErrorCode::OFFSET_OUT_OF_RANGE, out);
         }
         self.update_follower_fetch_state(now, &request, out);
-        let records = self.log.read(request.fetch_offset, leo, self.config.max_records_per_fetch);
-        self.send_fetch_answer(from, &request, records, None, out);
+        // Long poll (`DelayedFetch`): answered now if there is news for it, else when there is.
+        if let Role::Leader(state) = &mut self.role {
+            state.waiting_fetches.insert(request.replica_id, (request.fetch_offset, request.current_leader_epoch));
+        }
+        self.answer_waiting_replica_fetches(out);
     }
 
     fn update_follower_fetch_state(&mut self, now: Millis, request: &FetchRequest, out: &mut Outbox) {
@@ -248,6 +259,7 @@ impl Broker {
         let hw = candidate;
         let (committed, waiting): (Vec<_>, Vec<_>) = state.pending_acks.drain(..).partition(|(o, _, _)| *o < hw);
         state.pending_acks = waiting;
+        self.answer_waiting_replica_fetches(out);
         self.retry_parked_consumer_fetches(out);
         for (offset, producer, value) in committed {
             let response = ProduceResponse { error_code: ErrorCode::NONE, base_offset: offset, value };
@@ -376,10 +388,12 @@ impl Broker {
             state.pending_acks.push((offset, from, request.value));
         }
         self.maybe_advance_high_watermark(out);
+        self.answer_waiting_replica_fetches(out);
     }
 
     /// Answer every waiting produce with NOT_LEADER_OR_FOLLOWER (leadership is being given up or renewed).
     pub(super) fn fail_pending_acks(&mut self, out: &mut Outbox) {
+        self.fail_waiting_replica_fetches(out);
         if let Role::Leader(state) = &mut self.role {
             for (_, producer, value) in state.pending_acks.drain(..) {
                 let response =

@@ -20,6 +20,7 @@
 mod follower;
 mod leader;
 mod read;
+mod replica_wait;
 
 use std::collections::BTreeMap;
 

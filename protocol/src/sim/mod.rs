@@ -185,7 +185,7 @@ impl Cluster {
         let slot = self.brokers.get_mut(&broker).ok_or(SimError::UnknownNode(NodeId::Broker(broker)))?;
         let BrokerSlot::Running(running) = slot else { return Err(SimError::BrokerDown(broker)) };
         let (config, durable) = (running.config().clone(), running.durable_state());
-        let waiting = running.waiting_consumers();
+        let waiting = running.waiting_requesters();
         let node = NodeId::Broker(broker);
         // Requests waiting at the broker are open connections too: their clients learn first.
         let mut outputs = Vec::new();
@@ -340,7 +340,7 @@ impl Cluster {
             let node = NodeId::Broker(broker);
             let Some(BrokerSlot::Running(running)) = self.brokers.get(&broker) else { continue };
             let cut_off: Vec<NodeId> = running
-                .waiting_consumers()
+                .waiting_requesters()
                 .into_iter()
                 .filter(|r| !self.is_up(*r) || !self.reachable(node, *r))
                 .collect();
