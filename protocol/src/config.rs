@@ -33,6 +33,8 @@ pub struct BrokerConfig {
     /// `fetch.max.wait.ms` as the replica applies it: how long a consumer fetch with nothing to
     /// read waits (Kafka's `DelayedFetch`) before it is answered empty.
     pub consumer_fetch_wait_ms: Millis,
+    /// The backoff before a pending AlterPartition is sent again after its connection reset.
+    pub alter_partition_retry_ms: Millis,
     /// `min.insync.replicas`.
     pub min_insync_replicas: usize,
     /// Most records in one fetch response (Kafka bounds bytes; one partition, so records).
@@ -55,6 +57,7 @@ impl BrokerConfig {
             replica_fetch_wait_max_ms: 500,
             request_timeout_ms: 30_000,
             consumer_fetch_wait_ms: 500,
+            alter_partition_retry_ms: 100,
             min_insync_replicas: 1,
             max_records_per_fetch: usize::MAX,
             fetch_semantics: FetchSemantics::Apache,

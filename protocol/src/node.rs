@@ -57,17 +57,20 @@ pub enum TimerKind {
     ProduceRetry,
     /// Replica: `fetch.max.wait.ms` is up for the consumer fetches it parked; answer them empty.
     FetchWait,
+    /// Leader: send a pending AlterPartition again after its connection to the controller reset.
+    AlterPartitionRetry,
 }
 
 impl TimerKind {
     /// Every timer kind.
-    pub const ALL: [TimerKind; 6] = [
+    pub const ALL: [TimerKind; 7] = [
         TimerKind::ReplicaFetch,
         TimerKind::IsrExpiration,
         TimerKind::ConsumerFetch,
         TimerKind::MetadataRefresh,
         TimerKind::ProduceRetry,
         TimerKind::FetchWait,
+        TimerKind::AlterPartitionRetry,
     ];
 
     /// A stable kebab-case name.
@@ -79,6 +82,7 @@ impl TimerKind {
             TimerKind::MetadataRefresh => "metadata-refresh",
             TimerKind::ProduceRetry => "produce-retry",
             TimerKind::FetchWait => "fetch-wait",
+            TimerKind::AlterPartitionRetry => "alter-partition-retry",
         }
     }
 

@@ -17,7 +17,7 @@ pub(super) fn node(node: NodeId) -> protocol::NodeId {
     }
 }
 
-/// The implementation's timer for one of the model's, if it has one.
+/// The implementation's timer for one of the model's, if it has one (today it has all).
 pub(super) fn timer(timer: TimerKind) -> Option<protocol::TimerKind> {
     match timer {
         TimerKind::ReplicaFetch => Some(protocol::TimerKind::ReplicaFetch),
@@ -26,7 +26,7 @@ pub(super) fn timer(timer: TimerKind) -> Option<protocol::TimerKind> {
         TimerKind::MetadataRefresh => Some(protocol::TimerKind::MetadataRefresh),
         TimerKind::ProduceRetry => Some(protocol::TimerKind::ProduceRetry),
         TimerKind::FetchWait => Some(protocol::TimerKind::FetchWait),
-        TimerKind::AlterPartitionRetry => None,
+        TimerKind::AlterPartitionRetry => Some(protocol::TimerKind::AlterPartitionRetry),
     }
 }
 

@@ -83,7 +83,10 @@ impl Broker {
             return self.forget_parked_consumer_fetch(peer);
         }
         if matches!(self.role, Role::Leader(_)) {
-            return self.forget_waiting_replica_fetch(peer);
+            return match peer {
+                NodeId::Controller => self.on_controller_disconnected(out),
+                _ => self.forget_waiting_replica_fetch(peer),
+            };
         }
         let backoff = self.config.replica_fetch_wait_max_ms;
         match &mut self.role {

@@ -125,6 +125,7 @@ impl Broker {
         if let Role::Leader(state) = &mut self.role {
             state.pending_alter = None;
         }
+        out.cancel_timer(TimerKind::AlterPartitionRetry);
         if !self.config.bugs.has(Bug::HwStuckAfterShrink) {
             self.maybe_advance_high_watermark(out);
         }
@@ -303,6 +304,25 @@ impl Broker {
         out.send(NodeId::Controller, Message::AlterPartition(request));
     }
 
+    /// The connection to the controller reset with an AlterPartition pending: Kafka's
+    /// `AlterPartitionManager` keeps the change pending (it may have been applied) and sends it
+    /// again after a backoff.
+    pub(super) fn on_controller_disconnected(&mut self, out: &mut Outbox) {
+        match self.leader_state().and_then(|s| s.pending_alter.as_ref()) {
+            Some(_) => out.set_timer(TimerKind::AlterPartitionRetry, self.config.alter_partition_retry_ms),
+            None => out.ignore(IgnoreReason::StaleResponse),
+        }
+    }
+
+    /// The backoff after a reset is over: send the pending AlterPartition again.
+    pub(super) fn on_alter_partition_retry(&mut self, now: Millis, out: &mut Outbox) {
+        let Some(pending) = self.leader_state().and_then(|s| s.pending_alter.as_ref()) else {
+            return out.ignore(IgnoreReason::IdleTimer);
+        };
+        let new_isr = pending.new_isr.clone();
+        self.send_alter_partition(new_isr, now, out);
+    }
+
     /// Periodic ISR check: shrink out followers not caught up within `replica.lag.time.max.ms`,
     /// or resend an AlterPartition that timed out. Source: `Partition.maybeShrinkIsr`, `getOutOfSyncReplicas`.
     pub(super) fn on_isr_expiration_timeout(&mut self, now: Millis, out: &mut Outbox) {
@@ -352,6 +372,7 @@ impl Broker {
         if !answers_pending || response.leader_epoch != partition.leader_epoch {
             return out.ignore(IgnoreReason::StaleResponse);
         }
+        out.cancel_timer(TimerKind::AlterPartitionRetry);
         if response.error_code != ErrorCode::NONE {
             // The next ISR check retries against whatever the controller's notice says.
             state.pending_alter = None;
@@ -394,6 +415,7 @@ impl Broker {
     /// Answer every waiting produce with NOT_LEADER_OR_FOLLOWER (leadership is being given up or renewed).
     pub(super) fn fail_pending_acks(&mut self, out: &mut Outbox) {
         self.fail_waiting_replica_fetches(out);
+        out.cancel_timer(TimerKind::AlterPartitionRetry);
         if let Role::Leader(state) = &mut self.role {
             for (_, producer, value) in state.pending_acks.drain(..) {
                 let response =

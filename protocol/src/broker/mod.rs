@@ -135,6 +135,7 @@ impl Broker {
             Input::Timer(TimerKind::ReplicaFetch) => self.on_replica_fetch_timeout(&mut out),
             Input::Timer(TimerKind::IsrExpiration) => self.on_isr_expiration_timeout(now, &mut out),
             Input::Timer(TimerKind::FetchWait) => self.on_fetch_wait(&mut out),
+            Input::Timer(TimerKind::AlterPartitionRetry) => self.on_alter_partition_retry(now, &mut out),
             Input::Disconnected(peer) => self.on_disconnected(peer, &mut out),
             _ => out.ignore(IgnoreReason::NotForThisNode),
         }
