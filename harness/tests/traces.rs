@@ -94,6 +94,11 @@ fn an_altered_view_is_a_divergence_at_its_step_and_field() {
     assert_eq!(model["first"]["node"], "consumer-0");
     assert_eq!(model["first"]["field"], "position");
     assert_eq!(model["first"]["expected"], 7);
+    // The implementation follows the real path, so it too parts from the altered view there.
+    let implementation = &report["replayed"][0]["implementation"];
+    assert_eq!(implementation["result"], "diverged");
+    assert_eq!(implementation["step"], last);
+    assert_eq!(implementation["first"]["field"], "position");
 }
 
 #[test]
@@ -158,4 +163,16 @@ fn conform_is_reproducible_and_its_divergence_replays_as_reported() {
     } else {
         assert_eq!(first_code, 0);
     }
+}
+
+/// The gate for a change to `protocol/`: 200 seeded walks of the correct `smoke` model, each
+/// replayed through the protocol crate, and no divergence.
+#[test]
+fn conform_finds_no_divergence_on_smoke_with_200_samples_seed_1() {
+    let dir = scratch("conform-gate");
+    let args = ["conform", "--preset", "smoke", "--samples", "200", "--seed", "1", "--out", dir.to_str().unwrap()];
+    let output = highwater(&args);
+    assert_eq!(code(&output), 0, "{}{}", text(&output.stdout), text(&output.stderr));
+    assert!(text(&output.stdout).contains("every walk conforms"), "{}", text(&output.stdout));
+    assert!(!dir.join("conform-divergence.json").exists());
 }

@@ -219,6 +219,13 @@ impl ClusterModel {
             }
             b
         });
+        // The broker's end resets too: what it kept for each session (the HW it last sent a
+        // follower) is gone.
+        if self.alive(state, NodeId::Broker(broker)) {
+            for requester in requesters {
+                self.with_node(state, NodeId::Broker(broker), |node, env| node.on_disconnect(*requester, env));
+            }
+        }
         for requester in requesters {
             if self.alive(state, *requester) {
                 self.with_node(state, *requester, |node, env| node.on_disconnect(NodeId::Broker(broker), env));

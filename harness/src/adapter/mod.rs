@@ -149,6 +149,18 @@ impl Implementation {
         }
     }
 
+    /// Messages in flight and timers set, for diagnosing a divergence.
+    pub fn debug_network(&self) -> String {
+        let links: Vec<String> = self
+            .sim
+            .network()
+            .busy_links()
+            .map(|(f, t)| format!("{f}->{t}: {:?}", self.sim.network().queue(f, t).collect::<Vec<_>>()))
+            .collect();
+        let timers: Vec<String> = self.sim.timers().map(|(n, t, d)| format!("{n}:{}@{d}", t.name())).collect();
+        format!("{}\n  impl timers: {}", links.join("\n    "), timers.join(", "))
+    }
+
     /// The cluster now, in the suite's vocabulary.
     pub fn view(&self) -> ClusterView {
         let mut view = convert::view(&self.sim.state(), &self.ghost);

@@ -13,6 +13,8 @@ impl BrokerState {
             return;
         }
         self.fetch_in_flight = true;
+        // A backoff still pending is over: the fetch it waited to send is this one.
+        env.cancel_timer(TimerKind::ReplicaFetch);
         let fetch = Message::Fetch {
             replica_id: self.id,
             rack_id: String::new(),

@@ -197,6 +197,7 @@ impl Cluster {
         self.timers.retain(|(n, _), _| *n != node);
         let lost = self.network.reset_links(|(from, to)| from != node && to != node);
         outputs.extend(self.signal_lost(lost));
+        outputs.extend(self.reset_waiting_requests());
         let fenced = self.rack_of(broker).is_none_or(|r| !self.cut_racks.contains(&r));
         if fenced {
             outputs.extend(self.step_node(NodeId::Controller, Input::BrokerFenced(broker)));
