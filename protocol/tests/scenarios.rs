@@ -66,16 +66,7 @@ impl Checked {
         panic!("did not settle within 100000 steps");
     }
 
-    /// Deliver messages until none is in flight; no timer fires.
-    fn quiet(&mut self) {
-        loop {
-            let Some((from, to)) = self.cluster.network().busy_links().next() else { return };
-            let outputs = self.cluster.deliver(from, to).unwrap();
-            self.record(outputs);
-        }
-    }
-
-    /// Deliver everything except what waits on the `held` connections.
+    /// Deliver everything except what waits on the `held` connections; no timer fires.
     fn quiet_holding(&mut self, held: &[(NodeId, NodeId)]) {
         loop {
             let Some((from, to)) = self.cluster.network().busy_links().find(|l| !held.contains(l)) else { return };
