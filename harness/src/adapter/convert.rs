@@ -17,6 +17,29 @@ pub(super) fn node(node: NodeId) -> protocol::NodeId {
     }
 }
 
+/// The suite's name for a protocol node.
+pub(super) fn node_back(node: protocol::NodeId) -> NodeId {
+    match node {
+        protocol::NodeId::Controller => NodeId::Controller,
+        protocol::NodeId::Broker(b) => NodeId::Broker(b),
+        protocol::NodeId::Consumer(c) => NodeId::Consumer(c),
+        protocol::NodeId::Producer => NodeId::Producer,
+    }
+}
+
+/// The suite's timer for one of the implementation's.
+pub(super) fn timer_back(timer: protocol::TimerKind) -> TimerKind {
+    match timer {
+        protocol::TimerKind::ReplicaFetch => TimerKind::ReplicaFetch,
+        protocol::TimerKind::IsrExpiration => TimerKind::IsrExpiration,
+        protocol::TimerKind::ConsumerFetch => TimerKind::ConsumerFetch,
+        protocol::TimerKind::MetadataRefresh => TimerKind::MetadataRefresh,
+        protocol::TimerKind::ProduceRetry => TimerKind::ProduceRetry,
+        protocol::TimerKind::FetchWait => TimerKind::FetchWait,
+        protocol::TimerKind::AlterPartitionRetry => TimerKind::AlterPartitionRetry,
+    }
+}
+
 /// The implementation's timer for one of the model's, if it has one (today it has all).
 pub(super) fn timer(timer: TimerKind) -> Option<protocol::TimerKind> {
     match timer {

@@ -11,15 +11,22 @@ mod ghost;
 
 use highwater_model::{ModelConfig, Selector, Semantics};
 use highwater_protocol::sim::{Cluster, ClusterConfig};
-use highwater_protocol::{FetchSemantics, Message, SelectorKind};
+use highwater_protocol::{Bugs, FetchSemantics, Message, SelectorKind};
 use highwater_traces::{Action, ClusterView};
 
-use convert::{node, seek, timer};
+use convert::{node, node_back, seek, timer, timer_back};
 use ghost::GhostTracker;
 
 /// Why the implementation cannot take a step the trace takes: a divergence, not an input error.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Refused(pub String);
+
+/// How many records random schedules may produce (faults come from the configuration).
+#[derive(Clone, Copy, Debug)]
+pub struct Budget {
+    /// Records the producer may send.
+    pub records: u64,
+}
 
 /// The protocol crate's cluster, driven by trace actions.
 pub struct Implementation {
@@ -27,6 +34,7 @@ pub struct Implementation {
     ghost: GhostTracker,
     crashes_left: u32,
     outages_left: u32,
+    produced: u64,
 }
 
 /// Requests and answers to clients are delivered within the step that sends them.
@@ -48,6 +56,11 @@ fn is_eager(from: highwater_protocol::NodeId, to: highwater_protocol::NodeId, me
 impl Implementation {
     /// The implementation of `cfg`, started and settled as the model's initial state is.
     pub fn new(cfg: &ModelConfig) -> Implementation {
+        Implementation::with_bugs(cfg, Bugs::NONE)
+    }
+
+    /// The same, with seeded bugs enabled on every node.
+    pub fn with_bugs(cfg: &ModelConfig, bugs: Bugs) -> Implementation {
         let racks: Vec<&str> = cfg.broker_racks.iter().map(String::as_str).collect();
         let mut config = ClusterConfig::with_racks(&racks);
         for rack in &cfg.consumer_racks {
@@ -61,13 +74,15 @@ impl Implementation {
             .selector(match cfg.selector {
                 Selector::Leader => SelectorKind::Leader,
                 Selector::RackAware => SelectorKind::RackAware,
-            });
+            })
+            .bugs(bugs);
         let sim = Cluster::new(config);
         let mut implementation = Implementation {
             ghost: GhostTracker::new(&sim.state()),
             sim,
             crashes_left: cfg.crashes,
             outages_left: cfg.rack_outages,
+            produced: 0,
         };
         implementation.settle();
         implementation.ghost.observe(&implementation.sim.state());
@@ -107,6 +122,7 @@ impl Implementation {
             }
             Action::Produce { value } => {
                 self.sim.produce(*value);
+                self.produced = self.produced.max(*value);
             }
             Action::Seek { consumer, to } => {
                 self.sim.seek(*consumer, seek(*to)).map_err(refused)?;
@@ -147,6 +163,39 @@ impl Implementation {
                 return;
             }
         }
+    }
+
+    /// Every step the implementation can take now, in a fixed order: deliveries, timers, then
+    /// the environment's steps within `budget` (what random schedules choose from).
+    pub fn enabled_actions(&self, budget: &Budget) -> Vec<Action> {
+        let mut actions: Vec<Action> = self
+            .sim
+            .network()
+            .busy_links()
+            .map(|(from, to)| Action::Deliver { from: node_back(from), to: node_back(to) })
+            .collect();
+        actions.extend(
+            self.sim.timers().map(|(at, kind, _)| Action::Timer { node: node_back(at), timer: timer_back(kind) }),
+        );
+        if self.produced < budget.records {
+            actions.push(Action::Produce { value: self.produced + 1 });
+        }
+        let state = self.sim.state();
+        for b in &state.brokers {
+            match b.alive {
+                true if self.crashes_left > 0 => actions.push(Action::Crash { broker: b.broker_id }),
+                false => actions.push(Action::Restart { broker: b.broker_id }),
+                _ => {}
+            }
+        }
+        for rack in self.sim.racks() {
+            if state.cut_racks.contains(&rack) {
+                actions.push(Action::HealRack { rack });
+            } else if self.outages_left > 0 {
+                actions.push(Action::CutRack { rack });
+            }
+        }
+        actions
     }
 
     /// Messages in flight and timers set, for diagnosing a divergence.
