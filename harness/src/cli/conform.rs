@@ -43,7 +43,7 @@ pub struct ConformOpts {
 }
 
 /// One seeded random walk of the model: its steps and the states it passed through.
-fn walk(model: &ClusterModel, rng: &mut Rng, depth: usize) -> (Vec<Action>, Vec<ClusterState>) {
+pub fn walk(model: &ClusterModel, rng: &mut Rng, depth: usize) -> (Vec<Action>, Vec<ClusterState>) {
     let mut state = model.init_states().remove(0);
     let mut states = vec![state.clone()];
     let mut path = Vec::new();

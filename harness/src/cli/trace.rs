@@ -2,10 +2,13 @@
 
 use std::path::{Path, PathBuf};
 
-use highwater_model::ModelConfig;
+use highwater_model::{ClusterModel, ModelConfig};
 use highwater_traces::Trace;
 
+use super::config_opts::ConfigOpts;
 use crate::exit_codes;
+use crate::rng::Rng;
+use crate::tracefile::{self, TraceInfo};
 use crate::viewdiff::{self, FieldDiff};
 
 /// `highwater trace` subcommands.
@@ -16,6 +19,21 @@ pub enum TraceCommand {
     Show {
         /// The trace file.
         file: PathBuf,
+    },
+    /// Write a seeded random walk of the correct model as a trace file (to replay, or to edit
+    /// by hand into a scenario).
+    Walk {
+        #[command(flatten)]
+        config: ConfigOpts,
+        /// Steps (fewer if the model runs out of things to do).
+        #[arg(long, default_value_t = 30)]
+        steps: usize,
+        /// Seed: the same seed gives the same walk.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -62,6 +80,38 @@ pub fn exec(opts: TraceOpts) -> u8 {
                 exit_codes::USAGE
             }
         },
+        TraceCommand::Walk { config, steps, seed, out } => walk(&config, steps, seed, &out),
+    }
+}
+
+fn walk(config: &ConfigOpts, steps: usize, seed: u64, out: &Path) -> u8 {
+    let cfg = match config.resolve() {
+        Ok(cfg) => cfg,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return exit_codes::USAGE;
+        }
+    };
+    let model = ClusterModel::new(cfg.clone());
+    let (actions, _) = super::conform::walk(&model, &mut Rng::for_sample(seed, 0), steps);
+    let info = TraceInfo {
+        preset: &config.preset,
+        property: None,
+        checker: "walk",
+        seed,
+        steps_found: actions.len(),
+        liveness_bound: 0,
+    };
+    let trace = tracefile::build(&model, &cfg, &actions, &info).expect("a walk is a path");
+    match tracefile::write_whole(out, &trace.to_json()) {
+        Ok(()) => {
+            println!("wrote {}: a walk of {} steps", out.display(), actions.len());
+            exit_codes::OK
+        }
+        Err(error) => {
+            eprintln!("error: {}: cannot write: {error}", out.display());
+            exit_codes::USAGE
+        }
     }
 }
 
