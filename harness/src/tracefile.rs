@@ -146,7 +146,7 @@ pub fn build(model: &ClusterModel, cfg: &ModelConfig, actions: &[Action], info: 
             },
             preset: info.preset.to_string(),
             config: serde_json::to_string(cfg).expect("a config is plain data"),
-            bugs: String::new(),
+            bugs: cfg.bugs.iter().map(|b| b.id()).collect::<Vec<_>>().join(","),
             semantics: serde_json::to_value(cfg.semantics)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))
@@ -173,4 +173,24 @@ pub fn write_whole(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::write(&temporary, text).and_then(|()| std::fs::rename(&temporary, path)).inspect_err(|_| {
         let _ = std::fs::remove_file(&temporary);
     })
+}
+
+/// The minimised trace of a counterexample the search found: `path` (for liveness, its first
+/// `found_at` steps, the state the continuation cannot recover from) shrunk while it still ends
+/// in the same verdict.
+pub fn minimised(
+    model: &ClusterModel,
+    cfg: &ModelConfig,
+    path: &[Action],
+    found_at: usize,
+    info: &TraceInfo,
+) -> Result<Trace, NotAPath> {
+    let property = info.property.expect("a counterexample is about a property");
+    let found = if property.kind == Kind::Liveness && found_at > 0 { &path[..found_at] } else { path };
+    let keeps = |actions: &[Action]| {
+        walk(model, actions)
+            .is_ok_and(|states| shows(model, property, states.last().expect("never empty"), info.liveness_bound))
+    };
+    let minimal = minimise(found, keeps);
+    build(model, cfg, &minimal, &TraceInfo { steps_found: found.len(), ..*info })
 }

@@ -21,7 +21,7 @@ fn presets_and_help_exit_0() {
     let text = String::from_utf8_lossy(&presets.stdout);
     assert!(text.contains("smoke") && text.contains("default") && text.contains("large"), "{text}");
     let json: serde_json::Value = serde_json::from_slice(&highwater(&["presets", "--json"]).stdout).unwrap();
-    assert_eq!(json.as_array().unwrap().len(), 3);
+    assert_eq!(json.as_array().unwrap().len(), 4);
     let help = highwater(&["check", "--help"]);
     assert_eq!(code(&help), 0);
     let help = String::from_utf8_lossy(&help.stdout);
@@ -52,7 +52,7 @@ fn presets_and_help_exit_0() {
 fn usage_errors_exit_2_with_a_clear_message() {
     for (args, expected) in [
         (vec!["check", "--bogus"], "unexpected argument '--bogus'"),
-        (vec!["check", "--preset", "nope"], "unknown preset \"nope\"; expected one of: smoke, default, large"),
+        (vec!["check", "--preset", "nope"], "unknown preset \"nope\"; expected one of: smoke, default, kip207, large"),
         (vec!["check", "--brokers", "0"], "a cluster needs at least 1 broker"),
         (vec!["check", "--brokers", "3", "--racks", "a,b"], "give one rack per broker"),
         (vec!["check", "--records", "0"], "0 records: choose 1 to 5"),
@@ -155,4 +155,35 @@ fn liveness_is_sampled_and_labelled_as_such() {
         highwater(&["check", "--preset", "smoke", "--max-states", "10", "--liveness", "off", "--format", "json"]);
     let report: serde_json::Value = serde_json::from_slice(&skipped.stdout).unwrap();
     assert!(report["properties"].as_array().unwrap().iter().any(|p| p["status"] == "not checked"));
+}
+
+#[test]
+fn bugs_lists_every_seeded_bug_and_verify_catches_one() {
+    let listed = highwater(&["bugs", "--format", "json"]);
+    assert_eq!(code(&listed), 0);
+    let report: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let bugs = report["bugs"].as_array().unwrap();
+    assert_eq!(bugs.len(), 18);
+    assert!(bugs.iter().any(|b| b["id"] == "follower-serves-leo" && b["in_model"] == true));
+
+    let out = std::env::temp_dir().join(format!("highwater-bugs-{}", std::process::id()));
+    let args = ["bugs", "--verify", "--bug", "follower-serves-leo", "--format", "json", "--out", out.to_str().unwrap()];
+    let verified = highwater(&args);
+    assert_eq!(code(&verified), 0, "{}", stderr(&verified));
+    let report: serde_json::Value = serde_json::from_slice(&verified.stdout).unwrap();
+    let bug = &report["bugs"][0];
+    assert_eq!((bug["caught"].clone(), bug["property"].clone()), (true.into(), "no-read-above-hw".into()));
+    assert_eq!((bug["reproduced_with_bug"].clone(), bug["clean_without_bug"].clone()), (true.into(), true.into()));
+    assert!(out.join("follower-serves-leo.json").exists());
+    let _ = std::fs::remove_dir_all(out);
+}
+
+#[test]
+fn a_bug_the_model_does_not_carry_or_does_not_exist_is_a_usage_error() {
+    let absent = highwater(&["check", "--preset", "smoke", "--bug", "truncate-to-hw"]);
+    assert_eq!(code(&absent), 2);
+    assert!(stderr(&absent).contains("not yet in the model"), "{}", stderr(&absent));
+    let unknown = highwater(&["bugs", "--bug", "nope"]);
+    assert_eq!(code(&unknown), 2);
+    assert!(stderr(&unknown).contains("no such seeded bug"), "{}", stderr(&unknown));
 }

@@ -98,6 +98,9 @@ pub struct ClusterModel {
     pub layout: Layout,
     /// With a bound, every reachable state is checked for bounded liveness (see `checks`).
     pub liveness_bound: Option<usize>,
+    /// When set, stateright is given only these properties, so a search for one violation
+    /// (`highwater bugs --verify`) stops as soon as it has it.
+    pub only_properties: Option<Vec<&'static str>>,
     inner: ActorModel<Node>,
 }
 
@@ -108,7 +111,7 @@ impl ClusterModel {
         let layout = Layout { brokers: cfg.broker_racks.len(), consumers: cfg.consumer_racks.len() };
         let nodes = (0..layout.actors()).map(|i| Node { node: layout.node(Id::from(i)), cfg: cfg.clone(), layout });
         let inner = ActorModel::new((), ()).actors(nodes).init_network(Network::new_ordered([]));
-        ClusterModel { cfg, layout, liveness_bound: None, inner }
+        ClusterModel { cfg, layout, liveness_bound: None, only_properties: None, inner }
     }
 
     /// Check bounded liveness in every reachable state: from each, faults stop and a fair
@@ -541,6 +544,10 @@ impl Model for ClusterModel {
     }
 
     fn properties(&self) -> Vec<Property<Self>> {
-        crate::checks::stateright_properties(self.liveness_bound.is_some())
+        let mut properties = crate::checks::stateright_properties(self.liveness_bound.is_some());
+        if let Some(only) = &self.only_properties {
+            properties.retain(|p| only.contains(&p.name));
+        }
+        properties
     }
 }

@@ -2,7 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use std::collections::BTreeSet;
+
 use highwater_traces::{BrokerId, Rack};
+
+use crate::bugs::ModelBug;
 
 /// KIP-392's two readings of the out-of-range rules (see the protocol crate's `FetchSemantics`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -54,9 +58,17 @@ pub struct ModelConfig {
     pub selector: Selector,
     /// Faults stop being offered once the controller's leader epoch reaches this.
     pub max_leader_epoch: Option<i32>,
+    /// Seeded bugs (none in a correct model).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub bugs: BTreeSet<ModelBug>,
 }
 
 impl ModelConfig {
+    /// Whether a seeded bug is enabled.
+    pub fn has(&self, bug: ModelBug) -> bool {
+        self.bugs.contains(&bug)
+    }
+
     /// Broker ids, 1..=n.
     pub fn broker_ids(&self) -> impl Iterator<Item = BrokerId> + '_ {
         1..=self.broker_racks.len() as BrokerId
@@ -131,6 +143,7 @@ fn smoke() -> ModelConfig {
         semantics: Semantics::Apache,
         selector: Selector::RackAware,
         max_leader_epoch: None,
+        bugs: BTreeSet::new(),
     }
 }
 
@@ -145,6 +158,16 @@ pub const PRESETS: &[Preset] = &[
         name: "default",
         about: "3 brokers over racks a, b, b, a consumer in the followers' rack b, 2 records, 1 broker crash, 1 rack outage",
         build: || ModelConfig { broker_racks: racks(&["a", "b", "b"]), records: 2, ..smoke() },
+    },
+    Preset {
+        name: "kip207",
+        about: "3 brokers over racks a, b, b, a consumer in b, 1 record, 1 crash, 2 seeks, no rack outage: KIP-207's ListOffsets window after an election",
+        build: || ModelConfig {
+            broker_racks: racks(&["a", "b", "b"]),
+            rack_outages: 0,
+            seeks: 2,
+            ..smoke()
+        },
     },
     Preset {
         name: "large",

@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 pub mod broker;
+pub mod bugs;
 pub mod checks;
 pub mod cluster;
 pub mod config;
@@ -20,5 +21,6 @@ pub mod node;
 pub mod producer;
 pub mod view;
 
+pub use bugs::ModelBug;
 pub use cluster::{ClusterModel, ClusterState};
 pub use config::{preset, ModelConfig, Preset, Selector, Semantics, PRESETS};

@@ -37,6 +37,11 @@ pub struct Implementation {
     produced: u64,
 }
 
+/// The protocol crate's bugs with the ids of the model's.
+pub fn protocol_bugs(cfg: &ModelConfig) -> Bugs {
+    cfg.bugs.iter().filter_map(|b| highwater_protocol::Bug::ALL.iter().copied().find(|p| p.id() == b.id())).collect()
+}
+
 /// Requests and answers to clients are delivered within the step that sends them.
 fn is_eager(from: highwater_protocol::NodeId, to: highwater_protocol::NodeId, message: &Message) -> bool {
     use highwater_protocol::NodeId as N;
@@ -55,8 +60,10 @@ fn is_eager(from: highwater_protocol::NodeId, to: highwater_protocol::NodeId, me
 
 impl Implementation {
     /// The implementation of `cfg`, started and settled as the model's initial state is.
+    /// Seeded bugs come from the configuration: each of the model's bugs is enabled in the
+    /// protocol crate under the same id.
     pub fn new(cfg: &ModelConfig) -> Implementation {
-        Implementation::with_bugs(cfg, Bugs::NONE)
+        Implementation::with_bugs(cfg, protocol_bugs(cfg))
     }
 
     /// The same, with seeded bugs enabled on every node.

@@ -4,8 +4,6 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use highwater_model::{ClusterModel, ModelConfig};
-use highwater_properties::Kind;
-use highwater_traces::Action;
 
 use super::config_opts::ConfigOpts;
 use super::report;
@@ -107,13 +105,6 @@ fn write_traces(
         let wanted = p.status == Status::Violated || (opts.keep_coverage && p.status == Status::Reached);
         let (Some(path), true) = (&p.path, wanted) else { continue };
         let property = highwater_properties::by_name(p.name).expect("outcomes name known properties");
-        // A liveness trace ends at the state the fair continuation cannot recover from.
-        let found = if property.kind == Kind::Liveness && p.found_at > 0 { &path[..p.found_at] } else { &path[..] };
-        let keeps = |actions: &[Action]| {
-            tracefile::walk(&model, actions)
-                .is_ok_and(|states| tracefile::shows(&model, property, states.last().expect("never empty"), bound))
-        };
-        let minimal = tracefile::minimise(found, keeps);
         let info = TraceInfo {
             preset: &opts.config.preset,
             property: Some(property),
@@ -123,18 +114,19 @@ fn write_traces(
                 Search::Simulation => "simulation",
             },
             seed: options.seed,
-            steps_found: found.len(),
+            steps_found: 0,
             liveness_bound: bound,
         };
-        let trace = tracefile::build(&model, cfg, &minimal, &info).map_err(|e| format!("{}: {e}", p.name))?;
+        let trace =
+            tracefile::minimised(&model, cfg, path, p.found_at, &info).map_err(|e| format!("{}: {e}", p.name))?;
         let file = dir.join(format!("{}.json", p.name));
         tracefile::write_whole(&file, &trace.to_json())
             .map_err(|e| format!("{}: cannot write: {e}", file.display()))?;
         written.push(run::WrittenTrace {
             property: p.name,
             file: file.display().to_string(),
-            steps_found: found.len(),
-            steps: minimal.len(),
+            steps_found: trace.meta.steps_found.parse().unwrap_or_default(),
+            steps: trace.states.len() - 1,
         });
     }
     Ok(written)

@@ -1,6 +1,6 @@
 //! Flags that choose the model's configuration, shared by `check` and `explore`.
 
-use highwater_model::{preset, ModelConfig, Selector, Semantics, PRESETS};
+use highwater_model::{preset, ModelBug, ModelConfig, Selector, Semantics, PRESETS};
 
 /// `--semantics`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -65,6 +65,9 @@ pub struct ConfigOpts {
     /// Replica selector the leader runs.
     #[arg(long, value_enum)]
     pub selector: Option<SelectorArg>,
+    /// Enable a seeded bug by its id (repeatable; `highwater bugs` lists them).
+    #[arg(long = "bug", value_name = "ID")]
+    pub bugs: Vec<String>,
 }
 
 impl ConfigOpts {
@@ -108,6 +111,19 @@ impl ConfigOpts {
             cfg.seeks = n;
         }
         cfg.lossy |= self.lossy;
+        for id in &self.bugs {
+            let bug = ModelBug::from_id(id).ok_or_else(|| {
+                let known: Vec<&str> = ModelBug::ALL.iter().map(|b| b.id()).collect();
+                match highwater_protocol::Bug::ALL.iter().any(|b| b.id() == id) {
+                    true => format!(
+                        "--bug {id}: seeded in the protocol crate but not yet in the model (the model has: {})",
+                        known.join(", ")
+                    ),
+                    false => format!("--bug {id}: no such seeded bug; `highwater bugs` lists them"),
+                }
+            })?;
+            cfg.bugs.insert(bug);
+        }
         if let Some(s) = self.semantics {
             cfg.semantics = match s {
                 SemanticsArg::Apache => Semantics::Apache,

@@ -1,5 +1,6 @@
 //! The `highwater` command line: one file per subcommand.
 
+pub mod bugs;
 pub mod check;
 pub mod config_opts;
 pub mod conform;
@@ -43,6 +44,8 @@ enum Command {
     /// Sample random walks of the correct model and replay each through the protocol crate;
     /// stop at the first divergence and write it as a trace file.
     Conform(conform::ConformOpts),
+    /// List the seeded historical bugs; with --verify, show that each is caught and replayed.
+    Bugs(bugs::BugsOpts),
 }
 
 /// Parse the arguments, run the subcommand, return its exit code.
@@ -62,5 +65,6 @@ pub fn main() -> ExitCode {
         Command::Trace(opts) => trace::exec(opts),
         Command::Replay(opts) => replay::exec(opts),
         Command::Conform(opts) => conform::exec(opts),
+        Command::Bugs(opts) => bugs::exec(opts),
     })
 }

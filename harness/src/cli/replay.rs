@@ -92,8 +92,17 @@ pub fn replay_implementation(
     cfg: &highwater_model::ModelConfig,
     trace: &highwater_traces::Trace,
 ) -> ImplementationReplay {
+    replay_implementation_with(cfg, trace, crate::adapter::protocol_bugs(cfg))
+}
+
+/// The same, with the protocol crate built with `bugs` (whatever the configuration says).
+pub fn replay_implementation_with(
+    cfg: &highwater_model::ModelConfig,
+    trace: &highwater_traces::Trace,
+    bugs: highwater_protocol::Bugs,
+) -> ImplementationReplay {
     let start = Instant::now();
-    let mut implementation = Implementation::new(cfg);
+    let mut implementation = Implementation::with_bugs(cfg, bugs);
     let mut result = ImplementationResult::Conforms;
     let mut violated: Vec<(&'static str, usize)> = Vec::new();
     for (step, recorded) in trace.states.iter().enumerate() {

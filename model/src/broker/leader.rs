@@ -7,6 +7,7 @@ use highwater_traces::{
 };
 
 use super::BrokerState;
+use crate::bugs::ModelBug;
 use crate::node::Env;
 
 impl BrokerState {
@@ -204,7 +205,11 @@ impl BrokerState {
         }
         let offset = match timestamp {
             EARLIEST_TIMESTAMP => 0,
-            LATEST_TIMESTAMP if replica_id == CONSUMER_REPLICA_ID && self.in_leso_window() => {
+            LATEST_TIMESTAMP
+                if replica_id == CONSUMER_REPLICA_ID
+                    && self.in_leso_window()
+                    && !env.cfg.has(ModelBug::ListOffsetsDuringLesoWindow) =>
+            {
                 return env.send(from, answer(ErrorCode::OFFSET_NOT_AVAILABLE, -1, NO_EPOCH))
             }
             LATEST_TIMESTAMP if replica_id == CONSUMER_REPLICA_ID => self.hw,

@@ -4,6 +4,7 @@
 use highwater_traces::{BrokerId, ErrorCode, LeaderEpoch, Message, NodeId, Offset, Role, TimerKind, NO_BROKER};
 
 use super::{BrokerState, ParkedFetch};
+use crate::bugs::ModelBug;
 use crate::config::{Selector, Semantics};
 use crate::node::Env;
 
@@ -40,17 +41,22 @@ impl BrokerState {
         }
         let strict = env.cfg.semantics == Semantics::KipStrict;
         let leo = self.leo();
+        // The bound on what a consumer may read: the HW, or (the seeded bug) a follower's LEO.
+        let bound = match self.role {
+            Role::Follower if env.cfg.has(ModelBug::FollowerServesLeo) => leo,
+            _ => self.hw,
+        };
         let (error, records) = if offset < 0 {
             (ErrorCode::OFFSET_OUT_OF_RANGE, vec![])
         } else if offset > leo {
             let not_available = strict && self.role == Role::Follower && offset <= self.leader_hw;
             (if not_available { ErrorCode::OFFSET_NOT_AVAILABLE } else { ErrorCode::OFFSET_OUT_OF_RANGE }, vec![])
-        } else if offset >= self.hw && strict && offset < leo {
+        } else if offset >= bound && strict && offset < leo {
             (ErrorCode::OFFSET_NOT_AVAILABLE, vec![])
-        } else if offset >= self.hw {
+        } else if offset >= bound {
             return None;
         } else {
-            (ErrorCode::NONE, self.read(offset, self.hw))
+            (ErrorCode::NONE, self.read(offset, bound))
         };
         Some(self.fetch_answer(error, records, None, NO_BROKER, offset, epoch))
     }
@@ -93,7 +99,10 @@ impl BrokerState {
         // then lowest id.
         self.followers
             .iter()
-            .filter(|f| self.isr.contains(&f.id) && env.cfg.rack_of(f.id) == rack)
+            .filter(|f| {
+                let candidate = self.isr.contains(&f.id) || env.cfg.has(ModelBug::PreferredReplicaOutsideIsr);
+                candidate && env.cfg.rack_of(f.id) == rack
+            })
             .filter_map(|f| f.leo.filter(|leo| offset <= *leo).map(|leo| (leo, f.caught_up, -f.id)))
             .max()
             .map(|(_, _, neg_id)| -neg_id)
