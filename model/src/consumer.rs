@@ -298,6 +298,9 @@ impl ConsumerState {
     /// The application seeks: to the log start or to the HW, through ListOffsets to the leader.
     /// Whatever is outstanding now answers a position we no longer hold.
     pub fn seek(&mut self, to: SeekTo, env: &mut Env) {
+        // Whatever is outstanding answers a position the consumer no longer holds: the
+        // application acts now, and a late answer is ignored as stale.
+        self.in_flight = None;
         let timestamp = match to {
             SeekTo::Beginning => EARLIEST_TIMESTAMP,
             SeekTo::End => LATEST_TIMESTAMP,
@@ -316,9 +319,8 @@ impl ConsumerState {
     fn on_reset_answer(&mut self, error_code: ErrorCode, offset: Offset, epoch: LeaderEpoch, env: &mut Env) {
         match error_code {
             ErrorCode::NONE => {
-                if self.phase == (Phase::Resetting { timestamp: LATEST_TIMESTAMP })
-                    && self.list_offsets_latest.last() != Some(&offset)
-                {
+                // Every answer is kept, as a consumer sees it (KIP-207 is about the sequence).
+                if self.phase == (Phase::Resetting { timestamp: LATEST_TIMESTAMP }) {
                     self.list_offsets_latest.push(offset);
                 }
                 let cause = self.reset_cause.take().unwrap_or(ResetCause::Seek);
