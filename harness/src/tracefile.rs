@@ -160,6 +160,7 @@ pub fn build(model: &ClusterModel, cfg: &ModelConfig, actions: &[Action], info: 
                 Some(Kind::Liveness) => info.liveness_bound.to_string(),
                 _ => String::new(),
             },
+            protocol_bugs: String::new(),
         },
         vars: VARS.iter().map(|v| v.to_string()).collect(),
         states: trace_states,

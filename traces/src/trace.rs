@@ -63,6 +63,10 @@ pub struct TraceMeta {
     /// empty otherwise.
     #[serde(rename = "liveness-bound", default)]
     pub liveness_bound: String,
+    /// Seeded bugs the protocol crate carried beyond the model's (`conform --protocol-bug`):
+    /// replay enables them again. Comma-separated; empty for none.
+    #[serde(rename = "protocol-bugs", default)]
+    pub protocol_bugs: String,
 }
 
 /// One state: the step that led to it and the view after it.

@@ -50,6 +50,7 @@ fn sample() -> Trace {
             seed: "0".into(),
             steps_found: "4".into(),
             liveness_bound: String::new(),
+            protocol_bugs: String::new(),
         },
         vars: VARS.iter().map(|v| v.to_string()).collect(),
         states,

@@ -14,11 +14,15 @@ use stateright::Model;
 
 use super::check::Format;
 use super::config_opts::ConfigOpts;
-use super::replay::{replay_implementation, ImplementationResult};
+use super::replay::{replay_implementation_with, ImplementationResult};
+use crate::adapter::protocol_bugs;
 use crate::exit_codes;
 use crate::rng::Rng;
 use crate::tracefile::{self, TraceInfo};
 use crate::viewdiff::compact;
+use highwater_model::ModelConfig;
+use highwater_protocol::{Bug, Bugs};
+use std::path::Path;
 
 /// `highwater conform` flags.
 #[derive(Clone, Debug, clap::Args)]
@@ -37,9 +41,22 @@ pub struct ConformOpts {
     /// Where to write the divergence's trace (`conform-divergence.json` in it).
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub out: PathBuf,
+    /// Build the protocol crate with this seeded bug too (repeatable), the model staying
+    /// correct: what the gate does with an implementation that carries a bug.
+    #[arg(long = "protocol-bug", value_name = "ID")]
+    pub protocol_bugs: Vec<String>,
     /// `text` or `json`.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+}
+
+/// The protocol crate's bug with this id.
+pub fn protocol_bug(id: &str) -> Result<Bug, String> {
+    Bug::ALL
+        .iter()
+        .copied()
+        .find(|b| b.id() == id)
+        .ok_or_else(|| format!("--protocol-bug {id}: no such seeded bug; `highwater bugs` lists them"))
 }
 
 /// One seeded random walk of the model: its steps and the states it passed through.
@@ -70,6 +87,76 @@ fn fingerprint(state: &ClusterState) -> u64 {
     hasher.finish()
 }
 
+/// What a conformance sample found.
+pub struct Sampled {
+    /// Walks replayed.
+    pub walks: usize,
+    /// Steps in all.
+    pub steps: usize,
+    /// Distinct model states the walks passed through.
+    pub distinct_states: usize,
+    /// Wall time.
+    pub elapsed_s: f64,
+    /// The first divergence: walk number, its minimised length, the trace file, and how the
+    /// implementation parted.
+    pub divergence: Option<(usize, usize, PathBuf, ImplementationResult)>,
+}
+
+/// Replay `samples` seeded walks of the model of `cfg` through the protocol crate built with the
+/// model's bugs plus `extra_bugs` (an implementation under test that carries bugs the model does
+/// not). The first divergence is minimised and written to `out/conform-divergence.json`.
+pub fn sample(
+    cfg: &ModelConfig,
+    preset: &str,
+    (samples, depth, seed): (usize, usize, u64),
+    out: &Path,
+    extra_bugs: Bugs,
+) -> Result<Sampled, String> {
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: cannot create the directory: {e}", out.display()))?;
+    let model = ClusterModel::new(cfg.clone());
+    let bugs = extra_bugs.iter().fold(protocol_bugs(cfg), Bugs::with);
+    let start = Instant::now();
+    let (mut steps, mut seen) = (0usize, HashSet::new());
+    let info = |found: usize| TraceInfo {
+        preset,
+        property: None,
+        checker: "conform",
+        seed,
+        steps_found: found,
+        liveness_bound: 0,
+    };
+    let extra_ids = extra_bugs.iter().map(Bug::id).collect::<Vec<_>>().join(",");
+    let replay = |trace: &Trace| replay_implementation_with(cfg, trace, bugs);
+    let diverges = |actions: &[Action]| -> bool {
+        tracefile::build(&model, cfg, actions, &info(actions.len())).is_ok_and(|trace| {
+            let replayed = replay(&trace);
+            !matches!(replayed.result, ImplementationResult::Conforms) || !replayed.violated.is_empty()
+        })
+    };
+    let mut divergence = None;
+    let mut walks = 0;
+    for n in 0..samples {
+        let mut rng = Rng::for_sample(seed, n as u64);
+        let (path, states) = walk(&model, &mut rng, depth);
+        walks += 1;
+        steps += path.len();
+        seen.extend(states.iter().map(fingerprint));
+        if diverges(&path) {
+            let minimal = tracefile::minimise(&path, diverges);
+            let mut trace =
+                tracefile::build(&model, cfg, &minimal, &info(path.len())).expect("a minimised walk is a path");
+            trace.meta.protocol_bugs = extra_ids.clone();
+            let file = out.join("conform-divergence.json");
+            tracefile::write_whole(&file, &trace.to_json())
+                .map_err(|e| format!("{}: cannot write: {e}", file.display()))?;
+            let result = replay(&trace).result;
+            divergence = Some((n, minimal.len(), file, result));
+            break;
+        }
+    }
+    Ok(Sampled { walks, steps, distinct_states: seen.len(), elapsed_s: start.elapsed().as_secs_f64(), divergence })
+}
+
 /// Run `conform`.
 pub fn exec(opts: ConformOpts) -> u8 {
     let cfg = match opts.config.resolve() {
@@ -79,52 +166,19 @@ pub fn exec(opts: ConformOpts) -> u8 {
             return exit_codes::USAGE;
         }
     };
-    if let Err(error) = std::fs::create_dir_all(&opts.out) {
-        eprintln!("error: --out {}: cannot create the directory: {error}", opts.out.display());
-        return exit_codes::USAGE;
-    }
-    let model = ClusterModel::new(cfg.clone());
-    let start = Instant::now();
-    let (mut steps, mut seen) = (0usize, HashSet::new());
-    let info = |found: usize| TraceInfo {
-        preset: &opts.config.preset,
-        property: None,
-        checker: "conform",
-        seed: opts.seed,
-        steps_found: found,
-        liveness_bound: 0,
-    };
-    let diverges = |actions: &[Action]| -> bool {
-        tracefile::build(&model, &cfg, actions, &info(actions.len()))
-            .is_ok_and(|trace| !matches!(replay_implementation(&cfg, &trace).result, ImplementationResult::Conforms))
-    };
-    let mut divergence: Option<(usize, Trace, PathBuf)> = None;
-    let mut sampled = 0;
-    for sample in 0..opts.samples {
-        let mut rng = Rng::for_sample(opts.seed, sample as u64);
-        let (path, states) = walk(&model, &mut rng, opts.depth);
-        sampled += 1;
-        steps += path.len();
-        seen.extend(states.iter().map(fingerprint));
-        if diverges(&path) {
-            let minimal = tracefile::minimise(&path, diverges);
-            let trace =
-                tracefile::build(&model, &cfg, &minimal, &info(path.len())).expect("a minimised walk is a path");
-            let file = opts.out.join("conform-divergence.json");
-            if let Err(error) = tracefile::write_whole(&file, &trace.to_json()) {
-                eprintln!("error: {}: cannot write: {error}", file.display());
-                return exit_codes::USAGE;
-            }
-            divergence = Some((sample, trace, file));
-            break;
+    let extra: Result<Bugs, String> = opts.protocol_bugs.iter().map(|id| protocol_bug(id)).collect();
+    let sampled = match extra
+        .and_then(|extra| sample(&cfg, &opts.config.preset, (opts.samples, opts.depth, opts.seed), &opts.out, extra))
+    {
+        Ok(sampled) => sampled,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return exit_codes::USAGE;
         }
-    }
-    let elapsed = start.elapsed().as_secs_f64();
+    };
+    let Sampled { walks: sampled, steps, distinct_states, elapsed_s: elapsed, divergence } = sampled;
     let code = if divergence.is_some() { exit_codes::VIOLATED } else { exit_codes::OK };
-    let found = divergence.as_ref().map(|(sample, trace, file)| {
-        let replay = replay_implementation(&cfg, trace);
-        (sample, trace.states.len() - 1, file.display().to_string(), replay.result)
-    });
+    let found = divergence.map(|(n, len, file, result)| (n, len, file.display().to_string(), result));
     match opts.format {
         Format::Json => println!(
             "{}",
@@ -134,7 +188,7 @@ pub fn exec(opts: ConformOpts) -> u8 {
                 "seed": opts.seed,
                 "samples": sampled,
                 "steps": steps,
-                "distinct_states": seen.len(),
+                "distinct_states": distinct_states,
                 "elapsed_s": elapsed,
                 "samples_per_s": sampled as f64 / elapsed.max(1e-9),
                 "divergence": found.as_ref().map(|(sample, len, file, result)| json!({
@@ -148,7 +202,7 @@ pub fn exec(opts: ConformOpts) -> u8 {
                 "conform: preset {}, seed {}: {sampled} walks, {steps} steps, {} distinct model states, {elapsed:.2} s ({:.0} walks/s)",
                 opts.config.preset,
                 opts.seed,
-                seen.len(),
+                distinct_states,
                 sampled as f64 / elapsed.max(1e-9)
             );
             match &found {

@@ -181,8 +181,25 @@ pub fn replay_model(file: &std::path::Path) -> Result<Replayed, String> {
         steps: actions.len(),
         model: result,
         model_us: start.elapsed().as_micros(),
-        implementation: replay_implementation(&model.cfg, &trace),
+        implementation: replay_implementation_with(
+            &model.cfg,
+            &trace,
+            implementation_bugs(&model.cfg, &trace).map_err(|e| format!("{}: {e}", file.display()))?,
+        ),
     })
+}
+
+/// The bugs the protocol crate is built with for a trace: the model's, and any the trace says
+/// the implementation under test carried beyond them.
+fn implementation_bugs(
+    cfg: &highwater_model::ModelConfig,
+    trace: &highwater_traces::Trace,
+) -> Result<highwater_protocol::Bugs, String> {
+    let mut bugs = crate::adapter::protocol_bugs(cfg);
+    for id in trace.meta.protocol_bugs.split(',').filter(|id| !id.is_empty()) {
+        bugs = bugs.with(super::conform::protocol_bug(id).map_err(|e| format!("#meta.protocol-bugs: {e}"))?);
+    }
+    Ok(bugs)
 }
 
 fn property_kind(name: &str) -> Option<Kind> {
