@@ -85,7 +85,8 @@ fn missed(id: &'static str, why: String) -> Verified {
     }
 }
 
-fn verify(bug: Bug, opts: &BugsOpts) -> Verified {
+/// Verify one bug (see the module docs).
+pub fn verify(bug: Bug, opts: &BugsOpts) -> Verified {
     let Some(model_bug) = ModelBug::from_id(bug.id()) else {
         return missed(bug.id(), "not seeded in the model yet".into());
     };

@@ -2,6 +2,7 @@
 
 pub mod bugs;
 pub mod check;
+pub mod ci;
 pub mod config_opts;
 pub mod conform;
 pub mod explore;
@@ -46,6 +47,9 @@ enum Command {
     Conform(conform::ConformOpts),
     /// List the seeded historical bugs; with --verify, show that each is caught and replayed.
     Bugs(bugs::BugsOpts),
+    /// The gate: exhaustive checks, seeded bugs, corpus replay and conformance, with JUnit,
+    /// JSON and Markdown reports.
+    Ci(ci::CiOpts),
 }
 
 /// Parse the arguments, run the subcommand, return its exit code.
@@ -66,5 +70,6 @@ pub fn main() -> ExitCode {
         Command::Replay(opts) => replay::exec(opts),
         Command::Conform(opts) => conform::exec(opts),
         Command::Bugs(opts) => bugs::exec(opts),
+        Command::Ci(opts) => ci::exec(opts),
     })
 }

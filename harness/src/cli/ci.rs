@@ -1,0 +1,403 @@
+//! `highwater ci`: the gate. It runs a suite of checks (exhaustive model checks, seeded bugs
+//! caught and replayed, corpus replay, conformance samples) and writes one JUnit test case per
+//! check, a JSON summary and a Markdown summary. It exits 0 only when every check passed and
+//! every run was complete.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use highwater_model::{preset, ClusterModel};
+use highwater_protocol::{Bug, Bugs};
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::bugs::{verify, BugsOpts};
+use super::check::Format;
+use super::conform::{protocol_bug, sample};
+use super::replay::{replay_model, ImplementationResult, ModelReplay};
+use crate::exit_codes;
+use crate::run::{self, Liveness, Search, SearchOptions};
+
+/// `highwater ci` flags.
+#[derive(Clone, Debug, clap::Args)]
+pub struct CiOpts {
+    /// The suite (TOML; see CI.md). Without it, the default suite.
+    #[arg(long, value_name = "FILE")]
+    pub suite: Option<PathBuf>,
+    /// Write a JUnit XML report here (one test case per check).
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+    /// Write a JSON summary here.
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+    /// Write a Markdown summary here (for a pull-request comment or a job summary).
+    #[arg(long, value_name = "PATH")]
+    pub markdown: Option<PathBuf>,
+    /// Where counterexamples and divergences are written.
+    #[arg(long, value_name = "DIR", default_value = "highwater-ci")]
+    pub out: PathBuf,
+}
+
+/// A suite: what the gate runs.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Suite {
+    /// Exhaustive model checks.
+    #[serde(default)]
+    pub check: Vec<CheckSpec>,
+    /// Seeded bugs that must be caught.
+    #[serde(default)]
+    pub bugs: Option<BugsSpec>,
+    /// Trace files or directories of them to replay.
+    #[serde(default)]
+    pub corpus: Vec<PathBuf>,
+    /// Conformance samples.
+    #[serde(default)]
+    pub conform: Vec<ConformSpec>,
+    /// Bugs the protocol crate under test carries (to see the gate fail); none normally.
+    #[serde(default)]
+    pub protocol_bugs: Vec<String>,
+}
+
+/// One exhaustive check.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckSpec {
+    /// The preset.
+    pub preset: String,
+    /// Check bounded liveness in every state (default true).
+    #[serde(default = "yes")]
+    pub liveness: bool,
+    /// Seconds before the run is cut short (and the check fails as inconclusive).
+    #[serde(default = "default_timeout")]
+    pub timeout: u64,
+}
+
+/// The bugs that must be caught.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BugsSpec {
+    /// Bug ids; `["all"]` for every seeded bug.
+    pub must_catch: Vec<String>,
+    /// Seconds each bug's search may take.
+    #[serde(default = "default_budget")]
+    pub budget: u64,
+}
+
+/// One conformance sample.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConformSpec {
+    /// The preset.
+    pub preset: String,
+    /// Walks.
+    pub samples: usize,
+    /// Seed.
+    pub seed: u64,
+    /// Steps per walk.
+    #[serde(default = "default_depth")]
+    pub depth: usize,
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_timeout() -> u64 {
+    600
+}
+fn default_budget() -> u64 {
+    60
+}
+fn default_depth() -> usize {
+    40
+}
+
+impl Suite {
+    /// The default suite: `smoke` exhaustively, every seeded bug, the corpus, 200 conformance
+    /// walks of `smoke`.
+    pub fn default_suite() -> Suite {
+        Suite {
+            check: vec![CheckSpec { preset: "smoke".into(), liveness: true, timeout: default_timeout() }],
+            bugs: Some(BugsSpec { must_catch: vec!["all".into()], budget: default_budget() }),
+            corpus: vec!["traces/corpus".into(), "traces/corpus/bugs".into()],
+            conform: vec![ConformSpec { preset: "smoke".into(), samples: 200, seed: 1, depth: default_depth() }],
+            protocol_bugs: Vec::new(),
+        }
+    }
+
+    /// Read a suite file; errors name the file and what is wrong.
+    pub fn load(file: &Path) -> Result<Suite, String> {
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
+        let suite: Suite = toml::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+        for name in suite.check.iter().map(|c| &c.preset).chain(suite.conform.iter().map(|c| &c.preset)) {
+            if preset(name).is_none() {
+                return Err(format!("{}: unknown preset {name:?}", file.display()));
+            }
+        }
+        for id in suite.bugs.iter().flat_map(|b| &b.must_catch).filter(|id| id.as_str() != "all") {
+            protocol_bug(id).map_err(|e| format!("{}: bugs.must_catch: {e}", file.display()))?;
+        }
+        for id in &suite.protocol_bugs {
+            protocol_bug(id).map_err(|e| format!("{}: protocol_bugs: {e}", file.display()))?;
+        }
+        Ok(suite)
+    }
+}
+
+/// One check's result: one JUnit test case.
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckResult {
+    /// The JUnit class: check, bug, replay or conform.
+    pub kind: &'static str,
+    /// The test case's name.
+    pub name: String,
+    /// Passed.
+    pub passed: bool,
+    /// Seconds.
+    pub seconds: f64,
+    /// What happened, in a line.
+    pub detail: String,
+    /// The trace that shows a failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<String>,
+}
+
+fn timed(kind: &'static str, name: String, f: impl FnOnce() -> (bool, String, Option<String>)) -> CheckResult {
+    let start = Instant::now();
+    let (passed, detail, trace) = f();
+    CheckResult { kind, name, passed, seconds: start.elapsed().as_secs_f64(), detail, trace }
+}
+
+fn run_check(spec: &CheckSpec) -> CheckResult {
+    timed("check", format!("check {}", spec.preset), || {
+        let cfg = preset(&spec.preset).expect("validated").config();
+        let options = SearchOptions {
+            search: Search::Dfs,
+            threads: 1,
+            max_states: None,
+            max_depth: None,
+            timeout: Some(Duration::from_secs(spec.timeout)),
+            seed: 0,
+            progress: false,
+            liveness: if spec.liveness { Liveness::EveryState { bound: 400 } } else { Liveness::Off },
+        };
+        let outcome = run::check(ClusterModel::new(cfg), &options);
+        let failing: Vec<String> = outcome
+            .properties
+            .iter()
+            .filter(|p| !matches!(p.status, run::Status::Holds | run::Status::Reached | run::Status::NotChecked))
+            .map(|p| format!("{} {}", p.name, serde_json::to_value(p.status).unwrap_or_default()))
+            .collect();
+        let passed = outcome.exit_code() == exit_codes::OK;
+        let detail = match (&outcome.stopped_by, failing.is_empty()) {
+            (Some(why), _) => format!("INCOMPLETE: stopped by {why}"),
+            (None, true) => format!("{} unique states, every property holds", outcome.unique_states),
+            (None, false) => failing.join(", "),
+        };
+        (passed, detail, None)
+    })
+}
+
+fn run_corpus(paths: &[PathBuf], extra: Bugs, results: &mut Vec<CheckResult>) {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for path in paths {
+        match std::fs::read_dir(path) {
+            Ok(entries) => files.extend(
+                entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "json")),
+            ),
+            Err(_) => files.push(path.clone()),
+        }
+    }
+    files.sort();
+    for file in files {
+        results.push(timed("replay", format!("replay {}", file.display()), || match replay_model(&file) {
+            Err(error) => (false, error, Some(file.display().to_string())),
+            Ok(replayed) => {
+                let trace_and_cfg = super::trace::load(&file).expect("replay_model read it");
+                let mut bugs = crate::adapter::protocol_bugs(&trace_and_cfg.1);
+                bugs = extra.iter().fold(bugs, Bugs::with);
+                let implementation =
+                    super::replay::replay_implementation_with(&trace_and_cfg.1, &trace_and_cfg.0, bugs);
+                let model_ok = matches!(replayed.model, ModelReplay::Conforms);
+                let implementation_ok = matches!(implementation.result, ImplementationResult::Conforms);
+                // A bug's counterexample must break its property on the implementation; any
+                // other trace must break nothing there.
+                let expected_violation = (replayed.verdict == "VIOLATED").then_some(replayed.property.as_str());
+                let violated: Vec<&str> = implementation.violated.iter().map(|(n, _)| *n).collect();
+                let violations_ok = match expected_violation {
+                    Some(property) => violated.contains(&property),
+                    None => violated.is_empty(),
+                };
+                let passed = model_ok && implementation_ok && violations_ok;
+                let detail = format!(
+                    "model {:?}; implementation {:?}; violated on the implementation: {violated:?}",
+                    replayed.model, implementation.result
+                );
+                (passed, detail, (!passed).then(|| file.display().to_string()))
+            }
+        }));
+    }
+}
+
+fn run_conform(spec: &ConformSpec, out: &Path, extra: Bugs) -> CheckResult {
+    let name = format!("conform {} seed {} x{}", spec.preset, spec.seed, spec.samples);
+    timed("conform", name, || {
+        let cfg = preset(&spec.preset).expect("validated").config();
+        let dir = out.join(format!("conform-{}-{}", spec.preset, spec.seed));
+        match sample(&cfg, &spec.preset, (spec.samples, spec.depth, spec.seed), &dir, extra) {
+            Err(error) => (false, error, None),
+            Ok(s) => match s.divergence {
+                None => (true, format!("{} walks, {} steps, no divergence", s.walks, s.steps), None),
+                Some((walk, steps, file, result)) => (
+                    false,
+                    format!("walk {walk} diverged ({steps} steps after minimisation): {result:?}"),
+                    Some(file.display().to_string()),
+                ),
+            },
+        }
+    })
+}
+
+/// Run `ci`.
+pub fn exec(opts: CiOpts) -> u8 {
+    let suite = match &opts.suite {
+        None => Suite::default_suite(),
+        Some(file) => match Suite::load(file) {
+            Ok(suite) => suite,
+            Err(error) => {
+                eprintln!("error: {error}");
+                return exit_codes::USAGE;
+            }
+        },
+    };
+    if let Err(error) = std::fs::create_dir_all(&opts.out) {
+        eprintln!("error: --out {}: cannot create the directory: {error}", opts.out.display());
+        return exit_codes::USAGE;
+    }
+    let extra = suite.protocol_bugs.iter().map(|id| protocol_bug(id).expect("validated")).fold(Bugs::NONE, Bugs::with);
+    let start = Instant::now();
+    let mut results: Vec<CheckResult> = suite.check.iter().map(run_check).collect();
+    if let Some(bugs) = &suite.bugs {
+        let all = bugs.must_catch.iter().any(|id| id == "all");
+        let chosen: Vec<Bug> =
+            Bug::ALL.iter().copied().filter(|b| all || bugs.must_catch.iter().any(|id| id == b.id())).collect();
+        let bug_opts = BugsOpts {
+            verify: true,
+            out: opts.out.join("bugs"),
+            only: Vec::new(),
+            budget: bugs.budget,
+            format: Format::Text,
+        };
+        let _ = std::fs::create_dir_all(&bug_opts.out);
+        for bug in chosen {
+            results.push(timed("bug", format!("bug {}", bug.id()), || {
+                let v = verify(bug, &bug_opts);
+                let detail = match (&v.property, &v.missed_because) {
+                    (_, Some(why)) => why.clone(),
+                    (Some(p), None) => {
+                        format!("{p} violated in {} steps; reproduced with the bug, clean without", v.steps)
+                    }
+                    (None, None) => String::new(),
+                };
+                (v.caught, detail, v.trace.clone())
+            }));
+        }
+    }
+    run_corpus(&suite.corpus, extra, &mut results);
+    results.extend(suite.conform.iter().map(|spec| run_conform(spec, &opts.out, extra)));
+    let elapsed = start.elapsed().as_secs_f64();
+    let failed = results.iter().filter(|r| !r.passed).count();
+    let code = if failed == 0 { exit_codes::OK } else { exit_codes::VIOLATED };
+
+    for r in &results {
+        println!(
+            "{:<5} {:<8} {:<70} {:>7.2} s  {}",
+            if r.passed { "ok" } else { "FAIL" },
+            r.kind,
+            r.name,
+            r.seconds,
+            r.detail
+        );
+        if let (false, Some(trace)) = (r.passed, &r.trace) {
+            println!("      trace: {trace}");
+        }
+    }
+    println!("highwater ci: {} of {} checks passed in {elapsed:.1} s", results.len() - failed, results.len());
+
+    let writes = [
+        (opts.junit.as_ref(), junit(&results, elapsed)),
+        (
+            opts.json.as_ref(),
+            json!({ "passed": failed == 0, "checks": results, "elapsed_s": elapsed, "exit_code": code }).to_string(),
+        ),
+        (opts.markdown.as_ref(), markdown(&results, elapsed)),
+    ];
+    for (path, text) in writes {
+        if let Some(path) = path {
+            if let Err(error) = crate::tracefile::write_whole(path, &text) {
+                eprintln!("error: {}: cannot write: {error}", path.display());
+                return exit_codes::USAGE;
+            }
+        }
+    }
+    code
+}
+
+/// One JUnit test suite per kind of check, one test case per check.
+fn junit(results: &[CheckResult], elapsed: f64) -> String {
+    let mut report = Report::new("highwater ci");
+    report.set_time(Duration::from_secs_f64(elapsed));
+    for kind in ["check", "bug", "replay", "conform"] {
+        let cases: Vec<TestCase> = results
+            .iter()
+            .filter(|r| r.kind == kind)
+            .map(|r| {
+                let status = if r.passed {
+                    TestCaseStatus::success()
+                } else {
+                    let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    status.set_message(r.detail.clone());
+                    if let Some(trace) = &r.trace {
+                        status.set_description(format!("trace: {trace}\nreproduce: highwater replay {trace}"));
+                    }
+                    status
+                };
+                let mut case = TestCase::new(r.name.clone(), status);
+                case.set_classname(format!("highwater.{kind}"));
+                case.set_time(Duration::from_secs_f64(r.seconds));
+                case
+            })
+            .collect();
+        if !cases.is_empty() {
+            let mut suite = TestSuite::new(kind);
+            suite.add_test_cases(cases);
+            report.add_test_suite(suite);
+        }
+    }
+    report.to_string().expect("a report serialises")
+}
+
+fn markdown(results: &[CheckResult], elapsed: f64) -> String {
+    let failed = results.iter().filter(|r| !r.passed).count();
+    let mut out = format!(
+        "## highwater ci: {}\n\n{} of {} checks passed in {elapsed:.1} s.\n\n| | check | seconds | detail |\n|---|---|---|---|\n",
+        if failed == 0 { "passed" } else { "FAILED" },
+        results.len() - failed,
+        results.len()
+    );
+    for r in results {
+        let detail = match &r.trace {
+            Some(trace) if !r.passed => format!("{} (trace: `{trace}`)", r.detail),
+            _ => r.detail.clone(),
+        };
+        out.push_str(&format!(
+            "| {} | {} | {:.2} | {} |\n",
+            if r.passed { "✅" } else { "❌" },
+            r.name,
+            r.seconds,
+            detail.replace('|', "\\|")
+        ));
+    }
+    out
+}

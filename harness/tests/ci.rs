@@ -1,0 +1,104 @@
+//! `highwater ci`: the gate passes on this repository's suite, fails (with a trace to replay)
+//! when the protocol crate under test carries a bug, writes JUnit that parses as XML with one
+//! test case per check, and refuses a bad suite file by name.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn highwater(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_highwater"))
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn run_suite(dir: &Path, suite: &str) -> (Output, String, serde_json::Value) {
+    let file = dir.join("suite.toml");
+    std::fs::write(&file, suite).unwrap();
+    let (junit, json) = (dir.join("junit.xml"), dir.join("ci.json"));
+    let output = highwater(&[
+        "ci",
+        "--suite",
+        file.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+        "--markdown",
+        dir.join("ci.md").to_str().unwrap(),
+        "--out",
+        dir.join("out").to_str().unwrap(),
+    ]);
+    let junit = std::fs::read_to_string(junit).unwrap_or_default();
+    let json = serde_json::from_str(&std::fs::read_to_string(json).unwrap_or_default()).unwrap_or_default();
+    (output, junit, json)
+}
+
+const QUICK_SUITE: &str = r#"
+corpus = ["traces/corpus", "traces/corpus/bugs"]
+
+[bugs]
+must_catch = ["follower-serves-leo"]
+
+[[conform]]
+preset = "smoke"
+samples = 50
+seed = 1
+"#;
+
+#[test]
+fn the_gate_passes_and_its_junit_parses_with_one_case_per_check() {
+    let dir = scratch("ci-pass");
+    let (output, junit, json) = run_suite(&dir, QUICK_SUITE);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout));
+    let checks = json["checks"].as_array().unwrap().len();
+    assert!(checks >= 1 + 11 + 1, "a bug, the corpus and a conform sample: {checks}");
+    let xml = roxmltree::Document::parse(&junit).expect("JUnit is XML");
+    let cases = xml.descendants().filter(|n| n.has_tag_name("testcase")).count();
+    assert_eq!(cases, checks);
+    let root = xml.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    assert_eq!(root.attribute("tests"), Some(checks.to_string().as_str()));
+    assert_eq!(root.attribute("failures"), Some("0"));
+    assert!(std::fs::read_to_string(dir.join("ci.md")).unwrap().contains("highwater ci: passed"));
+}
+
+#[test]
+fn a_protocol_crate_with_a_bug_fails_the_gate_with_a_trace_to_replay() {
+    let dir = scratch("ci-fail");
+    let suite = format!("protocol_bugs = [\"follower-serves-leo\"]\n{QUICK_SUITE}")
+        .replace("[bugs]\nmust_catch = [\"follower-serves-leo\"]\n", "");
+    let (output, junit, json) = run_suite(&dir, &suite);
+    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stdout));
+    let failed: Vec<&serde_json::Value> =
+        json["checks"].as_array().unwrap().iter().filter(|c| c["passed"] == false).collect();
+    let conform = failed.iter().find(|c| c["kind"] == "conform").expect("the conformance sample fails");
+    let trace = conform["trace"].as_str().expect("with a trace");
+    assert!(Path::new(&dir).join("out").exists() && Path::new(trace).exists(), "{trace}");
+    let xml = roxmltree::Document::parse(&junit).unwrap();
+    assert!(xml.descendants().any(|n| n.has_tag_name("failure")));
+    // The trace replays the failure on the same implementation.
+    let replayed = highwater(&["replay", trace]);
+    assert_eq!(replayed.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&replayed.stdout).contains("DIVERGED"));
+}
+
+#[test]
+fn a_bad_suite_file_is_refused_by_name() {
+    let dir = scratch("ci-bad");
+    let (output, _, _) = run_suite(&dir, "[[check]]\npreset = \"nope\"\n");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("suite.toml") && stderr.contains("unknown preset \"nope\""), "{stderr}");
+    let (output, _, _) = run_suite(&dir, "[bugs]\nmust_catch = [\"flood\"]\n");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("bugs.must_catch"));
+}
