@@ -131,6 +131,17 @@ impl fmt::Display for Action {
 }
 
 impl TimerKind {
+    /// Every timer kind.
+    pub const ALL: [TimerKind; 7] = [
+        TimerKind::ReplicaFetch,
+        TimerKind::IsrExpiration,
+        TimerKind::ConsumerFetch,
+        TimerKind::MetadataRefresh,
+        TimerKind::ProduceRetry,
+        TimerKind::FetchWait,
+        TimerKind::AlterPartitionRetry,
+    ];
+
     /// Kebab-case name.
     pub fn name(self) -> &'static str {
         match self {

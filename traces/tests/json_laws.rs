@@ -3,16 +3,6 @@
 use highwater_traces::*;
 use quickcheck::quickcheck;
 
-const TIMERS: [TimerKind; 7] = [
-    TimerKind::ReplicaFetch,
-    TimerKind::IsrExpiration,
-    TimerKind::ConsumerFetch,
-    TimerKind::MetadataRefresh,
-    TimerKind::ProduceRetry,
-    TimerKind::FetchWait,
-    TimerKind::AlterPartitionRetry,
-];
-
 fn node(kind: u8, n: u32) -> NodeId {
     match kind % 4 {
         0 => NodeId::Controller,
@@ -27,7 +17,7 @@ fn action(kind: u8, a: u8, b: u32, value: u64, rack: String) -> Action {
     match kind % 9 {
         0 => Action::Deliver { from, to },
         1 => Action::Drop { from, to },
-        2 => Action::Timer { node: from, timer: TIMERS[b as usize % TIMERS.len()] },
+        2 => Action::Timer { node: from, timer: TimerKind::ALL[b as usize % TimerKind::ALL.len()] },
         3 => Action::Crash { broker: b as i32 % 1000 },
         4 => Action::Restart { broker: b as i32 % 1000 },
         5 => Action::CutRack { rack },

@@ -45,17 +45,8 @@ pub fn protocol_bugs(cfg: &ModelConfig) -> Bugs {
 /// Requests and answers to clients are delivered within the step that sends them.
 fn is_eager(from: highwater_protocol::NodeId, to: highwater_protocol::NodeId, message: &Message) -> bool {
     use highwater_protocol::NodeId as N;
-    let request = matches!(
-        message,
-        Message::Produce(_)
-            | Message::Fetch(_)
-            | Message::OffsetsForLeaderEpoch(_)
-            | Message::ListOffsets(_)
-            | Message::Metadata(_)
-            | Message::AlterPartition(_)
-    );
     let to_client = matches!(to, N::Consumer(_) | N::Producer) && matches!(from, N::Controller | N::Broker(_));
-    request || to_client
+    message.is_request() || to_client
 }
 
 impl Implementation {
