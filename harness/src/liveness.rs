@@ -6,7 +6,6 @@ use highwater_model::fair::{continue_fairly, stop_faults};
 use highwater_model::ClusterModel;
 use highwater_properties::{Kind, ALL};
 use highwater_traces::Action;
-use stateright::Model;
 
 use crate::rng::Rng;
 
@@ -38,21 +37,9 @@ pub fn check(model: &ClusterModel, options: LivenessOptions) -> Vec<LivenessOutc
         liveness.iter().map(|p| LivenessOutcome { name: p.name, counterexample: None }).collect();
     for sample in 0..options.samples {
         let mut rng = Rng::for_sample(options.seed, sample as u64);
-        let mut state = model.init_states().remove(0);
-        let mut walk = Vec::new();
-        for _ in 0..options.walk_steps {
-            let mut actions = Vec::new();
-            model.actions(&state, &mut actions);
-            if actions.is_empty() {
-                break;
-            }
-            let action = actions.swap_remove(rng.next(actions.len()));
-            if let Some(next) = model.next_state(&state, action.clone()) {
-                state = next;
-                walk.push(action);
-            }
-        }
-        let (healed, heal) = stop_faults(model, &state);
+        let (walk, states) = crate::tracefile::random_walk(model, &mut rng, options.walk_steps);
+        let state = states.last().expect("a walk starts with the initial state");
+        let (healed, heal) = stop_faults(model, state);
         for (property, outcome) in liveness.iter().zip(&mut outcomes) {
             if outcome.counterexample.is_some() {
                 continue;

@@ -9,6 +9,8 @@ use highwater_properties::{Kind, Property};
 use highwater_traces::{Action, StateMeta, Trace, TraceMeta, TraceState, FORMAT, VARS};
 use stateright::Model;
 
+use crate::rng::Rng;
+
 /// Why an action list is not a path of the model.
 #[derive(Debug, PartialEq)]
 pub struct NotAPath {
@@ -195,3 +197,26 @@ pub fn minimised(
     let minimal = minimise(found, keeps);
     build(model, cfg, &minimal, &TraceInfo { steps_found: found.len(), ..*info })
 }
+
+/// One seeded random walk of the model: its steps and the states it passed through.
+pub fn random_walk(model: &ClusterModel, rng: &mut Rng, depth: usize) -> (Vec<Action>, Vec<ClusterState>) {
+    let mut state = model.init_states().remove(0);
+    let mut states = vec![state.clone()];
+    let mut path = Vec::new();
+    let mut actions = Vec::new();
+    while path.len() < depth {
+        actions.clear();
+        model.actions(&state, &mut actions);
+        let mut next = None;
+        while next.is_none() && !actions.is_empty() {
+            let action = actions.swap_remove(rng.next(actions.len()));
+            next = model.next_state(&state, action.clone()).map(|s| (action, s));
+        }
+        let Some((action, s)) = next else { break };
+        path.push(action);
+        states.push(s.clone());
+        state = s;
+    }
+    (path, states)
+}
+

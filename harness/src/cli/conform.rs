@@ -10,7 +10,6 @@ use std::time::Instant;
 use highwater_model::{ClusterModel, ClusterState};
 use highwater_traces::{Action, Trace};
 use serde_json::json;
-use stateright::Model;
 
 use super::check::Format;
 use super::config_opts::ConfigOpts;
@@ -57,28 +56,6 @@ pub fn protocol_bug(id: &str) -> Result<Bug, String> {
         .copied()
         .find(|b| b.id() == id)
         .ok_or_else(|| format!("--protocol-bug {id}: no such seeded bug; `highwater bugs` lists them"))
-}
-
-/// One seeded random walk of the model: its steps and the states it passed through.
-pub fn walk(model: &ClusterModel, rng: &mut Rng, depth: usize) -> (Vec<Action>, Vec<ClusterState>) {
-    let mut state = model.init_states().remove(0);
-    let mut states = vec![state.clone()];
-    let mut path = Vec::new();
-    let mut actions = Vec::new();
-    while path.len() < depth {
-        actions.clear();
-        model.actions(&state, &mut actions);
-        let mut next = None;
-        while next.is_none() && !actions.is_empty() {
-            let action = actions.swap_remove(rng.next(actions.len()));
-            next = model.next_state(&state, action.clone()).map(|s| (action, s));
-        }
-        let Some((action, s)) = next else { break };
-        path.push(action);
-        states.push(s.clone());
-        state = s;
-    }
-    (path, states)
 }
 
 fn fingerprint(state: &ClusterState) -> u64 {
@@ -137,7 +114,7 @@ pub fn sample(
     let mut walks = 0;
     for n in 0..samples {
         let mut rng = Rng::for_sample(seed, n as u64);
-        let (path, states) = walk(&model, &mut rng, depth);
+        let (path, states) = tracefile::random_walk(&model, &mut rng, depth);
         walks += 1;
         steps += path.len();
         seen.extend(states.iter().map(fingerprint));

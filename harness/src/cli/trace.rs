@@ -93,7 +93,7 @@ fn walk(config: &ConfigOpts, steps: usize, seed: u64, out: &Path) -> u8 {
         }
     };
     let model = ClusterModel::new(cfg.clone());
-    let (actions, _) = super::conform::walk(&model, &mut Rng::for_sample(seed, 0), steps);
+    let (actions, _) = tracefile::random_walk(&model, &mut Rng::for_sample(seed, 0), steps);
     let info = TraceInfo {
         preset: &config.preset,
         property: None,
