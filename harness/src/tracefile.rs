@@ -219,4 +219,3 @@ pub fn random_walk(model: &ClusterModel, rng: &mut Rng, depth: usize) -> (Vec<Ac
     }
     (path, states)
 }
-

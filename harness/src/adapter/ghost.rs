@@ -7,6 +7,28 @@ use highwater_protocol::sim::{Cluster, ClusterState};
 use highwater_protocol::{ErrorCode, FetchResponse, RoleKind};
 use highwater_traces::{BrokerId, Delivery, Ghost, Happened, NodeId, Record, Redirect, NO_BROKER};
 
+/// What a broker knew when it answered a consumer's fetch.
+pub(super) struct Chooser {
+    role: RoleKind,
+    isr: Vec<BrokerId>,
+    /// Whether the replica it named holds the fetch offset, as far as it knew.
+    to_holds_offset: bool,
+}
+
+impl Chooser {
+    /// Read from the cluster before the answer is delivered.
+    pub(super) fn of(sim: &Cluster, broker: BrokerId, response: &FetchResponse) -> Option<Chooser> {
+        let b = sim.broker(broker)?;
+        let to = response.preferred_read_replica;
+        let to_holds_offset = b
+            .leader_state()
+            .and_then(|l| l.followers.get(&to))
+            .and_then(|f| f.log_end_offset)
+            .is_some_and(|leo| response.fetch_offset <= leo);
+        Some(Chooser { role: b.role_kind(), isr: b.isr(), to_holds_offset })
+    }
+}
+
 /// Ghost state and the consumers' deliveries with the replica that served each.
 pub(super) struct GhostTracker {
     ghost: Ghost,
@@ -41,31 +63,25 @@ impl GhostTracker {
         self.delivered_before = self.deliveries.iter().map(Vec::len).collect();
     }
 
-    /// `broker`'s fetch answer was just delivered to a consumer (`before` is the cluster as it
-    /// was when the answer was sent, `after` once the consumer took it).
+    /// `broker`'s fetch answer was just delivered to a consumer (`chooser` is what the broker
+    /// knew when it answered, `after` the cluster once the consumer took the answer).
     pub(super) fn answered(
         &mut self,
         broker: BrokerId,
         response: &FetchResponse,
-        before: &Cluster,
+        chooser: Option<Chooser>,
         after: &ClusterState,
     ) {
-        let Some(chooser) = before.broker(broker) else { return };
+        let Some(chooser) = chooser else { return };
         if response.preferred_read_replica != NO_BROKER {
-            let to = response.preferred_read_replica;
-            let holds = chooser
-                .leader_state()
-                .and_then(|l| l.followers.get(&to))
-                .and_then(|f| f.log_end_offset)
-                .is_some_and(|leo| response.fetch_offset <= leo);
             self.ghost.redirects.insert(Redirect {
                 by: broker,
-                by_leader: chooser.role_kind() == RoleKind::Leader,
-                to,
-                to_in_isr: chooser.isr().contains(&to),
-                to_holds_offset: holds,
+                by_leader: chooser.role == RoleKind::Leader,
+                to: response.preferred_read_replica,
+                to_in_isr: chooser.isr.contains(&response.preferred_read_replica),
+                to_holds_offset: chooser.to_holds_offset,
             });
-        } else if chooser.role_kind() == RoleKind::Follower
+        } else if chooser.role == RoleKind::Follower
             && (response.error_code == ErrorCode::OFFSET_NOT_AVAILABLE
                 || (response.error_code == ErrorCode::NONE && response.records.is_empty()))
         {

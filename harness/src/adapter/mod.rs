@@ -137,13 +137,19 @@ impl Implementation {
         from: highwater_protocol::NodeId,
         to: highwater_protocol::NodeId,
     ) -> Result<(), highwater_protocol::sim::SimError> {
-        let answer = self.sim.network().peek(from, to).cloned();
-        let before = self.sim.clone();
+        // A broker's fetch answer to a consumer: what the broker knew when it chose, read before
+        // the delivery (which may set off a reset that changes the broker).
+        let answer = match (from, to, self.sim.network().peek(from, to)) {
+            (
+                highwater_protocol::NodeId::Broker(broker),
+                highwater_protocol::NodeId::Consumer(_),
+                Some(Message::FetchResponse(response)),
+            ) => Some((broker, response.clone(), ghost::Chooser::of(&self.sim, broker, response))),
+            _ => None,
+        };
         self.sim.deliver(from, to)?;
-        if let (highwater_protocol::NodeId::Broker(broker), highwater_protocol::NodeId::Consumer(_)) = (from, to) {
-            if let Some(Message::FetchResponse(response)) = answer {
-                self.ghost.answered(broker, &response, &before, &self.sim.state());
-            }
+        if let Some((broker, response, chooser)) = answer {
+            self.ghost.answered(broker, &response, chooser, &self.sim.state());
         }
         Ok(())
     }
