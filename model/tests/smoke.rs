@@ -69,7 +69,7 @@ fn smoke_with_a_crash_and_two_lag_ticks_stays_safe() {
 /// ListOffsets after an election, where KIP-207's window lies.
 #[test]
 fn smoke_with_a_crash_and_a_seek_stays_safe() {
-    assert_crash_variant_safe(|cfg| cfg.seeks = 1, 30_480, "a crash and a seek");
+    assert_crash_variant_safe(|cfg| cfg.seeks = 1, 33_785, "a crash and a seek");
 }
 
 /// The liveness check can fail: with fair continuations of 2 steps, some reachable state (one
