@@ -60,7 +60,7 @@ fn the_gate_passes_and_its_junit_parses_with_one_case_per_check() {
     let (output, junit, json) = run_suite(&dir, QUICK_SUITE);
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout));
     let checks = json["checks"].as_array().unwrap().len();
-    assert_eq!(checks, 1 + 11 + 1, "a bug, the 11 corpus traces and a conform sample");
+    assert_eq!(checks, 1 + 12 + 1, "a bug, the 12 corpus traces and a conform sample");
     let xml = roxmltree::Document::parse(&junit).expect("JUnit is XML");
     let cases = xml.descendants().filter(|n| n.has_tag_name("testcase")).count();
     assert_eq!(cases, checks);

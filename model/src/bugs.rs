@@ -15,12 +15,18 @@ pub enum ModelBug {
     /// KAFKA-2334 / KIP-207: ListOffsets(latest) is answered while the new leader's HW is below
     /// its epoch start offset.
     ListOffsetsDuringLesoWindow,
+    /// KIP-497: the HW is computed over the committed ISR only.
+    HwOverCommittedIsrOnly,
 }
 
 impl ModelBug {
     /// Every bug the model carries.
-    pub const ALL: [ModelBug; 3] =
-        [ModelBug::FollowerServesLeo, ModelBug::PreferredReplicaOutsideIsr, ModelBug::ListOffsetsDuringLesoWindow];
+    pub const ALL: [ModelBug; 4] = [
+        ModelBug::FollowerServesLeo,
+        ModelBug::PreferredReplicaOutsideIsr,
+        ModelBug::ListOffsetsDuringLesoWindow,
+        ModelBug::HwOverCommittedIsrOnly,
+    ];
 
     /// The id shared with the protocol crate.
     pub fn id(self) -> &'static str {
@@ -28,6 +34,7 @@ impl ModelBug {
             ModelBug::FollowerServesLeo => "follower-serves-leo",
             ModelBug::PreferredReplicaOutsideIsr => "preferred-replica-outside-isr",
             ModelBug::ListOffsetsDuringLesoWindow => "list-offsets-during-leso-window",
+            ModelBug::HwOverCommittedIsrOnly => "hw-over-committed-isr-only",
         }
     }
 
@@ -42,6 +49,7 @@ impl ModelBug {
             ModelBug::FollowerServesLeo => (&["no-read-above-hw", "consumed-is-committed"], "smoke"),
             ModelBug::PreferredReplicaOutsideIsr => (&["preferred-replica-valid"], "smoke"),
             ModelBug::ListOffsetsDuringLesoWindow => (&["list-offsets-monotonic"], "kip207"),
+            ModelBug::HwOverCommittedIsrOnly => (&["isr-completeness"], "smoke"),
         }
     }
 }

@@ -102,7 +102,13 @@ impl BrokerState {
             return;
         }
         let mut candidate = self.leo();
-        for member in self.maximal_isr().into_iter().filter(|m| *m != self.id) {
+        // KIP-497: the HW counts the members a pending expansion adds (the seeded bug: only the
+        // committed ISR).
+        let members = match env.cfg.has(ModelBug::HwOverCommittedIsrOnly) {
+            true => self.isr.clone(),
+            false => self.maximal_isr(),
+        };
+        for member in members.into_iter().filter(|m| *m != self.id) {
             match self.followers.iter().find(|f| f.id == member).and_then(|f| f.leo) {
                 Some(leo) => candidate = candidate.min(leo),
                 None => return,
