@@ -48,6 +48,22 @@ pub struct SearchOptions {
     pub liveness: Liveness,
 }
 
+impl SearchOptions {
+    /// A quiet depth-first search on one thread, cut short after `timeout`.
+    pub fn dfs(timeout: Duration, liveness: Liveness) -> SearchOptions {
+        SearchOptions {
+            search: Search::Dfs,
+            threads: 1,
+            max_states: None,
+            max_depth: None,
+            timeout: Some(timeout),
+            seed: 0,
+            progress: false,
+            liveness,
+        }
+    }
+}
+
 /// How bounded liveness is checked.
 #[derive(Clone, Copy, Debug, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "mode")]

@@ -14,7 +14,7 @@ use serde_json::json;
 use super::check::Format;
 use super::replay::replay_implementation_with;
 use crate::exit_codes;
-use crate::run::{self, Liveness, Search, SearchOptions, Status};
+use crate::run::{self, Liveness, SearchOptions, Status};
 use crate::tracefile::{self, TraceInfo};
 
 /// `highwater bugs` flags.
@@ -94,16 +94,7 @@ pub fn verify(bug: Bug, opts: &BugsOpts) -> Verified {
     let (expected, preset_name) = model_bug.expected();
     let mut cfg = preset(preset_name).expect("bugs name real presets").config();
     cfg.bugs.insert(model_bug);
-    let options = SearchOptions {
-        search: Search::Dfs,
-        threads: 1,
-        max_states: None,
-        max_depth: None,
-        timeout: Some(Duration::from_secs(opts.budget)),
-        seed: 0,
-        progress: false,
-        liveness: Liveness::Off,
-    };
+    let options = SearchOptions::dfs(Duration::from_secs(opts.budget), Liveness::Off);
     let mut searched = ClusterModel::new(cfg.clone());
     searched.only_properties = Some(expected.to_vec());
     let outcome = run::check(searched, &options);

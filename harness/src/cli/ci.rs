@@ -17,7 +17,7 @@ use super::check::Format;
 use super::conform::{protocol_bug, sample};
 use super::replay::{replay_model, ImplementationResult, ModelReplay};
 use crate::exit_codes;
-use crate::run::{self, Liveness, Search, SearchOptions};
+use crate::run::{self, Liveness, SearchOptions};
 
 /// `highwater ci` flags.
 #[derive(Clone, Debug, clap::Args)]
@@ -172,16 +172,8 @@ fn timed(kind: &'static str, name: String, f: impl FnOnce() -> (bool, String, Op
 fn run_check(spec: &CheckSpec) -> CheckResult {
     timed("check", format!("check {}", spec.preset), || {
         let cfg = preset(&spec.preset).expect("validated").config();
-        let options = SearchOptions {
-            search: Search::Dfs,
-            threads: 1,
-            max_states: None,
-            max_depth: None,
-            timeout: Some(Duration::from_secs(spec.timeout)),
-            seed: 0,
-            progress: false,
-            liveness: if spec.liveness { Liveness::EveryState { bound: 400 } } else { Liveness::Off },
-        };
+        let liveness = if spec.liveness { Liveness::EveryState { bound: 400 } } else { Liveness::Off };
+        let options = SearchOptions::dfs(Duration::from_secs(spec.timeout), liveness);
         let outcome = run::check(ClusterModel::new(cfg), &options);
         let failing: Vec<String> = outcome
             .properties

@@ -206,6 +206,17 @@ fn property_kind(name: &str) -> Option<Kind> {
     highwater_properties::by_name(name).map(|p| p.kind)
 }
 
+/// `DIVERGED at step S: node.field expected X actual Y (N fields differ)`.
+fn diverged(step: usize, first: &FieldDiff, fields: usize) -> String {
+    format!(
+        "DIVERGED at step {step}: {}.{} expected {} actual {} ({fields} fields differ)",
+        first.node,
+        first.field,
+        crate::viewdiff::compact(&first.expected),
+        crate::viewdiff::compact(&first.actual)
+    )
+}
+
 /// Run `replay`.
 pub fn exec(opts: ReplayOpts) -> u8 {
     let mut replayed = Vec::new();
@@ -229,26 +240,16 @@ pub fn exec(opts: ReplayOpts) -> u8 {
                 let model = match &r.model {
                     ModelReplay::Conforms if r.property.is_empty() => "model: conforms".to_string(),
                     ModelReplay::Conforms => format!("model: conforms, {} as recorded", r.verdict),
-                    ModelReplay::Diverged { step, first, fields } => format!(
-                        "model: DIVERGED at step {step}: {}.{} expected {} actual {} ({fields} fields differ)",
-                        first.node,
-                        first.field,
-                        crate::viewdiff::compact(&first.expected),
-                        crate::viewdiff::compact(&first.actual)
-                    ),
+                    ModelReplay::Diverged { step, first, fields } => {
+                        format!("model: {}", diverged(*step, first, *fields))
+                    }
                     ModelReplay::VerdictLost => {
                         format!("model: VERDICT LOST: the last state no longer shows {} {}", r.property, r.verdict)
                     }
                 };
                 let implementation = match &r.implementation.result {
                     ImplementationResult::Conforms => "conforms".to_string(),
-                    ImplementationResult::Diverged { step, first, fields } => format!(
-                        "DIVERGED at step {step}: {}.{} expected {} actual {} ({fields} fields differ)",
-                        first.node,
-                        first.field,
-                        crate::viewdiff::compact(&first.expected),
-                        crate::viewdiff::compact(&first.actual)
-                    ),
+                    ImplementationResult::Diverged { step, first, fields } => diverged(*step, first, *fields),
                     ImplementationResult::Refused { step, why } => format!("REFUSED step {step}: {why}"),
                 };
                 let violated: Vec<String> =
