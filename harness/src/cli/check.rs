@@ -134,12 +134,9 @@ fn write_traces(
 
 /// Run `check`.
 pub fn exec(opts: CheckOpts) -> u8 {
-    let cfg = match opts.config.resolve() {
+    let cfg = match opts.config.resolve_or_report() {
         Ok(cfg) => cfg,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return exit_codes::USAGE;
-        }
+        Err(code) => return code,
     };
     if opts.threads == 0 {
         eprintln!("error: --threads must be at least 1");

@@ -71,7 +71,15 @@ pub struct ConfigOpts {
 }
 
 impl ConfigOpts {
-    /// The configuration these flags describe, or why they describe none.
+    /// The configuration, or the exit code after the error is printed (usage error, exit 2).
+    pub fn resolve_or_report(&self) -> Result<ModelConfig, u8> {
+        self.resolve().map_err(|error| {
+            eprintln!("error: {error}");
+            crate::exit_codes::USAGE
+        })
+    }
+
+    /// The configuration the flags describe, or why they describe none.
     pub fn resolve(&self) -> Result<ModelConfig, String> {
         let base = preset(&self.preset).ok_or_else(|| {
             let names: Vec<&str> = PRESETS.iter().map(|p| p.name).collect();

@@ -136,12 +136,9 @@ pub fn sample(
 
 /// Run `conform`.
 pub fn exec(opts: ConformOpts) -> u8 {
-    let cfg = match opts.config.resolve() {
+    let cfg = match opts.config.resolve_or_report() {
         Ok(cfg) => cfg,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return exit_codes::USAGE;
-        }
+        Err(code) => return code,
     };
     let extra: Result<Bugs, String> = opts.protocol_bugs.iter().map(|id| protocol_bug(id)).collect();
     let sampled = match extra

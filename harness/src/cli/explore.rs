@@ -20,12 +20,9 @@ pub struct ExploreOpts {
 
 /// Run `explore`: serves until interrupted.
 pub fn exec(opts: ExploreOpts) -> u8 {
-    let cfg = match opts.config.resolve() {
+    let cfg = match opts.config.resolve_or_report() {
         Ok(cfg) => cfg,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return exit_codes::USAGE;
-        }
+        Err(code) => return code,
     };
     if !opts.addr.ip().is_loopback() {
         eprintln!("error: --addr {} is not a loopback address; the Explorer has no authentication", opts.addr);

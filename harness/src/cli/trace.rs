@@ -85,12 +85,9 @@ pub fn exec(opts: TraceOpts) -> u8 {
 }
 
 fn walk(config: &ConfigOpts, steps: usize, seed: u64, out: &Path) -> u8 {
-    let cfg = match config.resolve() {
+    let cfg = match config.resolve_or_report() {
         Ok(cfg) => cfg,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return exit_codes::USAGE;
-        }
+        Err(code) => return code,
     };
     let model = ClusterModel::new(cfg.clone());
     let (actions, _) = tracefile::random_walk(&model, &mut Rng::for_sample(seed, 0), steps);
