@@ -21,7 +21,7 @@ fn presets_and_help_exit_0() {
     let text = String::from_utf8_lossy(&presets.stdout);
     assert!(text.contains("smoke") && text.contains("default") && text.contains("large"), "{text}");
     let json: serde_json::Value = serde_json::from_slice(&highwater(&["presets", "--json"]).stdout).unwrap();
-    assert_eq!(json.as_array().unwrap().len(), 4);
+    assert_eq!(json.as_array().unwrap().len(), highwater_model::PRESETS.len());
     let help = highwater(&["check", "--help"]);
     assert_eq!(code(&help), 0);
     let help = String::from_utf8_lossy(&help.stdout);
@@ -52,7 +52,10 @@ fn presets_and_help_exit_0() {
 fn usage_errors_exit_2_with_a_clear_message() {
     for (args, expected) in [
         (vec!["check", "--bogus"], "unexpected argument '--bogus'"),
-        (vec!["check", "--preset", "nope"], "unknown preset \"nope\"; expected one of: smoke, default, kip207, large"),
+        (
+            vec!["check", "--preset", "nope"],
+            "unknown preset \"nope\"; expected one of: smoke, default, kip207, failover, elections, large",
+        ),
         (vec!["check", "--brokers", "0"], "a cluster needs at least 1 broker"),
         (vec!["check", "--brokers", "3", "--racks", "a,b"], "give one rack per broker"),
         (vec!["check", "--records", "0"], "0 records: choose 1 to 5"),
@@ -180,7 +183,7 @@ fn bugs_lists_every_seeded_bug_and_verify_catches_one() {
 
 #[test]
 fn a_bug_the_model_does_not_carry_or_does_not_exist_is_a_usage_error() {
-    let absent = highwater(&["check", "--preset", "smoke", "--bug", "truncate-to-hw"]);
+    let absent = highwater(&["check", "--preset", "smoke", "--bug", "lease-only-revert"]);
     assert_eq!(code(&absent), 2);
     assert!(stderr(&absent).contains("not yet in the model"), "{}", stderr(&absent));
     let unknown = highwater(&["bugs", "--bug", "nope"]);

@@ -17,15 +17,39 @@ pub enum ModelBug {
     ListOffsetsDuringLesoWindow,
     /// KIP-497: the HW is computed over the committed ISR only.
     HwOverCommittedIsrOnly,
+    /// KAFKA-1211 / KIP-101: a new follower truncates to its local HW and fetches without its
+    /// last fetched epoch.
+    TruncateToHw,
+    /// KAFKA-13141: the leader records a follower's fetch offset even when it answers with a
+    /// diverging epoch.
+    DivergingFetchUpdatesFollowerState,
+    /// KAFKA-6880 / KIP-320: brokers ignore `current_leader_epoch`.
+    NoLeaderEpochFencing,
+    /// KAFKA-14704: on a diverging epoch a follower takes the leader's HW first and truncates
+    /// only before its next fetch.
+    HwBeforeTruncation,
+    /// KAFKA-7128: the leader adds a follower to the ISR below its epoch start offset.
+    IsrExpandBeforeEpochStart,
+    /// KAFKA-6361 / KIP-279: a follower truncates to the leader's end offset in one round.
+    SingleRoundEpochLookup,
+    /// KAFKA-7415: a new leader does not write its epoch into its epoch cache.
+    NoEpochCacheEntryOnElection,
 }
 
 impl ModelBug {
     /// Every bug the model carries.
-    pub const ALL: [ModelBug; 4] = [
+    pub const ALL: [ModelBug; 11] = [
         ModelBug::FollowerServesLeo,
         ModelBug::PreferredReplicaOutsideIsr,
         ModelBug::ListOffsetsDuringLesoWindow,
         ModelBug::HwOverCommittedIsrOnly,
+        ModelBug::TruncateToHw,
+        ModelBug::DivergingFetchUpdatesFollowerState,
+        ModelBug::NoLeaderEpochFencing,
+        ModelBug::HwBeforeTruncation,
+        ModelBug::IsrExpandBeforeEpochStart,
+        ModelBug::SingleRoundEpochLookup,
+        ModelBug::NoEpochCacheEntryOnElection,
     ];
 
     /// The id shared with the protocol crate.
@@ -35,6 +59,13 @@ impl ModelBug {
             ModelBug::PreferredReplicaOutsideIsr => "preferred-replica-outside-isr",
             ModelBug::ListOffsetsDuringLesoWindow => "list-offsets-during-leso-window",
             ModelBug::HwOverCommittedIsrOnly => "hw-over-committed-isr-only",
+            ModelBug::TruncateToHw => "truncate-to-hw",
+            ModelBug::DivergingFetchUpdatesFollowerState => "diverging-fetch-updates-follower-state",
+            ModelBug::NoLeaderEpochFencing => "no-leader-epoch-fencing",
+            ModelBug::HwBeforeTruncation => "hw-before-truncation",
+            ModelBug::IsrExpandBeforeEpochStart => "isr-expand-before-epoch-start",
+            ModelBug::SingleRoundEpochLookup => "single-round-epoch-lookup",
+            ModelBug::NoEpochCacheEntryOnElection => "no-epoch-cache-entry-on-election",
         }
     }
 
@@ -50,6 +81,15 @@ impl ModelBug {
             ModelBug::PreferredReplicaOutsideIsr => (&["preferred-replica-valid"], "smoke"),
             ModelBug::ListOffsetsDuringLesoWindow => (&["list-offsets-monotonic"], "kip207"),
             ModelBug::HwOverCommittedIsrOnly => (&["isr-completeness"], "smoke"),
+            ModelBug::TruncateToHw => (&["leader-completeness", "isr-completeness"], "failover"),
+            ModelBug::DivergingFetchUpdatesFollowerState => {
+                (&["consumed-is-committed", "log-matching", "isr-completeness"], "failover")
+            }
+            ModelBug::NoLeaderEpochFencing => (&["isr-completeness"], "failover"),
+            ModelBug::HwBeforeTruncation => (&["consumed-is-committed", "log-matching"], "failover"),
+            ModelBug::IsrExpandBeforeEpochStart => (&["isr-completeness"], "failover"),
+            ModelBug::SingleRoundEpochLookup => (&["log-matching"], "failover"),
+            ModelBug::NoEpochCacheEntryOnElection => (&["log-matching", "isr-completeness"], "elections"),
         }
     }
 }

@@ -198,12 +198,14 @@ impl ClusterModel {
         }
     }
 
-    /// Who has a fetch parked at `broker` (long poll): consumers and followers.
+    /// Who has a request parked at `broker`: consumers and followers (long poll), and the
+    /// producer waiting for an acknowledgement.
     fn parked_at(&self, state: &ClusterState, broker: BrokerId) -> Vec<NodeId> {
         let Some(b) = self.broker(state, broker) else { return Vec::new() };
         let consumers = b.parked_consumers.iter().map(|p| NodeId::Consumer(p.consumer));
         let followers = b.followers.iter().filter(|f| f.parked.is_some()).map(|f| NodeId::Broker(f.id));
-        consumers.chain(followers).collect()
+        let producer = (!b.pending_acks.is_empty()).then_some(NodeId::Producer);
+        consumers.chain(followers).chain(producer).collect()
     }
 
     /// A parked fetch is an open request on a connection: when the connection resets, the broker
@@ -215,6 +217,10 @@ impl ClusterModel {
         self.set_broker(state, broker, |b| {
             let mut b = b.clone();
             b.parked_consumers.retain(|p| !requesters.contains(&NodeId::Consumer(p.consumer)));
+            if requesters.contains(&NodeId::Producer) {
+                // The records stay in the log, uncommitted; the producer retries them elsewhere.
+                b.pending_acks.clear();
+            }
             for f in &mut b.followers {
                 if requesters.contains(&NodeId::Broker(f.id)) {
                     f.parked = None;

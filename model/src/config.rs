@@ -147,6 +147,17 @@ fn smoke() -> ModelConfig {
     }
 }
 
+/// No consumer: replication alone, so that a failover is cheap to explore.
+fn failover() -> ModelConfig {
+    ModelConfig {
+        broker_racks: racks(&["a", "b", "b"]),
+        consumer_racks: Vec::new(),
+        records: 2,
+        rack_outages: 0,
+        ..smoke()
+    }
+}
+
 /// Every preset.
 pub const PRESETS: &[Preset] = &[
     Preset {
@@ -168,6 +179,16 @@ pub const PRESETS: &[Preset] = &[
             seeks: 2,
             ..smoke()
         },
+    },
+    Preset {
+        name: "failover",
+        about: "3 brokers over racks a, b, b, no consumer, 2 records, 1 broker crash: a leader failover, producer retries and log reconciliation, where most replication bugs show",
+        build: failover,
+    },
+    Preset {
+        name: "elections",
+        about: "failover with 2 broker crashes: back-to-back leader elections (KAFKA-7415)",
+        build: || ModelConfig { crashes: 2, ..failover() },
     },
     Preset {
         name: "large",

@@ -356,3 +356,19 @@ fn a_fetch_to_a_crashed_broker_fails_at_once_and_the_consumer_asks_for_metadata(
         cluster.timers().find(|(n, t, _)| *n == NodeId::Consumer(0) && *t == TimerKind::ConsumerFetch).unwrap();
     assert!(due < before + request_timeout, "backing off, not waiting out the request timeout");
 }
+
+/// A produce waiting at the leader for its acknowledgement is an open request: when the leader
+/// crashes, the producer learns it at once and sends the record again to the new leader, where
+/// it is committed and acknowledged. (Before, the producer waited on the dead leader forever.)
+#[test]
+fn a_produce_waiting_at_a_crashed_leader_is_sent_again_to_the_new_leader() {
+    let mut checked = Checked::new(ClusterConfig::with_racks(&["a", "b", "b"]));
+    checked.produce_to_leader_only(7);
+    assert_eq!(checked.cluster.producer().unacknowledged(), vec![7], "the followers have not fetched it");
+    checked.crash(1);
+    checked.run(10_000);
+    let producer = checked.cluster.producer();
+    assert_eq!(producer.leader(), Some(2));
+    assert_eq!(producer.acknowledged(), &[(7, 0)], "committed at offset 0 under the new leader");
+    assert!(producer.unacknowledged().is_empty());
+}

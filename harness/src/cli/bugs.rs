@@ -100,7 +100,11 @@ pub fn verify(bug: Bug, opts: &BugsOpts) -> Verified {
     let outcome = run::check(searched, &options);
     let Some(found) = outcome.properties.iter().find(|p| p.status == Status::Violated && expected.contains(&p.name))
     else {
-        return missed(bug.id(), format!("no violation of {} within {} s", expected.join(" or "), opts.budget));
+        let searched = match outcome.complete {
+            true => format!("`{preset_name}` checked exhaustively ({} unique states)", outcome.unique_states),
+            false => format!("none within {} s on `{preset_name}`", opts.budget),
+        };
+        return missed(bug.id(), format!("no violation of {}: {searched}", expected.join(" or ")));
     };
     let property = highwater_properties::by_name(found.name).expect("a known property");
     let model = ClusterModel::new(cfg.clone());

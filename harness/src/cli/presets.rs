@@ -20,11 +20,13 @@ pub fn exec(opts: PresetsOpts) -> u8 {
         println!("{}", serde_json::Value::Array(all));
         return crate::exit_codes::OK;
     }
+    let width = PRESETS.iter().map(|p| p.name.len()).max().unwrap_or(0);
     for p in PRESETS {
         let c = p.config();
-        println!("{:<8} {}", p.name, p.about);
+        println!("{:<width$} {}", p.name, p.about);
         println!(
-            "         racks {}, consumers {:?}, records {}, crashes {}, rack outages {}, lag ticks {}, lossy {}, {:?}, {:?}",
+            "{:width$} racks {}, consumers {:?}, records {}, crashes {}, rack outages {}, lag ticks {}, lossy {}, {:?}, {:?}",
+            "",
             c.broker_racks.join(","),
             c.consumer_racks,
             c.records,

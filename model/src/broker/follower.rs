@@ -3,6 +3,7 @@
 use highwater_traces::{EpochEndOffset, ErrorCode, Message, NodeId, Offset, Role, TimerKind, NO_BROKER, NO_EPOCH};
 
 use super::BrokerState;
+use crate::bugs::ModelBug;
 use crate::node::Env;
 
 impl BrokerState {
@@ -20,7 +21,11 @@ impl BrokerState {
             rack_id: String::new(),
             current_leader_epoch: self.leader_epoch,
             fetch_offset: self.leo(),
-            last_fetched_epoch: self.latest_epoch(),
+            // Before KIP-101 a follower sent no epoch, so the leader could not see a divergence.
+            last_fetched_epoch: match env.cfg.has(ModelBug::TruncateToHw) {
+                true => NO_EPOCH,
+                false => self.latest_epoch(),
+            },
             log_start_offset: 0,
         };
         env.send(NodeId::Broker(self.leader), fetch);
@@ -72,8 +77,14 @@ impl BrokerState {
         }
         self.fetch_in_flight = false;
         match (error_code, diverging_epoch) {
+            (ErrorCode::NONE, Some(diverging)) if env.cfg.has(ModelBug::HwBeforeTruncation) => {
+                // KAFKA-14704: the HW first; the truncation waits for the next fetch, after a backoff.
+                self.hw = high_watermark.clamp(0, self.leo());
+                self.pending_truncation = Some(diverging);
+                env.set_timer(TimerKind::ReplicaFetch);
+            }
             (ErrorCode::NONE, Some(diverging)) => {
-                let to = self.truncation_point(diverging);
+                let to = self.truncation_point(diverging, env);
                 self.truncate(to);
                 self.send_fetch(env);
             }
@@ -101,8 +112,12 @@ impl BrokerState {
     }
 
     /// KIP-279: truncate to the end of the epoch both sides have, which may take several rounds.
-    pub(super) fn truncation_point(&self, diverging: EpochEndOffset) -> Offset {
+    pub(super) fn truncation_point(&self, diverging: EpochEndOffset, env: &Env) -> Offset {
         let leo = self.leo();
+        if env.cfg.has(ModelBug::SingleRoundEpochLookup) {
+            // Before KIP-279: the leader's end offset is taken without comparing epochs.
+            return diverging.end_offset.min(leo);
+        }
         match self.end_offset_for(diverging.epoch) {
             (NO_EPOCH, _) => diverging.end_offset.min(leo),
             (epoch, end) if epoch != diverging.epoch => end.min(leo),

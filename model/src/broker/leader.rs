@@ -22,7 +22,7 @@ impl BrokerState {
         env: &mut Env,
     ) {
         let to = NodeId::Broker(follower);
-        let error = self.check_epoch(epoch, true);
+        let error = self.check_epoch(epoch, true, env);
         if error != ErrorCode::NONE {
             return env.send(to, self.fetch_answer(error, vec![], None, NO_BROKER, fetch_offset, epoch));
         }
@@ -35,6 +35,10 @@ impl BrokerState {
                 );
             }
             if e < last_epoch || end < fetch_offset {
+                if env.cfg.has(ModelBug::DivergingFetchUpdatesFollowerState) {
+                    // KAFKA-13141: the diverging fetch still counts as the follower's position.
+                    self.record_follower_fetch(follower, fetch_offset.min(self.leo()), env);
+                }
                 let diverging = EpochEndOffset { epoch: e, end_offset: end };
                 return env.send(
                     to,
@@ -48,6 +52,17 @@ impl BrokerState {
                 self.fetch_answer(ErrorCode::OFFSET_OUT_OF_RANGE, vec![], None, NO_BROKER, fetch_offset, epoch),
             );
         }
+        if let Some(f) = self.followers.iter_mut().find(|f| f.id == follower) {
+            f.parked = Some((fetch_offset, epoch));
+        }
+        self.record_follower_fetch(follower, fetch_offset, env);
+        // Long poll (Kafka's DelayedFetch): answered now if there is news, else when there is.
+        self.answer_parked_followers(env);
+    }
+
+    /// A follower fetched from `fetch_offset`: its LEO as the leader knows it, whether it caught
+    /// up, and what follows from that (ISR expansion, the HW).
+    fn record_follower_fetch(&mut self, follower: BrokerId, fetch_offset: Offset, env: &mut Env) {
         let leo = self.leo();
         if let Some(f) = self.followers.iter_mut().find(|f| f.id == follower) {
             if fetch_offset >= leo || fetch_offset >= f.leader_leo_at_last_fetch {
@@ -55,13 +70,10 @@ impl BrokerState {
             }
             f.leo = Some(fetch_offset);
             f.leader_leo_at_last_fetch = leo;
-            f.parked = Some((fetch_offset, epoch));
         }
         self.maybe_expand_isr(follower, env);
         self.advance_hw(env);
         self.arm_isr_check(env);
-        // Long poll (Kafka's DelayedFetch): answered now if there is news, else when there is.
-        self.answer_parked_followers(env);
     }
 
     /// Answer every parked follower fetch that now has news: records past its offset, or a HW it
@@ -136,7 +148,9 @@ impl BrokerState {
             return;
         }
         let Some(leo) = self.followers.iter().find(|f| f.id == follower).and_then(|f| f.leo) else { return };
-        if leo >= self.hw && leo >= self.epoch_start {
+        // KAFKA-7128: below the epoch start offset a follower may still hold a diverging suffix.
+        let past_epoch_start = leo >= self.epoch_start || env.cfg.has(ModelBug::IsrExpandBeforeEpochStart);
+        if leo >= self.hw && past_epoch_start {
             let mut isr = self.isr.clone();
             isr.push(follower);
             isr.sort_unstable();
@@ -205,7 +219,7 @@ impl BrokerState {
             leader_epoch,
             timestamp,
         };
-        let error = self.check_epoch(epoch, true);
+        let error = self.check_epoch(epoch, true, env);
         if error != ErrorCode::NONE {
             return env.send(from, answer(error, -1, NO_EPOCH));
         }
@@ -240,7 +254,7 @@ impl BrokerState {
             end_offset,
             requested_epoch: asked,
         };
-        let error = self.check_epoch(epoch, true);
+        let error = self.check_epoch(epoch, true, env);
         if error != ErrorCode::NONE {
             return env.send(from, answer(error, NO_EPOCH, -1));
         }

@@ -8,6 +8,7 @@ use highwater_traces::{
     Role, TimerKind, NO_BROKER, NO_EPOCH,
 };
 
+use crate::bugs::ModelBug;
 use crate::node::Env;
 
 mod follower;
@@ -81,6 +82,8 @@ pub struct BrokerState {
     pub fetch_in_flight: bool,
     /// Follower: the leader's HW from the last answer.
     pub leader_hw: Offset,
+    /// Follower, seeded bug `hw-before-truncation` only: a truncation deferred to the next fetch.
+    pub pending_truncation: Option<EpochEndOffset>,
 }
 
 impl BrokerState {
@@ -104,6 +107,7 @@ impl BrokerState {
             parked_consumers: Vec::new(),
             fetch_in_flight: false,
             leader_hw: 0,
+            pending_truncation: None,
         }
     }
 
@@ -176,7 +180,13 @@ impl BrokerState {
     /// A timer fires.
     pub fn on_timer(&mut self, timer: TimerKind, env: &mut Env) {
         match (timer, self.role) {
-            (TimerKind::ReplicaFetch, Role::Follower) if !self.fetch_in_flight => self.send_fetch(env),
+            (TimerKind::ReplicaFetch, Role::Follower) if !self.fetch_in_flight => {
+                if let Some(diverging) = self.pending_truncation.take() {
+                    let to = self.truncation_point(diverging, env);
+                    self.truncate(to);
+                }
+                self.send_fetch(env)
+            }
             (TimerKind::IsrExpiration, Role::Leader) => self.on_isr_expiration(env),
             (TimerKind::FetchWait, _) => self.on_fetch_wait(env),
             (TimerKind::AlterPartitionRetry, Role::Leader) => {
@@ -241,7 +251,9 @@ impl BrokerState {
 
     fn become_leader(&mut self, env: &mut Env) {
         self.give_up_leadership(env);
-        self.assign_epoch(self.leader_epoch, self.leo());
+        if !env.cfg.has(ModelBug::NoEpochCacheEntryOnElection) {
+            self.assign_epoch(self.leader_epoch, self.leo());
+        }
         self.role = Role::Leader;
         self.epoch_start = self.leo();
         self.fetch_in_flight = false;
@@ -277,7 +289,12 @@ impl BrokerState {
 
     fn become_follower(&mut self, env: &mut Env) {
         self.give_up_leadership(env);
+        if env.cfg.has(ModelBug::TruncateToHw) {
+            // Before KIP-101: what is above the local HW is presumed uncommitted.
+            self.truncate(self.hw);
+        }
         self.role = Role::Follower;
+        self.pending_truncation = None;
         self.leader_hw = self.hw;
         self.fetch_in_flight = false;
         env.cancel_timer(TimerKind::IsrExpiration);
@@ -339,14 +356,16 @@ impl BrokerState {
 
     // --- fencing: the one decision site ---
 
-    fn check_epoch(&self, requested: LeaderEpoch, leader_only: bool) -> ErrorCode {
+    fn check_epoch(&self, requested: LeaderEpoch, leader_only: bool, env: &Env) -> ErrorCode {
+        // The seeded bug: before KIP-320 a broker served requests from any epoch.
+        let no_fencing = env.cfg.has(ModelBug::NoLeaderEpochFencing);
         if self.role == Role::Offline {
             return ErrorCode::NOT_LEADER_OR_FOLLOWER;
         }
-        if requested != NO_EPOCH && requested < self.leader_epoch {
+        if requested != NO_EPOCH && !no_fencing && requested < self.leader_epoch {
             return ErrorCode::FENCED_LEADER_EPOCH;
         }
-        if requested != NO_EPOCH && requested > self.leader_epoch {
+        if requested != NO_EPOCH && !no_fencing && requested > self.leader_epoch {
             return ErrorCode::UNKNOWN_LEADER_EPOCH;
         }
         if leader_only && self.role != Role::Leader {

@@ -32,7 +32,7 @@ impl BrokerState {
     /// What this replica answers a consumer's fetch now; `None` when there is nothing to read
     /// yet and the fetch waits (long poll, `fetch.max.wait.ms`).
     fn consumer_answer(&self, rack: &str, epoch: LeaderEpoch, offset: Offset, env: &Env) -> Option<Message> {
-        let error = self.check_epoch(epoch, false);
+        let error = self.check_epoch(epoch, false, env);
         if error != ErrorCode::NONE {
             return Some(self.fetch_answer(error, vec![], None, NO_BROKER, offset, epoch));
         }

@@ -85,6 +85,7 @@ impl Broker {
         if matches!(self.role, Role::Leader(_)) {
             return match peer {
                 NodeId::Controller => self.on_controller_disconnected(out),
+                NodeId::Producer => self.forget_pending_acks(peer),
                 _ => self.forget_waiting_replica_fetch(peer),
             };
         }

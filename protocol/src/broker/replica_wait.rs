@@ -3,6 +3,8 @@
 //! and is answered when the leader appends or its HW moves. A follower therefore fetches again
 //! as soon as an answer comes, and an answer in flight always carries news.
 
+use std::collections::BTreeSet;
+
 use super::{Broker, Role};
 use crate::errors::ErrorCode;
 use crate::messages::{FetchResponse, Message};
@@ -76,13 +78,23 @@ impl Broker {
         }
     }
 
-    /// Every client whose request waits here (consumers, then followers): each holds an open
-    /// connection, which a crash or a cut resets.
+    /// Every client whose request waits here (consumers, then followers, then producers waiting
+    /// for an acknowledgement): each holds an open connection, which a crash or a cut resets.
     pub fn waiting_requesters(&self) -> Vec<NodeId> {
         let mut requesters = self.waiting_consumers();
         if let Role::Leader(state) = &self.role {
             requesters.extend(state.waiting_fetches.keys().map(|f| NodeId::Broker(*f)));
+            let producers: BTreeSet<NodeId> = state.pending_acks.iter().map(|(_, producer, _)| *producer).collect();
+            requesters.extend(producers);
         }
         requesters
+    }
+
+    /// A producer's connection reset: the produce requests it waits on here are gone (it retries
+    /// them elsewhere); the records stay in the log, uncommitted.
+    pub(super) fn forget_pending_acks(&mut self, producer: NodeId) {
+        if let Role::Leader(state) = &mut self.role {
+            state.pending_acks.retain(|(_, p, _)| *p != producer);
+        }
     }
 }
