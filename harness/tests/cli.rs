@@ -189,4 +189,7 @@ fn a_bug_the_model_does_not_carry_or_does_not_exist_is_a_usage_error() {
     let unknown = highwater(&["bugs", "--bug", "nope"]);
     assert_eq!(code(&unknown), 2);
     assert!(stderr(&unknown).contains("no such seeded bug"), "{}", stderr(&unknown));
+    let bad_preset = highwater(&["bugs", "--verify", "--preset", "nope"]);
+    assert_eq!(code(&bad_preset), 2);
+    assert!(stderr(&bad_preset).contains("--preset nope: unknown preset"), "{}", stderr(&bad_preset));
 }

@@ -33,6 +33,10 @@ pub struct BugsOpts {
     /// With `--verify`: the time each bug's search may take.
     #[arg(long, default_value_t = 60)]
     pub budget: u64,
+    /// With `--verify`: search on this preset instead of each bug's own (the smallest known to
+    /// expose it), e.g. to see whether a larger configuration exposes a bug not caught yet.
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
     /// `text` or `json`.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
@@ -91,8 +95,10 @@ pub fn verify(bug: Bug, opts: &BugsOpts) -> Verified {
         return missed(bug.id(), "not seeded in the model yet".into());
     };
     let start = Instant::now();
-    let (expected, preset_name) = model_bug.expected();
-    let mut cfg = preset(preset_name).expect("bugs name real presets").config();
+    let (expected, own_preset) = model_bug.expected();
+    let chosen = preset(opts.preset.as_deref().unwrap_or(own_preset)).expect("checked by `run`");
+    let preset_name = chosen.name;
+    let mut cfg = chosen.config();
     cfg.bugs.insert(model_bug);
     let options = SearchOptions::dfs(Duration::from_secs(opts.budget), Liveness::Off);
     let mut searched = ClusterModel::new(cfg.clone());
@@ -150,6 +156,11 @@ pub fn verify(bug: Bug, opts: &BugsOpts) -> Verified {
 
 /// Run `bugs`.
 pub fn exec(opts: BugsOpts) -> u8 {
+    if let Some(name) = opts.preset.as_deref().filter(|name| preset(name).is_none()) {
+        let known: Vec<&str> = highwater_model::PRESETS.iter().map(|p| p.name).collect();
+        eprintln!("error: --preset {name}: unknown preset; expected one of: {}", known.join(", "));
+        return exit_codes::USAGE;
+    }
     if let Some(unknown) = opts.only.iter().find(|id| !Bug::ALL.iter().any(|b| b.id() == id.as_str())) {
         eprintln!("error: --bug {unknown}: no such seeded bug; `highwater bugs` lists them");
         return exit_codes::USAGE;

@@ -279,6 +279,7 @@ pub fn exec(opts: CiOpts) -> u8 {
             out: opts.out.join("bugs"),
             only: Vec::new(),
             budget: bugs.budget,
+            preset: None,
             format: Format::Text,
         };
         let _ = std::fs::create_dir_all(&bug_opts.out);
