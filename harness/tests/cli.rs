@@ -93,7 +93,7 @@ fn a_bounded_run_is_inconclusive_and_its_json_parses() {
     assert_eq!(report["complete"], false);
     assert_eq!(report["exit_code"], 3);
     let properties = report["properties"].as_array().unwrap();
-    assert_eq!(properties.len(), 19);
+    assert_eq!(properties.len(), highwater_properties::ALL.len(), "one row per property");
     assert!(properties.iter().all(|p| p["status"] != "holds"), "nothing is called a pass in an incomplete run");
     let depth = highwater(&["check", "--preset", "smoke", "--max-depth", "5"]);
     assert_eq!(code(&depth), 3, "a depth bound that cuts paths is inconclusive");

@@ -34,11 +34,13 @@ pub enum ModelBug {
     SingleRoundEpochLookup,
     /// KAFKA-7415: a new leader does not write its epoch into its epoch cache.
     NoEpochCacheEntryOnElection,
+    /// KIP-392: OffsetsForLeaderEpoch from a consumer answers end offsets above the HW.
+    ConsumerEpochQueryUncapped,
 }
 
 impl ModelBug {
     /// Every bug the model carries.
-    pub const ALL: [ModelBug; 11] = [
+    pub const ALL: [ModelBug; 12] = [
         ModelBug::FollowerServesLeo,
         ModelBug::PreferredReplicaOutsideIsr,
         ModelBug::ListOffsetsDuringLesoWindow,
@@ -50,6 +52,7 @@ impl ModelBug {
         ModelBug::IsrExpandBeforeEpochStart,
         ModelBug::SingleRoundEpochLookup,
         ModelBug::NoEpochCacheEntryOnElection,
+        ModelBug::ConsumerEpochQueryUncapped,
     ];
 
     /// The id shared with the protocol crate.
@@ -66,6 +69,7 @@ impl ModelBug {
             ModelBug::IsrExpandBeforeEpochStart => "isr-expand-before-epoch-start",
             ModelBug::SingleRoundEpochLookup => "single-round-epoch-lookup",
             ModelBug::NoEpochCacheEntryOnElection => "no-epoch-cache-entry-on-election",
+            ModelBug::ConsumerEpochQueryUncapped => "consumer-epoch-query-uncapped",
         }
     }
 
@@ -90,6 +94,7 @@ impl ModelBug {
             ModelBug::IsrExpandBeforeEpochStart => (&["isr-completeness"], "failover"),
             ModelBug::SingleRoundEpochLookup => (&["log-matching"], "failover"),
             ModelBug::NoEpochCacheEntryOnElection => (&["log-matching", "isr-completeness"], "elections"),
+            ModelBug::ConsumerEpochQueryUncapped => (&["no-offset-above-hw"], "kip207"),
         }
     }
 }

@@ -388,6 +388,7 @@ impl ClusterModel {
         };
         next.ghost.redirects.clear();
         next.ghost.happened.clear();
+        next.ghost.offsets_above_hw.clear();
         self.reset_connections(&mut next);
         self.settle_requests(&mut next);
         Self::coalesce_partition_changes(&mut next);
@@ -413,8 +414,8 @@ impl ClusterModel {
         for _ in 0..64 {
             let Some((src, dst)) = self.next_eager(state) else { return };
             let msg = Self::channels(state)[&(src, dst)].front().cloned().expect("channels are never empty");
-            if let (NodeId::Broker(b), NodeId::Consumer(_)) = (self.layout.node(src), self.layout.node(dst)) {
-                observe_answer(state, b, &msg);
+            if let (NodeId::Broker(b), NodeId::Consumer(c)) = (self.layout.node(src), self.layout.node(dst)) {
+                observe_answer(state, b, c, &msg);
             }
             let sys = self.inner.next_state(&state.sys, ActorModelAction::Deliver { src, dst, msg });
             state.sys = sys.expect("an ordered network always delivers");

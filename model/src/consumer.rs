@@ -36,8 +36,6 @@ pub struct ConsumerState {
     pub leader: BrokerId,
     /// Leader epoch from metadata.
     pub leader_epoch: LeaderEpoch,
-    /// Replicas metadata shows offline.
-    pub offline: Vec<BrokerId>,
     /// Next offset.
     pub position: Offset,
     /// Epoch of the last consumed record.
@@ -70,7 +68,6 @@ impl ConsumerState {
             id,
             leader: NO_BROKER,
             leader_epoch: NO_EPOCH,
-            offline: Vec::new(),
             position: 0,
             position_epoch: NO_EPOCH,
             phase: Phase::Fetching,
@@ -166,7 +163,6 @@ impl ConsumerState {
         }
         self.leader = leader;
         self.leader_epoch = epoch;
-        self.offline = offline;
         if newer && self.position_epoch != NO_EPOCH && self.phase == Phase::Fetching {
             self.phase = Phase::Validating;
         }

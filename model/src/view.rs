@@ -2,7 +2,7 @@
 
 use highwater_traces::{
     BrokerId, BrokerView, ClusterView, ConsumerView, ControllerView, ErrorCode, Ghost, Happened, Message, NodeId,
-    Redirect, Role, NO_BROKER,
+    OffsetAboveHw, OffsetAnswer, Redirect, Role, NO_BROKER,
 };
 
 use crate::broker::BrokerState;
@@ -171,12 +171,34 @@ pub fn observe(last: &ClusterState, next: &mut ClusterState) {
 
 /// A broker's answer to a consumer, seen as it is delivered (answers to clients are delivered
 /// in the step that sends them): a redirect goes into the ghost's set, a follower's empty or
-/// OFFSET_NOT_AVAILABLE answer into coverage.
-pub fn observe_answer(state: &mut ClusterState, broker: BrokerId, answer: &Message) {
+/// OFFSET_NOT_AVAILABLE answer into coverage, an offset told above the broker's HW into
+/// `offsets_above_hw`.
+pub fn observe_answer(state: &mut ClusterState, broker: BrokerId, consumer: u32, answer: &Message) {
+    let Some(replica) = parts(state).brokers.into_iter().find(|x| x.id == broker) else { return };
+    let told = match *answer {
+        Message::ListOffsetsResponse { error_code: ErrorCode::NONE, offset, .. } => {
+            Some((OffsetAnswer::ListOffsets, offset))
+        }
+        Message::OffsetsForLeaderEpochResponse { error_code: ErrorCode::NONE, end_offset, .. } => {
+            Some((OffsetAnswer::OffsetsForLeaderEpoch, end_offset))
+        }
+        _ => None,
+    };
+    if let Some((kind, offset)) = told.filter(|(_, offset)| *offset > replica.hw) {
+        let high_watermark = replica.hw;
+        state.ghost.offsets_above_hw.insert(OffsetAboveHw {
+            by: broker,
+            consumer,
+            answer: kind,
+            offset,
+            high_watermark,
+        });
+        return;
+    }
     let Message::FetchResponse { error_code, records, preferred_read_replica, fetch_offset, .. } = answer else {
         return;
     };
-    let Some(broker) = parts(state).brokers.into_iter().find(|x| x.id == broker) else { return };
+    let broker = replica;
     if *preferred_read_replica != NO_BROKER {
         let to = *preferred_read_replica;
         // A leader still unaware of a newer epoch may redirect too (its consumer's next fetch is

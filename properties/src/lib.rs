@@ -93,6 +93,11 @@ pub const ALL: &[Property] = &[
         "a replica never hands a consumer a record at or above its own high watermark"
     ),
     safety!(
+        "no-offset-above-hw",
+        safety::no_offset_above_hw,
+        "a replica never tells a consumer an offset above its own high watermark (ListOffsets, OffsetsForLeaderEpoch)"
+    ),
+    safety!(
         "consumed-is-committed",
         safety::consumed_is_committed,
         "every record a consumer received is committed at that offset, and stays so"

@@ -10,6 +10,15 @@ pub fn no_read_above_hw(view: &ClusterView) -> bool {
     view.consumers.iter().flat_map(|c| &c.delivered).all(|d| d.offset < d.served_hw)
 }
 
+/// A replica never tells a consumer an offset above its own high watermark: ListOffsets and
+/// OffsetsForLeaderEpoch answers are capped like reads, or refused in the window where the HW
+/// is below the leader epoch start offset. An answer above it reveals records that may yet be
+/// truncated, and a consumer that moves its position there can skip or re-read them.
+/// Source: KIP-392 (OffsetsForLeaderEpoch capped at the HW for consumers); KIP-207.
+pub fn no_offset_above_hw(view: &ClusterView) -> bool {
+    view.ghost.offsets_above_hw.iter().all(|told| told.offset <= told.high_watermark)
+}
+
 /// Every record a consumer received is committed, at that offset, and stays so.
 /// Source: Vanlightly `ConsistentReadProperty`; KIP-392.
 pub fn consumed_is_committed(view: &ClusterView) -> bool {

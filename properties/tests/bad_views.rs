@@ -65,6 +65,7 @@ fn good() -> ClusterView {
             acked: vec![(10, 0), (11, 1)],
             redirects: [Redirect { by: 1, by_leader: true, to: 2, to_in_isr: true, to_holds_offset: true }].into(),
             happened: Default::default(),
+            offsets_above_hw: Default::default(),
             epochs_seen: [(NodeId::Controller, 1), (NodeId::Broker(1), 1), (NodeId::Consumer(0), 0)].into(),
         },
     }
@@ -89,6 +90,23 @@ fn no_read_above_hw() {
     let mut bad = good();
     bad.consumers[0].delivered[1].served_hw = 1;
     rejects("no-read-above-hw", bad);
+}
+
+#[test]
+fn no_offset_above_hw() {
+    let mut bad = good();
+    let told = |offset| OffsetAboveHw {
+        by: 1,
+        consumer: 0,
+        answer: OffsetAnswer::OffsetsForLeaderEpoch,
+        offset,
+        high_watermark: 2,
+    };
+    let mut at_hw = good();
+    at_hw.ghost.offsets_above_hw.insert(told(2));
+    assert!(safety::no_offset_above_hw(&at_hw), "an end offset equal to the HW reveals nothing uncommitted");
+    bad.ghost.offsets_above_hw.insert(told(3));
+    rejects("no-offset-above-hw", bad);
 }
 
 #[test]
@@ -217,7 +235,7 @@ fn every_property_has_a_unique_name_a_statement_and_the_right_shape() {
     names.sort_unstable();
     names.dedup();
     assert_eq!(names.len(), ALL.len());
-    assert_eq!(ALL.iter().filter(|p| p.kind == Kind::Safety).count(), 11);
+    assert_eq!(ALL.iter().filter(|p| p.kind == Kind::Safety).count(), 12);
     assert_eq!(ALL.iter().filter(|p| p.kind == Kind::Coverage).count(), 6);
     for p in ALL {
         assert!(!p.statement.is_empty());

@@ -93,7 +93,7 @@ bugs! {
     /// Consumer OffsetsForLeaderEpoch answers are not bounded by the HW.
     ConsumerEpochQueryUncapped = "consumer-epoch-query-uncapped", "KIP-392",
         "OffsetsForLeaderEpoch from a consumer returns end offsets above the HW",
-        "no-read-above-hw (through position validation), consumer-prefix";
+        "no-offset-above-hw";
     /// The selector may pick a replica outside the ISR.
     PreferredReplicaOutsideIsr = "preferred-replica-outside-isr", "KAFKA-14372",
         "selection candidates are all replicas holding the offset, in the ISR or not",

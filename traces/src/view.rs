@@ -151,6 +151,32 @@ pub struct Redirect {
     pub to_holds_offset: bool,
 }
 
+/// Which answer told a consumer an offset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OffsetAnswer {
+    /// `ListOffsets`: the offset found.
+    ListOffsets,
+    /// `OffsetsForLeaderEpoch`: the end offset of the epoch asked about.
+    OffsetsForLeaderEpoch,
+}
+
+/// An offset a replica told a consumer that lies above that replica's high watermark: it
+/// reveals that records the replica has not committed exist (KIP-392 caps these answers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct OffsetAboveHw {
+    /// The replica that answered.
+    pub by: BrokerId,
+    /// The consumer it told.
+    pub consumer: u32,
+    /// The answer.
+    pub answer: OffsetAnswer,
+    /// The offset it told.
+    pub offset: Offset,
+    /// Its high watermark when it answered.
+    pub high_watermark: Offset,
+}
+
 /// Coverage events: things a step can make happen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -185,6 +211,10 @@ pub struct Ghost {
     pub redirects: BTreeSet<Redirect>,
     /// Coverage events of the step that led here (the last step's only, for the same reason).
     pub happened: BTreeSet<Happened>,
+    /// Offsets above its HW that a replica told a consumer in the step that led here. Only
+    /// those are kept, not every offset told: a correct run keeps none, so this adds no states.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub offsets_above_hw: BTreeSet<OffsetAboveHw>,
     /// The highest leader epoch each node (`controller`, `broker-N`, `consumer-N`) showed in
     /// any state so far, this one included, for `leader-epoch-monotonic`: a node whose epoch
     /// now is below it went backwards. (Folding in the current state keeps this equal to the

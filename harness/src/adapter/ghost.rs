@@ -4,8 +4,10 @@
 //! each node has shown.
 
 use highwater_protocol::sim::{Cluster, ClusterState};
-use highwater_protocol::{ErrorCode, FetchResponse, RoleKind};
-use highwater_traces::{BrokerId, Delivery, Ghost, Happened, NodeId, Record, Redirect, NO_BROKER};
+use highwater_protocol::{ErrorCode, FetchResponse, Message, RoleKind};
+use highwater_traces::{
+    BrokerId, Delivery, Ghost, Happened, NodeId, OffsetAboveHw, OffsetAnswer, Record, Redirect, NO_BROKER,
+};
 
 /// What a broker knew when it answered a consumer's fetch.
 pub(super) struct Chooser {
@@ -60,7 +62,25 @@ impl GhostTracker {
     pub(super) fn start_step(&mut self) {
         self.ghost.redirects.clear();
         self.ghost.happened.clear();
+        self.ghost.offsets_above_hw.clear();
         self.delivered_before = self.deliveries.iter().map(Vec::len).collect();
+    }
+
+    /// `broker` is about to hand `consumer` an answer that tells it an offset: one above the
+    /// broker's HW goes into the ghost, as the model's `observe_answer` does.
+    pub(super) fn told(&mut self, sim: &Cluster, broker: BrokerId, consumer: u32, message: &Message) {
+        let told = match message {
+            Message::ListOffsetsResponse(r) if r.error_code == ErrorCode::NONE => (OffsetAnswer::ListOffsets, r.offset),
+            Message::OffsetsForLeaderEpochResponse(r) if r.error_code == ErrorCode::NONE => {
+                (OffsetAnswer::OffsetsForLeaderEpoch, r.end_offset)
+            }
+            _ => return,
+        };
+        let Some(high_watermark) = sim.broker(broker).map(|b| b.high_watermark()) else { return };
+        let (answer, offset) = told;
+        if offset > high_watermark {
+            self.ghost.offsets_above_hw.insert(OffsetAboveHw { by: broker, consumer, answer, offset, high_watermark });
+        }
     }
 
     /// `broker`'s fetch answer was just delivered to a consumer (`chooser` is what the broker

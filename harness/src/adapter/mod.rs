@@ -145,6 +145,14 @@ impl Implementation {
                 highwater_protocol::NodeId::Consumer(_),
                 Some(Message::FetchResponse(response)),
             ) => Some((broker, response.clone(), ghost::Chooser::of(&self.sim, broker, response))),
+            (
+                highwater_protocol::NodeId::Broker(broker),
+                highwater_protocol::NodeId::Consumer(consumer),
+                Some(message),
+            ) => {
+                self.ghost.told(&self.sim, broker, consumer, message);
+                None
+            }
             _ => None,
         };
         self.sim.deliver(from, to)?;

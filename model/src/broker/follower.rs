@@ -4,6 +4,7 @@ use highwater_traces::{EpochEndOffset, ErrorCode, Message, NodeId, Offset, Role,
 
 use super::BrokerState;
 use crate::bugs::ModelBug;
+use crate::config::Semantics;
 use crate::node::Env;
 
 impl BrokerState {
@@ -89,7 +90,6 @@ impl BrokerState {
                 self.send_fetch(env);
             }
             (ErrorCode::NONE, None) => {
-                let got = !records.is_empty();
                 for r in records {
                     if r.offset != self.leo() {
                         break;
@@ -97,9 +97,8 @@ impl BrokerState {
                     self.append(r.record());
                 }
                 self.hw = high_watermark.clamp(0, self.leo());
-                self.leader_hw = high_watermark;
+                self.note_leader_hw(high_watermark, env);
                 // The leader long-polls: every answer carries news, so fetch again at once.
-                let _ = got;
                 self.send_fetch(env);
                 self.retry_parked_consumers(env);
             }
@@ -108,6 +107,15 @@ impl BrokerState {
                 self.send_fetch(env);
             }
             _ => env.set_timer(TimerKind::ReplicaFetch),
+        }
+    }
+
+    /// Only KIP-strict semantics reads the leader's HW (OFFSET_NOT_AVAILABLE past a lagging
+    /// follower's LEO). Under Apache semantics it stays 0, so that followers that differ only
+    /// there are one state to the checker.
+    pub(super) fn note_leader_hw(&mut self, hw: Offset, env: &Env) {
+        if env.cfg.semantics == Semantics::KipStrict {
+            self.leader_hw = hw;
         }
     }
 

@@ -259,7 +259,8 @@ impl BrokerState {
             return env.send(from, answer(error, NO_EPOCH, -1));
         }
         let (e, end) = self.end_offset_for(asked);
-        if replica_id == CONSUMER_REPLICA_ID && end != -1 && end > self.hw {
+        let capped = !env.cfg.has(ModelBug::ConsumerEpochQueryUncapped);
+        if capped && replica_id == CONSUMER_REPLICA_ID && end != -1 && end > self.hw {
             if self.in_leso_window() {
                 return env.send(from, answer(ErrorCode::OFFSET_NOT_AVAILABLE, NO_EPOCH, -1));
             }

@@ -80,7 +80,7 @@ pub struct BrokerState {
     pub parked_consumers: Vec<ParkedFetch>,
     /// Follower: a fetch is outstanding.
     pub fetch_in_flight: bool,
-    /// Follower: the leader's HW from the last answer.
+    /// Follower, KIP-strict semantics only: the leader's HW from the last answer.
     pub leader_hw: Offset,
     /// Follower, seeded bug `hw-before-truncation` only: a truncation deferred to the next fetch.
     pub pending_truncation: Option<EpochEndOffset>,
@@ -295,7 +295,7 @@ impl BrokerState {
         }
         self.role = Role::Follower;
         self.pending_truncation = None;
-        self.leader_hw = self.hw;
+        self.note_leader_hw(self.hw, env);
         self.fetch_in_flight = false;
         env.cancel_timer(TimerKind::IsrExpiration);
         if self.leader != NO_BROKER {
