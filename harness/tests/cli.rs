@@ -59,6 +59,7 @@ fn usage_errors_exit_2_with_a_clear_message() {
         (vec!["check", "--brokers", "0"], "a cluster needs at least 1 broker"),
         (vec!["check", "--brokers", "3", "--racks", "a,b"], "give one rack per broker"),
         (vec!["check", "--records", "0"], "0 records: choose 1 to 5"),
+        (vec!["check", "--consumers", "b,,b"], "--consumers: item 2 is empty"),
         (vec!["check", "--semantics", "loose"], "invalid value 'loose'"),
         (vec!["check", "--checker", "simulation"], "never finishes by itself"),
         (vec!["explore", "--addr", "0.0.0.0:3000"], "not a loopback address"),
@@ -69,6 +70,19 @@ fn usage_errors_exit_2_with_a_clear_message() {
         assert!(stderr(&output).contains(expected), "{args:?}: {}", stderr(&output));
         assert!(!stderr(&output).contains("panicked"), "{args:?}");
     }
+}
+
+#[test]
+fn consumers_none_or_empty_means_a_cluster_without_consumers() {
+    for value in ["none", ""] {
+        let output = highwater(&["check", "--consumers", value, "--max-states", "10", "--format", "json"]);
+        assert_eq!(code(&output), 3, "--consumers {value:?}: {}", stderr(&output));
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+        assert_eq!(report["config"]["consumer_racks"], serde_json::json!([]), "--consumers {value:?}");
+    }
+    let output = highwater(&["check", "--consumers", "b,-", "--max-states", "10", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+    assert_eq!(report["config"]["consumer_racks"], serde_json::json!(["b", null]));
 }
 
 #[test]

@@ -104,6 +104,9 @@ impl ModelConfig {
         if self.broker_racks.iter().any(|r| r.is_empty()) {
             return Err("rack names must not be empty".into());
         }
+        if self.consumer_racks.iter().any(|r| r.as_deref() == Some("")) {
+            return Err("a consumer's rack must not be empty; a consumer without a rack has none".into());
+        }
         Ok(())
     }
 }

@@ -33,7 +33,8 @@ pub struct ConfigOpts {
     /// Rack of each broker, comma-separated, e.g. `a,b,b`.
     #[arg(long, value_delimiter = ',')]
     pub racks: Option<Vec<String>>,
-    /// `client.rack` of each consumer, comma-separated; `-` for a consumer with no rack.
+    /// `client.rack` of each consumer, comma-separated; `-` for a consumer with no rack, and
+    /// `none` (or an empty value) for no consumers at all.
     #[arg(long, value_delimiter = ',')]
     pub consumers: Option<Vec<String>>,
     /// Records the producer sends (1 to 5).
@@ -98,7 +99,7 @@ impl ConfigOpts {
             (None, None) => {}
         }
         if let Some(consumers) = &self.consumers {
-            cfg.consumer_racks = consumers.iter().map(|r| (r != "-").then(|| r.clone())).collect();
+            cfg.consumer_racks = consumer_racks(consumers)?;
         }
         if let Some(records) = self.records {
             cfg.records = records;
@@ -147,4 +148,26 @@ impl ConfigOpts {
         cfg.validate()?;
         Ok(cfg)
     }
+}
+
+/// `--consumers`: `none` or nothing means no consumers; otherwise one `client.rack` per
+/// consumer, `-` for none. An empty item (`b,,b`) is refused rather than read as a rack named "".
+fn consumer_racks(items: &[String]) -> Result<Vec<Option<String>>, String> {
+    match items {
+        [] => return Ok(Vec::new()),
+        [only] if only.is_empty() || only == "none" => return Ok(Vec::new()),
+        _ => {}
+    }
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, rack)| match rack.as_str() {
+            "" => Err(format!(
+                "--consumers: item {} is empty; give a rack name, `-` for a consumer with no rack, or `none` alone for no consumers",
+                i + 1
+            )),
+            "-" => Ok(None),
+            rack => Ok(Some(rack.to_string())),
+        })
+        .collect()
 }
