@@ -175,9 +175,12 @@ pub const PRESETS: &[Preset] = &[
     },
     Preset {
         name: "kip207",
-        about: "3 brokers over racks a, b, b, a consumer in b, 1 record, 1 crash, 2 seeks, no rack outage: KIP-207's ListOffsets window after an election",
+        about: "3 brokers over racks a, b, b, a consumer with no rack (it reads from the leader), 1 record, 1 crash, 2 seeks, no rack outage: KIP-207's ListOffsets window after an election",
         build: || ModelConfig {
             broker_racks: racks(&["a", "b", "b"]),
+            // The window is in the leader's answers; a racked consumer's redirects would only
+            // multiply the states (6.1 M instead of 0.94 M) around it.
+            consumer_racks: vec![None],
             rack_outages: 0,
             seeks: 2,
             ..smoke()
