@@ -9,6 +9,7 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
+use highwater_model::symmetry::ConsumerSymmetry;
 use highwater_model::ClusterModel;
 use highwater_properties::{Kind, ALL};
 use highwater_traces::Action;
@@ -46,6 +47,9 @@ pub struct SearchOptions {
     pub progress: bool,
     /// How bounded liveness is checked.
     pub liveness: Liveness,
+    /// Renumber same-rack consumers to one representative (DFS only; see
+    /// `highwater_model::symmetry`).
+    pub symmetry: bool,
 }
 
 impl SearchOptions {
@@ -60,6 +64,7 @@ impl SearchOptions {
             seed: 0,
             progress: false,
             liveness,
+            symmetry: true,
         }
     }
 }
@@ -150,6 +155,9 @@ pub struct Outcome {
     pub properties: Vec<PropertyOutcome>,
     /// Trace files written (`check --out`).
     pub traces: Vec<WrittenTrace>,
+    /// The groups of same-rack consumers the search treated as interchangeable, if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub symmetry: Option<Vec<Vec<u32>>>,
 }
 
 /// A trace file `check --out` wrote.
@@ -176,6 +184,11 @@ pub fn check(model: ClusterModel, options: &SearchOptions) -> Outcome {
         }
         Liveness::Off => (model, Vec::new()),
     };
+    // stateright's BFS ignores symmetry, so it is asked for only where it is honoured.
+    let symmetry = match (options.symmetry, options.search) {
+        (true, Search::Dfs) => ConsumerSymmetry::of(&model.cfg, model.layout),
+        _ => None,
+    };
     let mut builder: CheckerBuilder<ClusterModel> = model.checker().threads(options.threads.max(1));
     if let Some(n) = options.max_states {
         builder = builder.target_state_count(n);
@@ -185,6 +198,9 @@ pub fn check(model: ClusterModel, options: &SearchOptions) -> Outcome {
     }
     if let Some(t) = options.timeout {
         builder = builder.timeout(t);
+    }
+    if symmetry.is_some() {
+        builder = builder.symmetry_fn(highwater_model::symmetry::representative);
     }
     let checker: Box<dyn Checker<ClusterModel>> = match options.search {
         Search::Dfs => Box::new(builder.spawn_dfs()),
@@ -285,6 +301,7 @@ pub fn check(model: ClusterModel, options: &SearchOptions) -> Outcome {
         states_per_s: states as f64 / elapsed_s.max(1e-9),
         properties,
         traces: Vec::new(),
+        symmetry: symmetry.map(|s| s.groups().to_vec()),
     }
 }
 

@@ -42,6 +42,7 @@ fn presets_and_help_exit_0() {
         "--max-depth",
         "--timeout",
         "--seed",
+        "--no-symmetry",
         "--format",
     ] {
         assert!(help.contains(flag), "check --help lacks {flag}");
@@ -83,6 +84,13 @@ fn consumers_none_or_empty_means_a_cluster_without_consumers() {
     let output = highwater(&["check", "--consumers", "b,-", "--max-states", "10", "--format", "json"]);
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
     assert_eq!(report["config"]["consumer_racks"], serde_json::json!(["b", null]));
+    assert!(report["symmetry"].is_null(), "consumers in different racks are not interchangeable");
+    let output = highwater(&["check", "--consumers", "b,b", "--max-states", "10", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+    assert_eq!(report["symmetry"], serde_json::json!([[0, 1]]), "two consumers in rack b");
+    let args = ["check", "--consumers", "b,b", "--max-states", "10", "--format", "json", "--no-symmetry"];
+    let report: serde_json::Value = serde_json::from_slice(&highwater(&args).stdout).expect("one JSON object");
+    assert!(report["symmetry"].is_null(), "--no-symmetry");
 }
 
 #[test]

@@ -30,6 +30,7 @@ use crate::broker::BrokerState;
 use crate::config::ModelConfig;
 use crate::layout::Layout;
 use crate::node::{is_request, Env, Node, NodeState};
+use crate::symmetry::ConsumerSymmetry;
 use crate::view::{observe, observe_answer, GhostState};
 
 /// A state of the whole system.
@@ -51,13 +52,25 @@ pub struct ClusterState {
     pub produced: u64,
     /// Ghost history.
     pub ghost: GhostState,
+    /// Same-rack consumers the checker may renumber (the same in every state of a model, so
+    /// left out of the hash); see `symmetry`.
+    pub consumer_symmetry: Option<Arc<ConsumerSymmetry>>,
 }
 
 impl ClusterState {
     /// This state with the actors, timers and network replaced (cloning only the rest).
     fn with_sys(&self, sys: ActorModelState<Node>) -> ClusterState {
-        let ClusterState { sys: _, cut, crashes_left, outages_left, isr_ticks_left, seeks_left, produced, ghost } =
-            self;
+        let ClusterState {
+            sys: _,
+            cut,
+            crashes_left,
+            outages_left,
+            isr_ticks_left,
+            seeks_left,
+            produced,
+            ghost,
+            consumer_symmetry,
+        } = self;
         ClusterState {
             sys,
             cut: cut.clone(),
@@ -67,6 +80,7 @@ impl ClusterState {
             seeks_left: *seeks_left,
             produced: *produced,
             ghost: ghost.clone(),
+            consumer_symmetry: consumer_symmetry.clone(),
         }
     }
 }
@@ -78,7 +92,17 @@ impl ClusterState {
 impl Hash for ClusterState {
     fn hash<H: Hasher>(&self, hasher: &mut H) {
         // Destructured, so that a new field cannot be left out unnoticed.
-        let ClusterState { sys, cut, crashes_left, outages_left, isr_ticks_left, seeks_left, produced, ghost } = self;
+        let ClusterState {
+            sys,
+            cut,
+            crashes_left,
+            outages_left,
+            isr_ticks_left,
+            seeks_left,
+            produced,
+            ghost,
+            consumer_symmetry: _,
+        } = self;
         sys.actor_states.hash(hasher);
         sys.network.hash(hasher);
         for timers in &sys.timers_set {
@@ -482,6 +506,7 @@ impl Model for ClusterModel {
                     seeks_left: self.cfg.seeks,
                     produced: 0,
                     ghost: GhostState::default(),
+                    consumer_symmetry: ConsumerSymmetry::of(&self.cfg, self.layout),
                 };
                 self.settle_requests(&mut state);
                 observe(&state.clone(), &mut state);

@@ -19,6 +19,7 @@ pub mod fair;
 pub mod layout;
 pub mod node;
 pub mod producer;
+pub mod symmetry;
 pub mod view;
 
 pub use bugs::ModelBug;

@@ -71,6 +71,11 @@ pub struct CheckOpts {
     /// With `--liveness sampled`: steps of each random walk before faults stop.
     #[arg(long, default_value_t = 80)]
     pub liveness_walk: usize,
+    /// Explore every numbering of consumers that share a rack instead of one representative.
+    /// Without this flag, DFS treats them as interchangeable (sound: nothing depends on a
+    /// consumer's number); BFS and simulation never do.
+    #[arg(long)]
+    pub no_symmetry: bool,
     /// `text` or `json`.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
@@ -160,6 +165,7 @@ pub fn exec(opts: CheckOpts) -> u8 {
             }),
             LivenessMode::Off => Liveness::Off,
         },
+        symmetry: !opts.no_symmetry,
     };
     if opts.checker == Search::Simulation && opts.timeout.is_none() && opts.max_states.is_none() {
         eprintln!("error: --checker simulation never finishes by itself; give --timeout or --max-states");

@@ -38,6 +38,14 @@ pub fn text(preset: &str, cfg: &ModelConfig, options: &SearchOptions, outcome: &
             Some(why) => format!("INCOMPLETE: stopped by {why}"),
         }
     );
+    for group in outcome.symmetry.iter().flatten() {
+        let numbers: Vec<String> = group.iter().map(|c| format!("consumer-{c}")).collect();
+        let _ = writeln!(
+            s,
+            "symmetry: {} share a rack and are explored as one (--no-symmetry to explore each numbering)",
+            numbers.join(", ")
+        );
+    }
     let _ = writeln!(s, "\n{:<42} {:<9} verdict", "property", "kind");
     for p in &outcome.properties {
         let status =
@@ -97,6 +105,7 @@ pub fn json(preset: &str, cfg: &ModelConfig, options: &SearchOptions, outcome: &
         "states_per_s": outcome.states_per_s,
         "properties": outcome.properties,
         "traces": outcome.traces,
+        "symmetry": outcome.symmetry,
         "exit_code": exit_code,
     })
     .to_string()
