@@ -60,27 +60,17 @@ pub struct ClusterState {
 impl ClusterState {
     /// This state with the actors, timers and network replaced (cloning only the rest).
     fn with_sys(&self, sys: ActorModelState<Node>) -> ClusterState {
-        let ClusterState {
-            sys: _,
-            cut,
-            crashes_left,
-            outages_left,
-            isr_ticks_left,
-            seeks_left,
-            produced,
-            ghost,
-            consumer_symmetry,
-        } = self;
+        // A struct literal names every field, so a new one cannot be left out here unnoticed.
         ClusterState {
             sys,
-            cut: cut.clone(),
-            crashes_left: *crashes_left,
-            outages_left: *outages_left,
-            isr_ticks_left: *isr_ticks_left,
-            seeks_left: *seeks_left,
-            produced: *produced,
-            ghost: ghost.clone(),
-            consumer_symmetry: consumer_symmetry.clone(),
+            cut: self.cut.clone(),
+            crashes_left: self.crashes_left,
+            outages_left: self.outages_left,
+            isr_ticks_left: self.isr_ticks_left,
+            seeks_left: self.seeks_left,
+            produced: self.produced,
+            ghost: self.ghost.clone(),
+            consumer_symmetry: self.consumer_symmetry.clone(),
         }
     }
 }

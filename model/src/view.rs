@@ -198,22 +198,21 @@ pub fn observe_answer(state: &mut ClusterState, broker: BrokerId, consumer: u32,
     let Message::FetchResponse { error_code, records, preferred_read_replica, fetch_offset, .. } = answer else {
         return;
     };
-    let broker = replica;
     if *preferred_read_replica != NO_BROKER {
         let to = *preferred_read_replica;
         // A leader still unaware of a newer epoch may redirect too (its consumer's next fetch is
         // fenced); only a broker that is not a leader in its own view must never choose.
         let holds =
-            broker.followers.iter().find(|f| f.id == to).and_then(|f| f.leo).is_some_and(|leo| *fetch_offset <= leo);
+            replica.followers.iter().find(|f| f.id == to).and_then(|f| f.leo).is_some_and(|leo| *fetch_offset <= leo);
         let redirect = Redirect {
-            by: broker.id,
-            by_leader: broker.role == Role::Leader,
+            by: broker,
+            by_leader: replica.role == Role::Leader,
             to,
-            to_in_isr: broker.isr.contains(&to),
+            to_in_isr: replica.isr.contains(&to),
             to_holds_offset: holds,
         };
         state.ghost.redirects.insert(redirect);
-    } else if broker.role == Role::Follower
+    } else if replica.role == Role::Follower
         && (*error_code == ErrorCode::OFFSET_NOT_AVAILABLE || (*error_code == ErrorCode::NONE && records.is_empty()))
     {
         state.ghost.happened.insert(Happened::FollowerAnsweredNotAvailableOrEmpty);
