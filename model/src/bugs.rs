@@ -36,11 +36,13 @@ pub enum ModelBug {
     NoEpochCacheEntryOnElection,
     /// KIP-392: OffsetsForLeaderEpoch from a consumer answers end offsets above the HW.
     ConsumerEpochQueryUncapped,
+    /// KAFKA-13091: the leader does not try to advance the HW when an ISR shrink commits.
+    HwStuckAfterShrink,
 }
 
 impl ModelBug {
     /// Every bug the model carries.
-    pub const ALL: [ModelBug; 12] = [
+    pub const ALL: [ModelBug; 13] = [
         ModelBug::FollowerServesLeo,
         ModelBug::PreferredReplicaOutsideIsr,
         ModelBug::ListOffsetsDuringLesoWindow,
@@ -53,6 +55,7 @@ impl ModelBug {
         ModelBug::SingleRoundEpochLookup,
         ModelBug::NoEpochCacheEntryOnElection,
         ModelBug::ConsumerEpochQueryUncapped,
+        ModelBug::HwStuckAfterShrink,
     ];
 
     /// The id shared with the protocol crate.
@@ -70,6 +73,7 @@ impl ModelBug {
             ModelBug::SingleRoundEpochLookup => "single-round-epoch-lookup",
             ModelBug::NoEpochCacheEntryOnElection => "no-epoch-cache-entry-on-election",
             ModelBug::ConsumerEpochQueryUncapped => "consumer-epoch-query-uncapped",
+            ModelBug::HwStuckAfterShrink => "hw-stuck-after-shrink",
         }
     }
 
@@ -95,6 +99,7 @@ impl ModelBug {
             ModelBug::SingleRoundEpochLookup => (&["log-matching"], "failover"),
             ModelBug::NoEpochCacheEntryOnElection => (&["log-matching", "isr-completeness"], "elections"),
             ModelBug::ConsumerEpochQueryUncapped => (&["no-offset-above-hw"], "kip207"),
+            ModelBug::HwStuckAfterShrink => (&["committed-eventually-visible"], "smoke"),
         }
     }
 }

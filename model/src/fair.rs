@@ -1,36 +1,64 @@
 //! Bounded liveness: fair continuations. stateright's `eventually` misses cycles that never
 //! satisfy the goal, so the suite checks liveness by running, from a given state, a fair
 //! schedule with no further faults and asking that the goal hold within a bound.
+//!
+//! Faults stop, but not every fault is undone: cut racks heal, while a crashed broker stays down
+//! unless the partition cannot make progress without it (no live leader). A broker can be lost
+//! for good, and Kafka must still make committed records visible on the replicas left: that is
+//! what shrinking the ISR is for (KAFKA-13091 is a HW stuck because nothing else moved it).
 
-use highwater_traces::{Action, ClusterView};
+use highwater_traces::{Action, ClusterView, NodeId, NO_BROKER};
 use stateright::Model;
 
 use crate::cluster::{ClusterModel, ClusterState};
 use crate::view::view;
 
-/// Whether an action is something the environment, not the protocol, decides.
-fn is_fault_or_input(action: &Action) -> bool {
+/// Whether an action is something the environment, not the protocol, decides: never part of a
+/// fair continuation. The producer falls silent too: its retries append the value again (neither
+/// side models idempotence), and a fresh append would advance the HW and hide one that is stuck.
+pub fn is_fault_or_input(action: &Action) -> bool {
     matches!(
         action,
-        Action::Crash { .. }
+        Action::Timer { node: NodeId::Producer, .. }
+            | Action::Crash { .. }
+            | Action::Restart { .. }
             | Action::CutRack { .. }
+            | Action::HealRack { .. }
             | Action::Produce { .. }
             | Action::Drop { .. }
             | Action::Seek { .. }
     )
 }
 
-/// Stop all faults: heal every cut rack and restart every crashed broker, then spend the budget.
+/// Whether the partition needs its crashed brokers back: the controller has no leader, or a
+/// leader that is down. Otherwise they stay down for the continuation.
+pub fn needs_restart(view: &ClusterView) -> bool {
+    view.controller.leader == NO_BROKER || view.broker(view.controller.leader).is_none_or(|b| !b.alive)
+}
+
+/// Which healing step comes next from a state offering `actions`: a cut rack heals first; a
+/// crashed broker restarts only when `needs_restart` says the partition is stuck without it.
+pub fn next_healing(actions: &[Action], view: &ClusterView) -> Option<Action> {
+    let heal = actions.iter().find(|a| matches!(a, Action::HealRack { .. }));
+    let restart = || actions.iter().find(|a| matches!(a, Action::Restart { .. })).filter(|_| needs_restart(view));
+    heal.or_else(restart).cloned()
+}
+
+/// The fair choice among `actions`: the first not taken recently, else the least recently taken
+/// (round robin over deliveries and timers, whatever order they are offered in).
+pub fn fair_choice(actions: &[Action], last_taken: &[Action]) -> Option<Action> {
+    actions.iter().min_by_key(|a| last_taken.iter().rposition(|t| t == *a).map_or(-1, |i| i as i64)).cloned()
+}
+
+/// Stop all faults: heal every cut rack, restart crashed brokers if the partition needs them
+/// (`next_healing`), then spend the budget.
 pub fn stop_faults(model: &ClusterModel, state: &ClusterState) -> (ClusterState, Vec<Action>) {
     let mut state = state.clone();
     let mut path = Vec::new();
     loop {
         let mut actions = Vec::new();
         model.actions(&state, &mut actions);
-        let Some(heal) = actions.into_iter().find(|a| matches!(a, Action::HealRack { .. } | Action::Restart { .. }))
-        else {
-            break;
-        };
+        let Some(heal) = next_healing(&actions, &view(model, &state)) else { break };
         state = model.next_state(&state, heal.clone()).expect("healing is always possible");
         path.push(heal);
     }
@@ -63,10 +91,7 @@ pub fn continue_fairly(
         let mut actions = Vec::new();
         model.actions(&state, &mut actions);
         actions.retain(|a| !is_fault_or_input(a));
-        // Round robin: the first action not taken recently, else the least recently taken.
-        let next =
-            actions.iter().min_by_key(|a| last_taken.iter().rposition(|t| t == *a).map_or(-1, |i| i as i64)).cloned();
-        let Some(next) = next else { break };
+        let Some(next) = fair_choice(&actions, &last_taken) else { break };
         match model.next_state(&state, next.clone()) {
             Some(s) => state = s,
             None => break,

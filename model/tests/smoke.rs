@@ -82,3 +82,45 @@ fn liveness_checked_in_every_state_fails_when_the_bound_is_too_short() {
     assert!(found.contains(&"committed-eventually-visible"), "{found:?}");
     assert!(found.contains(&"preferred-replica-released"), "{found:?}");
 }
+
+/// The seeded KAFKA-13091 is a liveness bug: the HW never rises over a record the whole ISR
+/// holds. Exhausting smoke with it finds `committed-eventually-visible` violated, and nothing else.
+#[test]
+fn a_hw_stuck_after_an_isr_shrink_is_a_liveness_violation() {
+    let mut cfg = preset("smoke").unwrap().config();
+    cfg.rack_outages = 0;
+    cfg.bugs.insert(highwater_model::ModelBug::HwStuckAfterShrink);
+    let (_, found) = exhaust(cfg, LIVENESS_BOUND);
+    let safety = safety_names();
+    let violated: Vec<_> = found.iter().filter(|f| safety.contains(f)).copied().collect();
+    assert_eq!(violated, vec!["committed-eventually-visible"]);
+}
+
+/// Faults stop, but a crashed broker stays down while the partition has a live leader (it may
+/// be lost for good), and comes back when the partition cannot go on without it.
+#[test]
+fn a_crashed_broker_stays_down_unless_the_partition_needs_it() {
+    use highwater_model::fair::stop_faults;
+    use highwater_traces::{Action, NodeId};
+    let model = ClusterModel::new(preset("smoke").unwrap().config());
+    let after = |actions: &[Action]| {
+        actions.iter().fold(model.init_states().remove(0), |s, a| model.next_state(&s, a.clone()).expect("enabled"))
+    };
+    let follower_down = after(&[Action::Crash { broker: 2 }]);
+    let (_, steps) = stop_faults(&model, &follower_down);
+    assert_eq!(steps, vec![], "broker 1 leads: broker 2 stays down");
+    let leader_down = after(&[
+        Action::Crash { broker: 1 },
+        Action::Deliver { from: NodeId::Controller, to: NodeId::Broker(2) },
+    ]);
+    let (_, steps) = stop_faults(&model, &leader_down);
+    assert_eq!(steps, vec![], "broker 2 was elected: broker 1 stays down");
+    let cut = after(&[Action::CutRack { rack: "a".into() }]);
+    let (_, steps) = stop_faults(&model, &cut);
+    assert_eq!(steps, vec![Action::HealRack { rack: "a".into() }], "cut racks always heal");
+    // Broker 2 is cut off and leaves the ISR; then broker 1, the last ISR member, crashes and
+    // the partition goes offline: only broker 1 coming back brings it online.
+    let offline = after(&[Action::CutRack { rack: "b".into() }, Action::Crash { broker: 1 }]);
+    let (_, steps) = stop_faults(&model, &offline);
+    assert_eq!(steps, vec![Action::HealRack { rack: "b".into() }, Action::Restart { broker: 1 }]);
+}

@@ -134,7 +134,7 @@ pub const ALL: &[Property] = &[
     liveness!(
         "committed-eventually-visible",
         liveness::committed_visible,
-        "once faults stop, every committed record reaches every consumer within K fair steps"
+        "once faults stop, every committed record (under a leader's HW, or held by all the ISR) reaches every consumer within K fair steps"
     ),
     liveness!(
         "preferred-replica-released",

@@ -6,24 +6,39 @@
 //! a fair schedule from it and reports the state, with the continuation that failed, when the
 //! goal is not reached in time.
 
-use highwater_traces::{ClusterView, Role};
+use highwater_traces::{ClusterView, Record, Role};
 
 /// The precondition of every liveness property: no fault left to inject and nothing cut.
 pub fn faults_over(view: &ClusterView) -> bool {
     view.faults_left == 0 && view.cut_racks.is_empty()
 }
 
-/// Every committed record at or after a consumer's last explicit reset has reached it.
+/// Every committed record at or after a consumer's last explicit reset has reached it, and so
+/// has every record that all of the controller's ISR holds: such a record is committed in
+/// Kafka's sense (acks=all), and a HW that never rises over it is a stuck HW (KAFKA-13091), not
+/// an uncommitted record.
 pub fn committed_visible(view: &ClusterView) -> bool {
+    let replicated = replicated_by_isr(view);
+    let must_see = if replicated.len() > view.ghost.committed.len() { replicated } else { &view.ghost.committed };
     view.consumers.iter().filter(|c| !c.failed).all(|c| {
         let from = c.resets.last().map_or(0, |r| r.to).max(0) as usize;
-        view.ghost
-            .committed
+        must_see
             .iter()
             .enumerate()
             .skip(from)
             .all(|(offset, record)| c.delivered.iter().any(|d| d.offset == offset as i64 && d.record == *record))
     })
+}
+
+/// The longest prefix that every live member of the controller's ISR holds alike (nothing while
+/// the partition has no live leader).
+fn replicated_by_isr(view: &ClusterView) -> &[Record] {
+    let Some(leader) = view.broker(view.controller.leader).filter(|b| b.alive) else { return &[] };
+    let members = view.controller.isr.iter().filter_map(|id| view.broker(*id)).filter(|b| b.alive);
+    let common = members.fold(leader.log.len(), |len, member| {
+        len.min(leader.log.iter().zip(&member.log).take_while(|(a, b)| a == b).count())
+    });
+    &leader.log[..common]
 }
 
 /// No consumer keeps a preferred replica that is crashed, cut off, or out of the controller's ISR.

@@ -220,6 +220,21 @@ fn liveness_goals_reject_what_they_exist_for() {
     behind.consumers[0].resets.push(Reset { from: 1, to: 2, cause: ResetCause::Seek });
     assert!(liveness::committed_visible(&behind), "records before a seek's target are not owed");
 
+    // The leader's HW stuck at 0 while the whole ISR holds both records (KAFKA-13091): the
+    // ghost counts nothing committed, but Kafka's acks=all does, and the consumer is owed them.
+    let mut stuck = good();
+    stuck.brokers.iter_mut().for_each(|b| b.high_watermark = 0);
+    stuck.ghost.committed.clear();
+    stuck.consumers[0].delivered.clear();
+    assert!(!liveness::committed_visible(&stuck), "replicated to the whole ISR, never visible");
+    let mut diverged = stuck.clone();
+    diverged.brokers[2].log[1] = rec(0, 99);
+    diverged.consumers[0].delivered = good().consumers[0].delivered[..1].to_vec();
+    assert!(liveness::committed_visible(&diverged), "only the prefix the ISR holds alike is owed");
+    let mut offline = stuck.clone();
+    offline.brokers[0].alive = false;
+    assert!(liveness::committed_visible(&offline), "no live leader: nothing is owed beyond the ghost's");
+
     let mut pinned = good();
     pinned.controller.isr = vec![1, 3];
     assert!(!liveness::no_consumer_on_bad_replica(&pinned), "2 left the ISR");

@@ -7,6 +7,7 @@
 //! and answers to clients are delivered within the step, in the model's channel order.
 
 mod convert;
+mod fair;
 mod ghost;
 
 use highwater_model::{ModelConfig, Selector, Semantics};

@@ -11,7 +11,7 @@ use highwater_protocol::{Bug, Bugs};
 use serde::Serialize;
 use serde_json::json;
 
-use super::check::Format;
+use super::check::{Format, DEFAULT_LIVENESS_BOUND};
 use super::replay::replay_implementation_with;
 use crate::exit_codes;
 use crate::run::{self, Liveness, SearchOptions, Status};
@@ -100,7 +100,16 @@ pub fn verify(bug: Bug, opts: &BugsOpts) -> Verified {
     let preset_name = chosen.name;
     let mut cfg = chosen.config();
     cfg.bugs.insert(model_bug);
-    let options = SearchOptions::dfs(Duration::from_secs(opts.budget), Liveness::Off);
+    // A bug that breaks a liveness property is searched with the fair continuation run in
+    // every state; safety bugs are searched without it, which is much faster.
+    let breaks_liveness = expected
+        .iter()
+        .any(|name| highwater_properties::by_name(name).is_some_and(|p| p.kind == highwater_properties::Kind::Liveness));
+    let (liveness, liveness_bound) = match breaks_liveness {
+        true => (Liveness::EveryState { bound: DEFAULT_LIVENESS_BOUND }, DEFAULT_LIVENESS_BOUND),
+        false => (Liveness::Off, 0),
+    };
+    let options = SearchOptions::dfs(Duration::from_secs(opts.budget), liveness);
     let mut searched = ClusterModel::new(cfg.clone());
     searched.only_properties = Some(expected.to_vec());
     let outcome = run::check(searched, &options);
@@ -120,7 +129,7 @@ pub fn verify(bug: Bug, opts: &BugsOpts) -> Verified {
         checker: "dfs",
         seed: 0,
         steps_found: 0,
-        liveness_bound: 0,
+        liveness_bound,
     };
     let path = found.path.as_deref().unwrap_or_default();
     let trace = match tracefile::minimised(&model, &cfg, path, found.found_at, &info) {

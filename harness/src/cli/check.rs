@@ -20,6 +20,9 @@ pub enum Format {
     Json,
 }
 
+/// Steps a fair continuation may take unless told otherwise (`--liveness-bound`).
+pub const DEFAULT_LIVENESS_BOUND: usize = 400;
+
 /// How bounded liveness is checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum LivenessMode {
@@ -66,7 +69,7 @@ pub struct CheckOpts {
     pub liveness_samples: usize,
     /// Bounded liveness: steps a fair continuation may take to reach the goal (the K of
     /// `committed-eventually-visible` and `preferred-replica-released`).
-    #[arg(long, default_value_t = 400)]
+    #[arg(long, default_value_t = DEFAULT_LIVENESS_BOUND)]
     pub liveness_bound: usize,
     /// With `--liveness sampled`: steps of each random walk before faults stop.
     #[arg(long, default_value_t = 80)]

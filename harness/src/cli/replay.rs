@@ -14,7 +14,7 @@ use highwater_properties::Kind;
 use serde::Serialize;
 use serde_json::json;
 
-use super::check::Format;
+use super::check::{Format, DEFAULT_LIVENESS_BOUND};
 use super::trace::load;
 use crate::adapter::{Implementation, Refused};
 use crate::exit_codes;
@@ -122,6 +122,15 @@ pub fn replay_implementation_with(
         if let (Some(first), ImplementationResult::Conforms) = (differences.first(), &result) {
             result = ImplementationResult::Diverged { step, first: first.clone(), fields: differences.len() };
             break;
+        }
+    }
+    // A liveness trace ends where the model's fair continuation cannot reach the goal; the
+    // implementation, from where the trace left it (at a divergence, from there), runs its own.
+    let liveness = highwater_properties::by_name(&trace.meta.property).filter(|p| p.kind == Kind::Liveness);
+    if let (Some(property), false) = (liveness, matches!(result, ImplementationResult::Refused { .. })) {
+        let bound = trace.meta.liveness_bound.parse().unwrap_or(DEFAULT_LIVENESS_BOUND);
+        if !implementation.reaches_fairly(property.check, bound) {
+            violated.push((property.name, trace.states.len() - 1));
         }
     }
     ImplementationReplay { result, violated, elapsed_us: start.elapsed().as_micros() }

@@ -168,8 +168,7 @@ impl BrokerState {
                     if error_code == ErrorCode::NONE && partition_epoch > self.partition_epoch {
                         self.isr = isr;
                         self.partition_epoch = partition_epoch;
-                        self.advance_hw(env);
-                        self.arm_isr_check(env);
+                        self.on_isr_committed(env);
                     }
                 }
             }
@@ -222,13 +221,21 @@ impl BrokerState {
             } else {
                 self.pending_alter = None;
                 env.cancel_timer(TimerKind::AlterPartitionRetry);
-                self.advance_hw(env);
-                self.arm_isr_check(env);
+                self.on_isr_committed(env);
             }
         } else if newer_epoch || self.role != Role::Follower {
             self.become_follower(env);
         }
         self.retry_parked_consumers(env);
+    }
+
+    /// The leader's ISR changed by a committed AlterPartition (answer or notice). A shrink can
+    /// raise the HW, the minimum over the ISR; the seeded KAFKA-13091 forgets to look.
+    fn on_isr_committed(&mut self, env: &mut Env) {
+        if !env.cfg.has(ModelBug::HwStuckAfterShrink) {
+            self.advance_hw(env);
+        }
+        self.arm_isr_check(env);
     }
 
     fn give_up_leadership(&mut self, env: &mut Env) {
