@@ -1,6 +1,7 @@
 //! Bounded liveness by sampling: random walks (seeded, faults included) to a state, then faults
-//! stop, racks heal and crashed brokers restart, and a fair continuation of at most `bound`
-//! steps must reach each liveness goal. Not exhaustive, and reported as sampled.
+//! stop by the rules of `highwater_model::fair` (racks heal; crashed brokers restart only when
+//! the partition has no live leader), and a fair continuation of at most `bound` steps must
+//! reach each liveness goal. Not exhaustive, and reported as sampled.
 
 use highwater_model::fair::{continue_fairly, stop_faults};
 use highwater_model::ClusterModel;

@@ -38,11 +38,13 @@ pub enum ModelBug {
     ConsumerEpochQueryUncapped,
     /// KAFKA-13091: the leader does not try to advance the HW when an ISR shrink commits.
     HwStuckAfterShrink,
+    /// KAFKA-14255: a consumer applies its reset policy on OFFSET_OUT_OF_RANGE from a follower.
+    FollowerOutOfRangeResets,
 }
 
 impl ModelBug {
     /// Every bug the model carries.
-    pub const ALL: [ModelBug; 13] = [
+    pub const ALL: [ModelBug; 14] = [
         ModelBug::FollowerServesLeo,
         ModelBug::PreferredReplicaOutsideIsr,
         ModelBug::ListOffsetsDuringLesoWindow,
@@ -56,6 +58,7 @@ impl ModelBug {
         ModelBug::NoEpochCacheEntryOnElection,
         ModelBug::ConsumerEpochQueryUncapped,
         ModelBug::HwStuckAfterShrink,
+        ModelBug::FollowerOutOfRangeResets,
     ];
 
     /// The id shared with the protocol crate.
@@ -74,6 +77,7 @@ impl ModelBug {
             ModelBug::NoEpochCacheEntryOnElection => "no-epoch-cache-entry-on-election",
             ModelBug::ConsumerEpochQueryUncapped => "consumer-epoch-query-uncapped",
             ModelBug::HwStuckAfterShrink => "hw-stuck-after-shrink",
+            ModelBug::FollowerOutOfRangeResets => "follower-out-of-range-resets",
         }
     }
 
@@ -100,6 +104,7 @@ impl ModelBug {
             ModelBug::NoEpochCacheEntryOnElection => (&["log-matching", "isr-completeness"], "elections"),
             ModelBug::ConsumerEpochQueryUncapped => (&["no-offset-above-hw"], "kip207"),
             ModelBug::HwStuckAfterShrink => (&["committed-eventually-visible"], "smoke"),
+            ModelBug::FollowerOutOfRangeResets => (&["consumer-prefix"], "lagging"),
         }
     }
 }

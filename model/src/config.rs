@@ -197,6 +197,11 @@ pub const PRESETS: &[Preset] = &[
         build: || ModelConfig { crashes: 2, ..failover() },
     },
     Preset {
+        name: "lagging",
+        about: "smoke's brokers and consumer with 2 records, 1 crash, 1 seek, no rack outage: a follower that restarts behind the HW while a consumer still prefers it (KAFKA-14255)",
+        build: || ModelConfig { records: 2, rack_outages: 0, seeks: 1, ..smoke() },
+    },
+    Preset {
         name: "large",
         about: "3 brokers in racks a, b, c, consumers in b and c, 3 records, 2 crashes, 1 rack outage, 2 lag ticks, 1 seek, lossy: for simulation",
         build: || ModelConfig {

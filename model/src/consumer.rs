@@ -11,6 +11,7 @@ use highwater_traces::{
     CONSUMER_REPLICA_ID, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, NO_BROKER, NO_EPOCH,
 };
 
+use crate::bugs::ModelBug;
 use crate::node::Env;
 
 /// What the consumer waits for before fetching.
@@ -217,6 +218,9 @@ impl ConsumerState {
                 },
             ),
         };
+        // A backoff tick still set is stale once a request goes out; left set, it would fire
+        // while the request waits, where the protocol crate's consumer has a request timeout.
+        env.cancel_timer(TimerKind::ConsumerFetch);
         self.in_flight = Some(to);
         env.send(NodeId::Broker(to), request);
     }
@@ -273,14 +277,17 @@ impl ConsumerState {
                 }
                 self.proceed(env);
             }
-            ErrorCode::OFFSET_OUT_OF_RANGE if from != self.leader => {
+            ErrorCode::OFFSET_OUT_OF_RANGE
+                if from != self.leader && !env.cfg.has(ModelBug::FollowerOutOfRangeResets) =>
+            {
                 // KIP-392 case 4: a follower's word is not definitive; ask the leader.
                 self.preferred = None;
                 self.proceed(env);
             }
             ErrorCode::OFFSET_OUT_OF_RANGE => {
                 self.phase = Phase::Resetting { timestamp: EARLIEST_TIMESTAMP };
-                self.reset_cause = Some(ResetCause::OutOfRange);
+                let cause = if from == self.leader { ResetCause::OutOfRange } else { ResetCause::FollowerOutOfRange };
+                self.reset_cause = Some(cause);
                 self.proceed(env);
             }
             ErrorCode::UNKNOWN_LEADER_EPOCH => self.back_off(env),

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use highwater_traces::{ClusterView, LeaderEpoch, NodeId, Offset, Role};
+use highwater_traces::{ClusterView, LeaderEpoch, NodeId, Offset, ResetCause, Role};
 
 /// A replica never hands a consumer a record at or above its own high watermark.
 /// Source: KIP-392 ("only committed data is returned to the consumer"); `ReplicaManager.readFromLog`.
@@ -105,12 +105,13 @@ pub fn preferred_replica_valid(view: &ClusterView) -> bool {
 }
 
 /// A consumer's records run from offset 0 without gaps, duplicates or reorders, except where it
-/// recorded an explicit reset (a seek, the leader's out-of-range, a detected truncation).
+/// recorded an explicit reset (a seek, the leader's out-of-range, a detected truncation). A
+/// follower's out-of-range is not one: it only sends the consumer back to the leader.
 /// Source: KIP-392 case 4, KAFKA-14255.
 pub fn consumer_prefix(view: &ClusterView) -> bool {
     view.consumers.iter().all(|c| {
         let mut next: Offset = 0;
-        let mut resets = c.resets.iter().map(|r| r.to);
+        let mut resets = c.resets.iter().filter(|r| r.cause != ResetCause::FollowerOutOfRange).map(|r| r.to);
         c.delivered.iter().all(|d| {
             let ok = d.offset == next || resets.any(|to| to == d.offset);
             next = d.offset + 1;

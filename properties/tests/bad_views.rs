@@ -208,8 +208,13 @@ fn consumer_prefix() {
     let again = duplicate.consumers[0].delivered[0];
     duplicate.consumers[0].delivered.push(again);
     rejects("consumer-prefix", duplicate.clone());
+    let mut follower_said = duplicate.clone();
     duplicate.consumers[0].resets.push(Reset { from: 2, to: 0, cause: ResetCause::Seek });
     assert!(safety::consumer_prefix(&duplicate), "an explicit reset explains the repeat");
+    // KAFKA-14255: a follower's out-of-range is not definitive, so a reset it set off explains
+    // nothing.
+    follower_said.consumers[0].resets.push(Reset { from: 2, to: 0, cause: ResetCause::FollowerOutOfRange });
+    rejects("consumer-prefix", follower_said);
 }
 
 #[test]

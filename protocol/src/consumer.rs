@@ -67,6 +67,9 @@ pub enum ResetCause {
     OutOfRange,
     /// Validation found the log truncated below the position (KIP-320).
     LogTruncation,
+    /// A follower answered OFFSET_OUT_OF_RANGE and the reset policy applied (only with the
+    /// seeded KAFKA-14255).
+    FollowerOutOfRange,
 }
 
 /// An explicit move of the position, as kept in the consumer's history.
@@ -403,7 +406,8 @@ impl Consumer {
             ResetPolicy::Latest => ConsumerPhase::Resetting(ResetTarget::Latest),
             ResetPolicy::None => ConsumerPhase::Failed,
         };
-        self.pending_reset_cause = Some(ResetCause::OutOfRange);
+        self.pending_reset_cause =
+            Some(if from_follower { ResetCause::FollowerOutOfRange } else { ResetCause::OutOfRange });
         self.proceed(now, out);
     }
 

@@ -94,6 +94,9 @@ pub enum ResetCause {
     OutOfRange,
     /// Validation found a truncation.
     LogTruncation,
+    /// A follower said out of range and the reset policy applied anyway (the seeded
+    /// KAFKA-14255). Not an explicit reset: a follower's word is not definitive (KIP-392).
+    FollowerOutOfRange,
 }
 
 /// An explicit move of a consumer's position.

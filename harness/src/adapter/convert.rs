@@ -74,6 +74,7 @@ fn reset_cause(cause: protocol::ResetCause) -> ResetCause {
         protocol::ResetCause::Seek => ResetCause::Seek,
         protocol::ResetCause::OutOfRange => ResetCause::OutOfRange,
         protocol::ResetCause::LogTruncation => ResetCause::LogTruncation,
+        protocol::ResetCause::FollowerOutOfRange => ResetCause::FollowerOutOfRange,
     }
 }
 

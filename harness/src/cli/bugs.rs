@@ -102,9 +102,9 @@ pub fn verify(bug: Bug, opts: &BugsOpts) -> Verified {
     cfg.bugs.insert(model_bug);
     // A bug that breaks a liveness property is searched with the fair continuation run in
     // every state; safety bugs are searched without it, which is much faster.
-    let breaks_liveness = expected
-        .iter()
-        .any(|name| highwater_properties::by_name(name).is_some_and(|p| p.kind == highwater_properties::Kind::Liveness));
+    let breaks_liveness = expected.iter().any(|name| {
+        highwater_properties::by_name(name).is_some_and(|p| p.kind == highwater_properties::Kind::Liveness)
+    });
     let (liveness, liveness_bound) = match breaks_liveness {
         true => (Liveness::EveryState { bound: DEFAULT_LIVENESS_BOUND }, DEFAULT_LIVENESS_BOUND),
         false => (Liveness::Off, 0),
