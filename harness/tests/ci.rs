@@ -113,3 +113,19 @@ fn a_bad_suite_file_is_refused_by_name() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("bugs.must_catch"));
 }
+
+/// `failover` has no consumer, so four coverage predicates are unreachable: by default that
+/// fails its check; `coverage = false` lets the safety and liveness verdicts alone decide, and
+/// the report still names what was not reached.
+#[test]
+fn coverage_can_be_waived_for_a_preset_that_cannot_reach_it() {
+    let dir = scratch("ci-coverage");
+    let strict = "[[check]]\npreset = \"failover\"\n";
+    let (output, _, json) = run_suite(&dir, strict);
+    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stdout));
+    assert!(json["checks"][0]["detail"].as_str().unwrap().contains("consumer-read-from-follower \"NOT REACHED\""));
+    let (output, _, json) = run_suite(&dir, &format!("{strict}coverage = false\n"));
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout));
+    let detail = json["checks"][0]["detail"].as_str().unwrap();
+    assert!(detail.contains("not reached (coverage not required): consumer-read-from-follower"), "{detail}");
+}

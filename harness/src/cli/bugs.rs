@@ -191,7 +191,7 @@ pub fn exec(opts: BugsOpts) -> u8 {
         }
         Format::Text => {
             println!(
-                "{:<42} {:<7} {:<24} {:>11} {:>7}  replay (with bug / fixed)",
+                "{:<42} {:<7} {:<28} {:>11} {:>7}  replay (with bug / fixed)",
                 "bug", "caught", "property", "steps", "seconds"
             );
             for r in &results {
@@ -205,7 +205,7 @@ pub fn exec(opts: BugsOpts) -> u8 {
                     None => r.missed_because.clone().unwrap_or_default(),
                 };
                 println!(
-                    "{:<42} {:<7} {:<24} {:>11} {:>7.2}  {replay}",
+                    "{:<42} {:<7} {:<28} {:>11} {:>7.2}  {replay}",
                     r.id,
                     if r.caught { "yes" } else { "NO" },
                     r.property.unwrap_or("-"),
