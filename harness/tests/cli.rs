@@ -204,10 +204,16 @@ fn bugs_lists_every_seeded_bug_and_verify_catches_one() {
 }
 
 #[test]
-fn a_bug_the_model_does_not_carry_or_does_not_exist_is_a_usage_error() {
-    let absent = highwater(&["check", "--preset", "smoke", "--bug", "lease-only-revert"]);
+fn a_bug_that_does_not_exist_is_a_usage_error() {
+    // The model carries every bug the protocol crate does, under the same id.
+    let mut model: Vec<&str> = highwater_model::ModelBug::ALL.iter().map(|b| b.id()).collect();
+    let mut protocol: Vec<&str> = highwater_protocol::Bug::ALL.iter().map(|b| b.id()).collect();
+    model.sort_unstable();
+    protocol.sort_unstable();
+    assert_eq!(model, protocol);
+    let absent = highwater(&["check", "--preset", "smoke", "--bug", "flood"]);
     assert_eq!(code(&absent), 2);
-    assert!(stderr(&absent).contains("not yet in the model"), "{}", stderr(&absent));
+    assert!(stderr(&absent).contains("--bug flood: no such seeded bug"), "{}", stderr(&absent));
     let unknown = highwater(&["bugs", "--bug", "nope"]);
     assert_eq!(code(&unknown), 2);
     assert!(stderr(&unknown).contains("no such seeded bug"), "{}", stderr(&unknown));

@@ -40,11 +40,20 @@ pub enum ModelBug {
     HwStuckAfterShrink,
     /// KAFKA-14255: a consumer applies its reset policy on OFFSET_OUT_OF_RANGE from a follower.
     FollowerOutOfRangeResets,
+    /// Vanlightly's `ResetFollowerState`: a new leader starts from the follower state of its
+    /// previous leadership.
+    FollowerStateKeptAcrossEpochs,
+    /// KAFKA-15510: after an empty fetch answer a follower sends no last fetched epoch.
+    EmptyResponseClearsLastFetchedEpoch,
+    /// KAFKA-13778: a follower runs the replica selector on its stale view.
+    SelectionOnFollower,
+    /// KAFKA-14379: a failed request keeps the preferred replica until the lease runs out.
+    LeaseOnlyRevert,
 }
 
 impl ModelBug {
     /// Every bug the model carries.
-    pub const ALL: [ModelBug; 14] = [
+    pub const ALL: [ModelBug; 18] = [
         ModelBug::FollowerServesLeo,
         ModelBug::PreferredReplicaOutsideIsr,
         ModelBug::ListOffsetsDuringLesoWindow,
@@ -59,6 +68,10 @@ impl ModelBug {
         ModelBug::ConsumerEpochQueryUncapped,
         ModelBug::HwStuckAfterShrink,
         ModelBug::FollowerOutOfRangeResets,
+        ModelBug::FollowerStateKeptAcrossEpochs,
+        ModelBug::EmptyResponseClearsLastFetchedEpoch,
+        ModelBug::SelectionOnFollower,
+        ModelBug::LeaseOnlyRevert,
     ];
 
     /// The id shared with the protocol crate.
@@ -78,6 +91,10 @@ impl ModelBug {
             ModelBug::ConsumerEpochQueryUncapped => "consumer-epoch-query-uncapped",
             ModelBug::HwStuckAfterShrink => "hw-stuck-after-shrink",
             ModelBug::FollowerOutOfRangeResets => "follower-out-of-range-resets",
+            ModelBug::FollowerStateKeptAcrossEpochs => "follower-state-kept-across-epochs",
+            ModelBug::EmptyResponseClearsLastFetchedEpoch => "empty-response-clears-last-fetched-epoch",
+            ModelBug::SelectionOnFollower => "selection-on-follower",
+            ModelBug::LeaseOnlyRevert => "lease-only-revert",
         }
     }
 
@@ -105,6 +122,10 @@ impl ModelBug {
             ModelBug::ConsumerEpochQueryUncapped => (&["no-offset-above-hw"], "kip207"),
             ModelBug::HwStuckAfterShrink => (&["committed-eventually-visible"], "smoke"),
             ModelBug::FollowerOutOfRangeResets => (&["consumer-prefix"], "lagging"),
+            ModelBug::FollowerStateKeptAcrossEpochs => (&["isr-completeness"], "smoke"),
+            ModelBug::EmptyResponseClearsLastFetchedEpoch => (&["log-matching"], "failover"),
+            ModelBug::SelectionOnFollower => (&["preferred-replica-valid"], "default"),
+            ModelBug::LeaseOnlyRevert => (&["preferred-replica-released"], "smoke"),
         }
     }
 }

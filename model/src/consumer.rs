@@ -170,8 +170,12 @@ impl ConsumerState {
         self.proceed(env);
     }
 
+    /// A failed request refreshes metadata and, since KAFKA-14379's fix, drops the preferred
+    /// replica too; the seeded bug keeps it until the lease runs out.
     fn release(&mut self, env: &mut Env) {
-        self.preferred = None;
+        if !env.cfg.has(ModelBug::LeaseOnlyRevert) {
+            self.preferred = None;
+        }
         self.request_metadata(env);
     }
 

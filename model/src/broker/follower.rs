@@ -23,7 +23,7 @@ impl BrokerState {
             current_leader_epoch: self.leader_epoch,
             fetch_offset: self.leo(),
             // Before KIP-101 a follower sent no epoch, so the leader could not see a divergence.
-            last_fetched_epoch: match env.cfg.has(ModelBug::TruncateToHw) {
+            last_fetched_epoch: match env.cfg.has(ModelBug::TruncateToHw) || self.last_fetched_epoch_cleared {
                 true => NO_EPOCH,
                 false => self.latest_epoch(),
             },
@@ -90,6 +90,9 @@ impl BrokerState {
                 self.send_fetch(env);
             }
             (ErrorCode::NONE, None) => {
+                // KAFKA-15510: an empty answer made the next fetch go without its epoch.
+                self.last_fetched_epoch_cleared =
+                    records.is_empty() && env.cfg.has(ModelBug::EmptyResponseClearsLastFetchedEpoch);
                 for r in records {
                     if r.offset != self.leo() {
                         break;

@@ -84,6 +84,12 @@ pub struct BrokerState {
     pub leader_hw: Offset,
     /// Follower, seeded bug `hw-before-truncation` only: a truncation deferred to the next fetch.
     pub pending_truncation: Option<EpochEndOffset>,
+    /// Follower, seeded bug `empty-response-clears-last-fetched-epoch` only: the next fetch
+    /// sends no last fetched epoch.
+    pub last_fetched_epoch_cleared: bool,
+    /// Seeded bugs `follower-state-kept-across-epochs` and `selection-on-follower` only: the
+    /// followers' state from this broker's last leadership (kept in memory; a crash loses it).
+    pub previous_followers: Vec<FollowerInfo>,
 }
 
 impl BrokerState {
@@ -108,6 +114,8 @@ impl BrokerState {
             fetch_in_flight: false,
             leader_hw: 0,
             pending_truncation: None,
+            last_fetched_epoch_cleared: false,
+            previous_followers: Vec::new(),
         }
     }
 
@@ -239,6 +247,11 @@ impl BrokerState {
     }
 
     fn give_up_leadership(&mut self, env: &mut Env) {
+        let remembers =
+            env.cfg.has(ModelBug::FollowerStateKeptAcrossEpochs) || env.cfg.has(ModelBug::SelectionOnFollower);
+        if remembers && self.role == Role::Leader {
+            self.previous_followers = self.followers.clone();
+        }
         for f in std::mem::take(&mut self.followers) {
             if let Some((offset, epoch)) = f.parked {
                 let answer =
@@ -268,13 +281,22 @@ impl BrokerState {
             .cfg
             .broker_ids()
             .filter(|b| *b != self.id)
-            .map(|id| FollowerInfo {
-                id,
-                leo: None,
-                caught_up: self.isr.contains(&id),
-                leader_leo_at_last_fetch: 0,
-                parked: None,
-                hw_sent: -1,
+            .map(|id| {
+                let fresh = FollowerInfo {
+                    id,
+                    leo: None,
+                    caught_up: self.isr.contains(&id),
+                    leader_leo_at_last_fetch: 0,
+                    parked: None,
+                    hw_sent: -1,
+                };
+                // The seeded bug: what this broker knew as leader before stands for what the
+                // follower has now, though other leaders may have truncated it since.
+                let previous = self.previous_followers.iter().find(|f| f.id == id);
+                match previous.filter(|_| env.cfg.has(ModelBug::FollowerStateKeptAcrossEpochs)) {
+                    Some(previous) => FollowerInfo { parked: None, hw_sent: -1, ..previous.clone() },
+                    None => fresh,
+                }
             })
             .collect();
         env.cancel_timer(TimerKind::ReplicaFetch);
@@ -302,6 +324,7 @@ impl BrokerState {
         }
         self.role = Role::Follower;
         self.pending_truncation = None;
+        self.last_fetched_epoch_cleared = false;
         self.note_leader_hw(self.hw, env);
         self.fetch_in_flight = false;
         env.cancel_timer(TimerKind::IsrExpiration);

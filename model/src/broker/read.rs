@@ -3,7 +3,7 @@
 
 use highwater_traces::{BrokerId, ErrorCode, LeaderEpoch, Message, NodeId, Offset, Role, TimerKind, NO_BROKER};
 
-use super::{BrokerState, ParkedFetch};
+use super::{BrokerState, FollowerInfo, ParkedFetch};
 use crate::bugs::ModelBug;
 use crate::config::{Selector, Semantics};
 use crate::node::Env;
@@ -86,25 +86,67 @@ impl BrokerState {
         }
     }
 
-    /// The leader's choice of another replica for a racked consumer, if it makes one.
-    /// Candidates: ISR members that hold the offset, plus the leader (KAFKA-14372).
+    /// The choice of another replica for a racked consumer, if one is made: by the leader, or
+    /// (the seeded KAFKA-13778) by a follower on what it knew when it last led.
     pub(super) fn select_replica(&self, rack: &str, offset: Offset, env: &Env) -> Option<BrokerId> {
-        if rack.is_empty() || self.role != Role::Leader || env.cfg.selector == Selector::Leader {
+        if rack.is_empty() {
             return None;
         }
-        if env.cfg.rack_of(self.id) == rack {
+        match self.role {
+            Role::Leader => self.select_as_leader(rack, offset, env),
+            Role::Follower if env.cfg.has(ModelBug::SelectionOnFollower) => self.select_as_follower(rack, offset, env),
+            _ => None,
+        }
+    }
+
+    /// Candidates: ISR members that hold the offset, plus the leader (KAFKA-14372).
+    fn select_as_leader(&self, rack: &str, offset: Offset, env: &Env) -> Option<BrokerId> {
+        if env.cfg.selector == Selector::Leader || env.cfg.rack_of(self.id) == rack {
             return None;
         }
         // Same rack, most caught up, then (the clockless stand-in for) most recently caught up,
         // then lowest id.
-        self.followers
-            .iter()
-            .filter(|f| {
-                let candidate = self.isr.contains(&f.id) || env.cfg.has(ModelBug::PreferredReplicaOutsideIsr);
-                candidate && env.cfg.rack_of(f.id) == rack
-            })
-            .filter_map(|f| f.leo.filter(|leo| offset <= *leo).map(|leo| (leo, f.caught_up, -f.id)))
-            .max()
-            .map(|(_, _, neg_id)| -neg_id)
+        best_in_rack(&self.followers, &self.isr, rack, offset, env)
     }
+
+    /// What Kafka's selector does when a follower runs it, as the protocol crate's seeded bug
+    /// does: the partition's leader when the selector says leader or shares the client's rack,
+    /// else the best same-rack replica among itself and its stale follower states.
+    fn select_as_follower(&self, rack: &str, offset: Offset, env: &Env) -> Option<BrokerId> {
+        let leader = self.leader;
+        if leader == NO_BROKER {
+            return None;
+        }
+        if env.cfg.selector == Selector::Leader || env.cfg.rack_of(leader) == rack {
+            return (leader != self.id).then_some(leader);
+        }
+        let others = best_in_rack(&self.previous_followers, &self.isr, rack, offset, env)
+            .and_then(|id| self.previous_followers.iter().find(|f| f.id == id))
+            .map(|f| (f.leo.unwrap_or(0), f.caught_up, -f.id));
+        let own = (env.cfg.rack_of(self.id) == rack).then_some((self.leo(), true, -self.id));
+        match own.max(others) {
+            Some((_, _, neg_id)) => (-neg_id != self.id).then_some(-neg_id),
+            None => Some(leader),
+        }
+    }
+}
+
+/// The best replica in `rack` among `followers` that are in `isr` (or any, with KAFKA-14372)
+/// and hold `offset`: most caught up, then caught up since the last tick, then lowest id.
+fn best_in_rack(
+    followers: &[FollowerInfo],
+    isr: &[BrokerId],
+    rack: &str,
+    offset: Offset,
+    env: &Env,
+) -> Option<BrokerId> {
+    followers
+        .iter()
+        .filter(|f| {
+            let candidate = isr.contains(&f.id) || env.cfg.has(ModelBug::PreferredReplicaOutsideIsr);
+            candidate && env.cfg.rack_of(f.id) == rack
+        })
+        .filter_map(|f| f.leo.filter(|leo| offset <= *leo).map(|leo| (leo, f.caught_up, -f.id)))
+        .max()
+        .map(|(_, _, neg_id)| -neg_id)
 }

@@ -1,0 +1,42 @@
+//! Seeded bugs the model carries but no exhaustible preset catches yet (README, "`highwater
+//! bugs`", says why for each). Each must still be live: with it the model reaches states it
+//! does not reach without it, so a counterexample on a larger configuration stays possible.
+//! The pinned counts also show any change to what the bug does.
+
+use highwater_model::{preset, ClusterModel, ModelBug};
+use stateright::{Checker, Model};
+
+fn unique_states(name: &str, bug: Option<ModelBug>) -> usize {
+    let mut cfg = preset(name).unwrap().config();
+    cfg.bugs.extend(bug);
+    let checker = ClusterModel::new(cfg).checker().threads(2).spawn_dfs().join();
+    assert!(checker.is_done());
+    checker.unique_state_count()
+}
+
+fn assert_live(name: &str, bug: ModelBug, without: usize, with: usize) {
+    assert_eq!(unique_states(name, None), without, "{name} without a bug changed");
+    assert_eq!(unique_states(name, Some(bug)), with, "{name} with {} changed", bug.id());
+}
+
+#[test]
+fn lease_only_revert_keeps_preferred_replicas_the_fix_drops() {
+    assert_live("smoke", ModelBug::LeaseOnlyRevert, 175_197, 217_763);
+}
+
+#[test]
+fn follower_state_kept_across_epochs_starts_leaders_from_stale_follower_states() {
+    assert_live("smoke", ModelBug::FollowerStateKeptAcrossEpochs, 175_197, 359_678);
+}
+
+#[test]
+fn an_empty_response_clearing_the_last_fetched_epoch_changes_the_fetches() {
+    assert_live("failover", ModelBug::EmptyResponseClearsLastFetchedEpoch, 56_269, 91_058);
+}
+
+/// On `smoke` the follower's stale view never picks another replica (rack b has one broker),
+/// so the states it adds are those of the remembered follower state alone.
+#[test]
+fn selection_on_follower_remembers_the_follower_states_it_selects_over() {
+    assert_live("smoke", ModelBug::SelectionOnFollower, 175_197, 359_678);
+}
