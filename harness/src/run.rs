@@ -14,7 +14,7 @@ use highwater_model::ClusterModel;
 use highwater_properties::{Kind, ALL};
 use highwater_traces::Action;
 use serde::Serialize;
-use stateright::{Checker, CheckerBuilder, Model, UniformChooser};
+use stateright::{Checker, CheckerBuilder, HasDiscoveries, Model, UniformChooser};
 
 /// Which search.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -50,6 +50,8 @@ pub struct SearchOptions {
     /// Renumber same-rack consumers to one representative (DFS only; see
     /// `highwater_model::symmetry`).
     pub symmetry: bool,
+    /// Stop at the first violation (a seeded bug's search): the other verdicts are then unknown.
+    pub first_violation: bool,
 }
 
 impl SearchOptions {
@@ -65,6 +67,7 @@ impl SearchOptions {
             progress: false,
             liveness,
             symmetry: true,
+            first_violation: false,
         }
     }
 }
@@ -202,6 +205,9 @@ pub fn check(model: ClusterModel, options: &SearchOptions) -> Outcome {
     if symmetry.is_some() {
         builder = builder.symmetry_fn(highwater_model::symmetry::representative);
     }
+    if options.first_violation {
+        builder = builder.finish_when(HasDiscoveries::AnyFailures);
+    }
     let checker: Box<dyn Checker<ClusterModel>> = match options.search {
         Search::Dfs => Box::new(builder.spawn_dfs()),
         Search::Bfs => Box::new(builder.spawn_bfs()),
@@ -246,6 +252,11 @@ pub fn check(model: ClusterModel, options: &SearchOptions) -> Outcome {
         }
         _ if options.max_depth.is_some_and(|d| checker.max_depth() > d) => {
             Some(format!("the {}-step depth bound", options.max_depth.unwrap()))
+        }
+        _ if options.first_violation
+            && ALL.iter().any(|p| p.kind != Kind::Coverage && checker.discovery(p.name).is_some()) =>
+        {
+            Some("the first violation".to_string())
         }
         _ => None,
     };

@@ -117,7 +117,7 @@ impl ModelBug {
             ModelBug::NoLeaderEpochFencing => (&["isr-completeness"], "failover"),
             ModelBug::HwBeforeTruncation => (&["consumed-is-committed", "log-matching"], "failover"),
             ModelBug::IsrExpandBeforeEpochStart => (&["isr-completeness"], "failover"),
-            ModelBug::SingleRoundEpochLookup => (&["log-matching"], "failover"),
+            ModelBug::SingleRoundEpochLookup => (&["log-matching", "isr-recovers"], "elections"),
             ModelBug::NoEpochCacheEntryOnElection => (&["log-matching", "isr-completeness"], "elections"),
             ModelBug::ConsumerEpochQueryUncapped => (&["no-offset-above-hw"], "kip207"),
             ModelBug::HwStuckAfterShrink => (&["committed-eventually-visible"], "smoke"),

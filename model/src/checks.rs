@@ -12,7 +12,7 @@ use stateright::{Expectation, Property};
 
 use crate::cluster::{ClusterModel, ClusterState};
 use crate::config::ModelConfig;
-use crate::fair::reaches_fairly;
+use crate::fair::{nothing_to_heal, reaches_fairly};
 use crate::view::view;
 
 /// The parts of a state a view is built from, kept with the view built from them.
@@ -50,7 +50,12 @@ pub fn with_view<T>(model: &ClusterModel, state: &ClusterState, f: impl FnOnce(&
 
 fn check<const I: usize>(model: &ClusterModel, state: &ClusterState) -> bool {
     match (ALL[I].kind, model.liveness_bound) {
-        (Kind::Liveness, Some(bound)) => reaches_fairly(model, state, ALL[I].check, bound),
+        // Most states already meet the goal and have nothing to heal: then the continuation
+        // would stop before its first step, and the shared view answers at once.
+        (Kind::Liveness, Some(bound)) => {
+            with_view(model, state, |v| nothing_to_heal(v) && (ALL[I].check)(v))
+                || reaches_fairly(model, state, ALL[I].check, bound)
+        }
         _ => with_view(model, state, |v| (ALL[I].check)(v)),
     }
 }
@@ -78,6 +83,7 @@ const CHECKS: [fn(&ClusterModel, &ClusterState) -> bool; ALL.len()] = [
     check::<17>,
     check::<18>,
     check::<19>,
+    check::<20>,
 ];
 
 /// Safety properties as `always`, coverage as `sometimes`. Liveness is never stateright's

@@ -36,6 +36,12 @@ pub fn needs_restart(view: &ClusterView) -> bool {
     view.controller.leader == NO_BROKER || view.broker(view.controller.leader).is_none_or(|b| !b.alive)
 }
 
+/// Whether stopping the faults would take no step: no rack is cut, and no crashed broker would
+/// restart. (Liveness goals do not read the fault budget, the one thing stopping would change.)
+pub fn nothing_to_heal(view: &ClusterView) -> bool {
+    view.cut_racks.is_empty() && (view.brokers.iter().all(|b| b.alive) || !needs_restart(view))
+}
+
 /// Which healing step comes next from a state offering `actions`: a cut rack heals first; a
 /// crashed broker restarts only when `needs_restart` says the partition is stuck without it.
 pub fn next_healing(actions: &[Action], view: &ClusterView) -> Option<Action> {

@@ -21,22 +21,22 @@ fn assert_live(name: &str, bug: ModelBug, without: usize, with: usize) {
 
 #[test]
 fn lease_only_revert_keeps_preferred_replicas_the_fix_drops() {
-    assert_live("smoke", ModelBug::LeaseOnlyRevert, 175_197, 217_763);
+    assert_live("smoke", ModelBug::LeaseOnlyRevert, 174_023, 216_296);
 }
 
 #[test]
 fn follower_state_kept_across_epochs_starts_leaders_from_stale_follower_states() {
-    assert_live("smoke", ModelBug::FollowerStateKeptAcrossEpochs, 175_197, 359_678);
+    assert_live("smoke", ModelBug::FollowerStateKeptAcrossEpochs, 174_023, 358_504);
 }
 
 #[test]
 fn an_empty_response_clearing_the_last_fetched_epoch_changes_the_fetches() {
-    assert_live("failover", ModelBug::EmptyResponseClearsLastFetchedEpoch, 56_269, 91_058);
+    assert_live("failover", ModelBug::EmptyResponseClearsLastFetchedEpoch, 56_143, 90_860);
 }
 
 /// On `smoke` the follower's stale view never picks another replica (rack b has one broker),
 /// so the states it adds are those of the remembered follower state alone.
 #[test]
 fn selection_on_follower_remembers_the_follower_states_it_selects_over() {
-    assert_live("smoke", ModelBug::SelectionOnFollower, 175_197, 359_678);
+    assert_live("smoke", ModelBug::SelectionOnFollower, 174_023, 358_504);
 }

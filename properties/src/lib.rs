@@ -141,6 +141,11 @@ pub const ALL: &[Property] = &[
         liveness::no_consumer_on_bad_replica,
         "once faults stop, no consumer stays on a crashed, cut-off or out-of-sync replica beyond K fair steps"
     ),
+    liveness!(
+        "isr-recovers",
+        liveness::every_live_replica_in_isr,
+        "once faults stop, every live replica is back in the controller's ISR within K fair steps (under-replication heals)"
+    ),
     coverage!(
         "consumer-read-from-follower",
         Happened::ConsumerReadFromFollower,

@@ -5,6 +5,9 @@
 //! are not `eventually` properties: the checker takes each state that meets the precondition, runs
 //! a fair schedule from it and reports the state, with the continuation that failed, when the
 //! goal is not reached in time.
+//!
+//! A goal judges the cluster once faults have stopped and must not read the fault budget
+//! (`faults_left`): the checker answers from the state's own view when nothing needs healing.
 
 use highwater_traces::{ClusterView, Record, Role};
 
@@ -39,6 +42,13 @@ fn replicated_by_isr(view: &ClusterView) -> &[Record] {
         len.min(leader.log.iter().zip(&member.log).take_while(|(a, b)| a == b).count())
     });
     &leader.log[..common]
+}
+
+/// Every live broker is in the controller's ISR: the partition is fully replicated again. A
+/// follower that cannot reconcile its log with the leader's (KAFKA-6361's single-round lookup
+/// keeps asking about a suffix it never drops) stays out for good.
+pub fn every_live_replica_in_isr(view: &ClusterView) -> bool {
+    view.brokers.iter().filter(|b| b.alive).all(|b| view.controller.isr.contains(&b.id))
 }
 
 /// No consumer keeps a preferred replica that is crashed, cut off, or out of the controller's ISR.

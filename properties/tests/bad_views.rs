@@ -83,6 +83,7 @@ fn the_good_view_satisfies_every_safety_and_liveness_goal() {
     let view = good();
     assert_eq!(violated_safety(&view), Vec::<&str>::new());
     assert!(liveness::committed_visible(&view) && liveness::no_consumer_on_bad_replica(&view));
+    assert!(liveness::every_live_replica_in_isr(&view));
 }
 
 #[test]
@@ -239,6 +240,13 @@ fn liveness_goals_reject_what_they_exist_for() {
     let mut offline = stuck.clone();
     offline.brokers[0].alive = false;
     assert!(liveness::committed_visible(&offline), "no live leader: nothing is owed beyond the ghost's");
+
+    // A live follower outside the ISR: under-replicated; a crashed one is not owed a place.
+    let mut out_of_isr = good();
+    out_of_isr.controller.isr = vec![1, 2];
+    assert!(!liveness::every_live_replica_in_isr(&out_of_isr), "broker 3 is live and out of the ISR");
+    out_of_isr.brokers[2].alive = false;
+    assert!(liveness::every_live_replica_in_isr(&out_of_isr), "broker 3 is down");
 
     let mut pinned = good();
     pinned.controller.isr = vec![1, 3];

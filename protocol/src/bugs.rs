@@ -57,7 +57,7 @@ bugs! {
     /// Pre-KIP-279: truncation uses the leader's end offset without comparing epochs.
     SingleRoundEpochLookup = "single-round-epoch-lookup", "KAFKA-6361 / KIP-279",
         "on a diverging epoch the follower truncates to min(leader end offset, own LEO) in one round",
-        "log-matching";
+        "log-matching, isr-recovers";
     /// ISR expansion without the follower having reached the leader-epoch start offset.
     IsrExpandBeforeEpochStart = "isr-expand-before-epoch-start", "KAFKA-7128",
         "the leader adds a follower to the ISR once it reaches the HW, even below the epoch start offset",

@@ -424,8 +424,9 @@ fn a_late_answer_to_an_earlier_alter_partition_does_not_settle_the_pending_one()
         0,
         "A pending"
     );
-    leader.handle(0, from_controller(notice(1, 0, 1, &[1])));
-    let out = leader.handle(0, from_broker(2, replica_fetch(2, 0, 0, NO_EPOCH)));
+    // The notice settles the partition epoch; 2's fetch waits here, so the leader judges it
+    // again at once, as its next fetch would be judged, and proposes B.
+    let out = leader.handle(0, from_controller(notice(1, 0, 1, &[1])));
     let b = alter_partitions(&out).remove(0);
     assert_eq!((b.partition_epoch, b.new_isr.clone()), (1, vec![1, 2]));
     let a = AlterPartitionRequest { partition_epoch: 0, ..b.clone() };
@@ -455,4 +456,18 @@ fn a_follower_fetch_without_news_waits_for_the_next_append_or_leadership_change(
     let refused: Vec<FetchResponse> =
         fetch_responses(&moved).into_iter().filter(|r| r.error_code == ErrorCode::NOT_LEADER_OR_FOLLOWER).collect();
     assert_eq!(refused.len(), 1, "{moved:?}");
+}
+
+/// A follower that caught up while the ISR shrank past it is not left out until the next
+/// append: when the shrink commits, the leader judges the fetch waiting here as Kafka judges
+/// the fetch that follows an expired `DelayedFetch`.
+#[test]
+fn a_waiting_follower_is_judged_for_the_isr_when_a_change_commits() {
+    let mut leader = broker_in(broker_config(1), 1, 0, &[1, 2]);
+    leader.handle(0, from_broker(2, replica_fetch(2, 0, 0, NO_EPOCH)));
+    assert!(leader.handle(0, from_broker(2, replica_fetch(2, 0, 0, NO_EPOCH))).is_empty(), "2 waits");
+    // The controller drops 2 (its session expired meanwhile): the leader proposes it back.
+    let out = leader.handle(0, from_controller(notice(1, 0, 1, &[1])));
+    let proposal = alter_partitions(&out).remove(0);
+    assert_eq!(proposal.new_isr, vec![1, 2]);
 }

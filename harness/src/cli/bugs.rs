@@ -109,7 +109,8 @@ pub fn verify(bug: Bug, opts: &BugsOpts) -> Verified {
         true => (Liveness::EveryState { bound: DEFAULT_LIVENESS_BOUND }, DEFAULT_LIVENESS_BOUND),
         false => (Liveness::Off, 0),
     };
-    let options = SearchOptions::dfs(Duration::from_secs(opts.budget), liveness);
+    let options =
+        SearchOptions { first_violation: true, ..SearchOptions::dfs(Duration::from_secs(opts.budget), liveness) };
     let mut searched = ClusterModel::new(cfg.clone());
     searched.only_properties = Some(expected.to_vec());
     let outcome = run::check(searched, &options);

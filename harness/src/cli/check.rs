@@ -169,6 +169,7 @@ pub fn exec(opts: CheckOpts) -> u8 {
             LivenessMode::Off => Liveness::Off,
         },
         symmetry: !opts.no_symmetry,
+        first_violation: false,
     };
     if opts.checker == Search::Simulation && opts.timeout.is_none() && opts.max_states.is_none() {
         eprintln!("error: --checker simulation never finishes by itself; give --timeout or --max-states");

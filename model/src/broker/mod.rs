@@ -177,6 +177,8 @@ impl BrokerState {
                         self.isr = isr;
                         self.partition_epoch = partition_epoch;
                         self.on_isr_committed(env);
+                    } else {
+                        self.reconsider_parked_followers(env);
                     }
                 }
             }
@@ -244,6 +246,17 @@ impl BrokerState {
             self.advance_hw(env);
         }
         self.arm_isr_check(env);
+        self.reconsider_parked_followers(env);
+    }
+
+    /// The ISR check a parked follower's next fetch would run (its long poll has no expiry here;
+    /// in Kafka it expires within `replica.fetch.wait.max.ms`), run when an AlterPartition
+    /// settles, as the protocol crate does.
+    fn reconsider_parked_followers(&mut self, env: &mut Env) {
+        let parked: Vec<BrokerId> = self.followers.iter().filter(|f| f.parked.is_some()).map(|f| f.id).collect();
+        for follower in parked {
+            self.maybe_expand_isr(follower, env);
+        }
     }
 
     fn give_up_leadership(&mut self, env: &mut Env) {

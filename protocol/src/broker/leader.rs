@@ -129,6 +129,24 @@ impl Broker {
         if !self.config.bugs.has(Bug::HwStuckAfterShrink) {
             self.maybe_advance_high_watermark(out);
         }
+        self.reconsider_waiting_followers(out);
+    }
+
+    /// A follower whose fetch waits here was last judged for the ISR when it fetched. In Kafka
+    /// its `DelayedFetch` expires within `replica.fetch.wait.max.ms` and it fetches again, at
+    /// the same offset, and `maybeExpandIsr` runs then; here the long poll has no expiry, so the
+    /// leader runs that check itself whenever an AlterPartition settles, as the next fetch
+    /// would. Without it a follower that caught up while the ISR shrank past it, or while
+    /// another change was pending, would stay out of the ISR until the next append.
+    fn reconsider_waiting_followers(&mut self, out: &mut Outbox) {
+        let now = self.now;
+        let waiting: Vec<BrokerId> = match &self.role {
+            Role::Leader(state) => state.waiting_fetches.keys().copied().collect(),
+            _ => return,
+        };
+        for follower in waiting {
+            self.maybe_expand_isr(follower, now, out);
+        }
     }
 
     fn isr_check_interval(&self) -> Millis {
@@ -376,12 +394,12 @@ impl Broker {
         if response.error_code != ErrorCode::NONE {
             // The next ISR check retries against whatever the controller's notice says.
             state.pending_alter = None;
-            return;
+            return self.reconsider_waiting_followers(out);
         }
         if response.partition_epoch <= partition.partition_epoch {
             // The notice for this change (or a later one) was applied first.
             state.pending_alter = None;
-            return;
+            return self.reconsider_waiting_followers(out);
         }
         partition.isr = response.isr;
         partition.partition_epoch = response.partition_epoch;
