@@ -122,7 +122,7 @@ impl ModelBug {
             ModelBug::ConsumerEpochQueryUncapped => (&["no-offset-above-hw"], "kip207"),
             ModelBug::HwStuckAfterShrink => (&["committed-eventually-visible"], "smoke"),
             ModelBug::FollowerOutOfRangeResets => (&["consumer-prefix"], "lagging"),
-            ModelBug::FollowerStateKeptAcrossEpochs => (&["isr-completeness"], "smoke"),
+            ModelBug::FollowerStateKeptAcrossEpochs => (&["isr-completeness"], "replication"),
             ModelBug::EmptyResponseClearsLastFetchedEpoch => (&["log-matching"], "failover"),
             ModelBug::SelectionOnFollower => (&["preferred-replica-valid"], "default"),
             ModelBug::LeaseOnlyRevert => (&["preferred-replica-released"], "smoke"),

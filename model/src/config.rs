@@ -197,6 +197,11 @@ pub const PRESETS: &[Preset] = &[
         build: || ModelConfig { crashes: 2, ..failover() },
     },
     Preset {
+        name: "replication",
+        about: "default without its consumer: 3 brokers over racks a, b, b, 2 records, 1 broker crash, 1 rack outage: leadership lost to a rack cut and won back (for seeded-bug searches; not exhaustible in a minute)",
+        build: || ModelConfig { consumer_racks: Vec::new(), rack_outages: 1, ..failover() },
+    },
+    Preset {
         name: "lagging",
         about: "smoke's brokers and consumer with 2 records, 1 crash, 1 seek, no rack outage: a follower that restarts behind the HW while a consumer still prefers it (KAFKA-14255)",
         build: || ModelConfig { records: 2, rack_outages: 0, seeks: 1, ..smoke() },
