@@ -84,28 +84,47 @@ pub fn continue_fairly(
     goal: fn(&ClusterView) -> bool,
     bound: usize,
 ) -> (Vec<Action>, bool) {
-    let mut state = state.clone();
-    let mut path = Vec::new();
-    let mut last_taken: Vec<Action> = Vec::new();
-    for _ in 0..=bound {
-        if goal(&view(model, &state)) {
+    let enabled = |s: &ClusterState| {
+        let mut actions = Vec::new();
+        model.actions(s, &mut actions);
+        actions
+    };
+    let step = |s: &mut ClusterState, action: &Action| match model.next_state(s, action.clone()) {
+        Some(next) => {
+            *s = next;
+            true
+        }
+        None => false,
+    };
+    fair_schedule(&mut state.clone(), bound, enabled, step, |s| goal(&view(model, s)))
+}
+
+/// The fair schedule itself, over any system that offers actions and takes steps (the model, or
+/// the protocol crate through the harness): at most `bound` steps, each the fair choice among
+/// the protocol's own actions, until `reached` holds. Returns the steps and whether it held.
+pub fn fair_schedule<S>(
+    state: &mut S,
+    bound: usize,
+    enabled: impl Fn(&S) -> Vec<Action>,
+    mut step: impl FnMut(&mut S, &Action) -> bool,
+    reached: impl Fn(&S) -> bool,
+) -> (Vec<Action>, bool) {
+    let mut path: Vec<Action> = Vec::new();
+    loop {
+        if reached(state) {
             return (path, true);
         }
         if path.len() == bound {
-            break;
+            return (path, false);
         }
-        let mut actions = Vec::new();
-        model.actions(&state, &mut actions);
+        let mut actions = enabled(state);
         actions.retain(|a| !is_fault_or_input(a));
-        let Some(next) = fair_choice(&actions, &last_taken) else { break };
-        match model.next_state(&state, next.clone()) {
-            Some(s) => state = s,
-            None => break,
+        let Some(next) = fair_choice(&actions, &path) else { return (path, false) };
+        if !step(state, &next) {
+            return (path, false);
         }
-        last_taken.push(next.clone());
         path.push(next);
     }
-    (path, false)
 }
 
 /// Whether, from `state`, stopping all faults and continuing fairly reaches `goal` within

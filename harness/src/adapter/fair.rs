@@ -3,8 +3,8 @@
 //! (`highwater_model::fair`), and a round robin over the implementation's own deliveries and
 //! timers must reach the goal within the bound, as the model's continuation must.
 
-use highwater_model::fair::{fair_choice, is_fault_or_input, next_healing};
-use highwater_traces::ClusterView;
+use highwater_model::fair::{fair_schedule, next_healing};
+use highwater_traces::{Action, ClusterView};
 
 use super::{Budget, Implementation};
 
@@ -20,19 +20,8 @@ impl Implementation {
                 return false;
             }
         }
-        let mut last_taken = Vec::new();
-        for _ in 0..bound {
-            if goal(&self.view()) {
-                return true;
-            }
-            let mut actions = self.enabled_actions(&no_records);
-            actions.retain(|a| !is_fault_or_input(a));
-            let Some(next) = fair_choice(&actions, &last_taken) else { break };
-            if self.step(&next).is_err() {
-                break;
-            }
-            last_taken.push(next);
-        }
-        goal(&self.view())
+        let enabled = |imp: &Implementation| imp.enabled_actions(&no_records);
+        let step = |imp: &mut Implementation, action: &Action| imp.step(action).is_ok();
+        fair_schedule(self, bound, enabled, step, |imp| goal(&imp.view())).1
     }
 }
