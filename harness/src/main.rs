@@ -4,5 +4,12 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
+    // Output piped into `head` or `less` that closes early should end the program quietly, as
+    // it does any Unix tool; Rust ignores SIGPIPE, and `println!` then panics on the closed pipe.
+    #[cfg(unix)]
+    // SAFETY: restoring a signal's default disposition before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     highwater::cli::main()
 }

@@ -243,6 +243,11 @@ pub fn check(model: ClusterModel, options: &SearchOptions) -> Outcome {
     let states = checker.state_count();
     let stopped_by = match options.search {
         _ if panicked > 0 => Some(format!("a model panic in {panicked} checker thread(s), printed above")),
+        _ if options.first_violation
+            && ALL.iter().any(|p| p.kind != Kind::Coverage && checker.discovery(p.name).is_some()) =>
+        {
+            Some("the first violation".to_string())
+        }
         Search::Simulation => Some("simulation never exhausts the state space".to_string()),
         _ if options.timeout.is_some_and(|t| elapsed >= t) => {
             Some(format!("the {}s timeout", options.timeout.unwrap().as_secs()))
@@ -253,11 +258,7 @@ pub fn check(model: ClusterModel, options: &SearchOptions) -> Outcome {
         _ if options.max_depth.is_some_and(|d| checker.max_depth() > d) => {
             Some(format!("the {}-step depth bound", options.max_depth.unwrap()))
         }
-        _ if options.first_violation
-            && ALL.iter().any(|p| p.kind != Kind::Coverage && checker.discovery(p.name).is_some()) =>
-        {
-            Some("the first violation".to_string())
-        }
+
         _ => None,
     };
     let complete = stopped_by.is_none();

@@ -55,7 +55,7 @@ fn usage_errors_exit_2_with_a_clear_message() {
         (vec!["check", "--bogus"], "unexpected argument '--bogus'"),
         (
             vec!["check", "--preset", "nope"],
-            "unknown preset \"nope\"; expected one of: smoke, default, kip207, failover, elections, replication, lagging, large",
+            "unknown preset \"nope\"; expected one of: smoke, default, kip207, failover, elections, replication, four-replicas, lagging, large",
         ),
         (vec!["check", "--brokers", "0"], "a cluster needs at least 1 broker"),
         (vec!["check", "--brokers", "3", "--racks", "a,b"], "give one rack per broker"),
@@ -220,4 +220,37 @@ fn a_bug_that_does_not_exist_is_a_usage_error() {
     let bad_preset = highwater(&["bugs", "--verify", "--preset", "nope"]);
     assert_eq!(code(&bad_preset), 2);
     assert!(stderr(&bad_preset).contains("--preset nope: unknown preset"), "{}", stderr(&bad_preset));
+}
+
+#[test]
+fn a_bug_too_deep_to_exhaust_is_caught_by_seeded_random_walks() {
+    // KAFKA-7128 needs four brokers, a configuration no minute-long DFS exhausts; `bugs --verify`
+    // walks it at random from `--seed` and records that in the trace it writes.
+    let out = std::env::temp_dir().join(format!("highwater-walks-{}", std::process::id()));
+    let bug = "isr-expand-before-epoch-start";
+    let args = ["bugs", "--verify", "--bug", bug, "--seed", "3", "--format", "json", "--out", out.to_str().unwrap()];
+    let verified = highwater(&args);
+    assert_eq!(code(&verified), 0, "{}", stderr(&verified));
+    let report: serde_json::Value = serde_json::from_slice(&verified.stdout).unwrap();
+    let found = &report["bugs"][0];
+    assert_eq!((found["caught"].clone(), found["preset"].clone()), (true.into(), "four-replicas".into()));
+    let trace: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join(format!("{bug}.json"))).unwrap()).unwrap();
+    assert_eq!((trace["#meta"]["checker"].clone(), trace["#meta"]["seed"].clone()), ("simulation".into(), "3".into()));
+    let _ = std::fs::remove_dir_all(out);
+}
+
+#[test]
+fn output_cut_short_by_a_closed_pipe_is_not_a_panic() {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_highwater"))
+        .args(["bugs"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    // The reader goes away before the listing is written, as `highwater bugs | head -0` does.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("it ends");
+    assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
 }

@@ -51,6 +51,16 @@ pub enum ModelBug {
     LeaseOnlyRevert,
 }
 
+/// How a seeded bug is searched for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BugSearch {
+    /// Depth first, stopping at the first violation: exhaustive when the budget allows, so a
+    /// miss on a small preset is a proof that the preset cannot show the bug.
+    DepthFirst,
+    /// Seeded random walks (stateright's simulation), stopping at the first violation.
+    RandomWalks,
+}
+
 impl ModelBug {
     /// Every bug the model carries.
     pub const ALL: [ModelBug; 18] = [
@@ -103,6 +113,15 @@ impl ModelBug {
         ModelBug::ALL.into_iter().find(|b| b.id() == id)
     }
 
+    /// How `highwater bugs --verify` looks for it on its preset: exhaustively, or by random walks
+    /// where the counterexample lies deep in a configuration no minute-long search exhausts.
+    pub fn search(self) -> BugSearch {
+        match self {
+            ModelBug::IsrExpandBeforeEpochStart | ModelBug::SelectionOnFollower => BugSearch::RandomWalks,
+            _ => BugSearch::DepthFirst,
+        }
+    }
+
     /// The properties it is expected to break, and the preset that exposes it.
     pub fn expected(self) -> (&'static [&'static str], &'static str) {
         match self {
@@ -116,7 +135,7 @@ impl ModelBug {
             }
             ModelBug::NoLeaderEpochFencing => (&["isr-completeness"], "failover"),
             ModelBug::HwBeforeTruncation => (&["consumed-is-committed", "log-matching"], "failover"),
-            ModelBug::IsrExpandBeforeEpochStart => (&["isr-completeness"], "failover"),
+            ModelBug::IsrExpandBeforeEpochStart => (&["isr-completeness"], "four-replicas"),
             ModelBug::SingleRoundEpochLookup => (&["log-matching", "isr-recovers"], "elections"),
             ModelBug::NoEpochCacheEntryOnElection => (&["log-matching", "isr-completeness"], "elections"),
             ModelBug::ConsumerEpochQueryUncapped => (&["no-offset-above-hw"], "kip207"),

@@ -202,6 +202,11 @@ pub const PRESETS: &[Preset] = &[
         build: || ModelConfig { consumer_racks: Vec::new(), rack_outages: 1, ..failover() },
     },
     Preset {
+        name: "four-replicas",
+        about: "elections with a fourth broker, in rack c: a replica that crashed can rejoin the ISR under a leader elected while it was away (KAFKA-7128); for random walks, too large to exhaust",
+        build: || ModelConfig { broker_racks: racks(&["a", "b", "b", "c"]), crashes: 2, ..failover() },
+    },
+    Preset {
         name: "lagging",
         about: "smoke's brokers and consumer with 2 records, 1 crash, 1 seek, no rack outage: a follower that restarts behind the HW while a consumer still prefers it (KAFKA-14255)",
         build: || ModelConfig { records: 2, rack_outages: 0, seeks: 1, ..smoke() },

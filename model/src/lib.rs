@@ -22,6 +22,6 @@ pub mod producer;
 pub mod symmetry;
 pub mod view;
 
-pub use bugs::ModelBug;
+pub use bugs::{BugSearch, ModelBug};
 pub use cluster::{ClusterModel, ClusterState};
 pub use config::{preset, ModelConfig, Preset, Selector, Semantics, PRESETS};

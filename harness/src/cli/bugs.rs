@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use highwater_model::{preset, ClusterModel, ModelBug};
+use highwater_model::{preset, BugSearch, ClusterModel, ModelBug};
 use highwater_protocol::{Bug, Bugs};
 use serde::Serialize;
 use serde_json::json;
@@ -14,7 +14,7 @@ use serde_json::json;
 use super::check::{Format, DEFAULT_LIVENESS_BOUND};
 use super::replay::replay_implementation_with;
 use crate::exit_codes;
-use crate::run::{self, Liveness, SearchOptions, Status};
+use crate::run::{self, Liveness, Search, SearchOptions, Status};
 use crate::tracefile::{self, TraceInfo};
 
 /// `highwater bugs` flags.
@@ -33,6 +33,10 @@ pub struct BugsOpts {
     /// With `--verify`: the time each bug's search may take.
     #[arg(long, default_value_t = 60)]
     pub budget: u64,
+    /// With `--verify`: the seed of the random walks, for the bugs searched by simulation (those
+    /// whose smallest exposing preset is too large to exhaust).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
     /// With `--verify`: search on this preset instead of each bug's own (the smallest known to
     /// expose it), e.g. to see whether a larger configuration exposes a bug not caught yet.
     #[arg(long, value_name = "NAME")]
@@ -109,16 +113,27 @@ pub fn verify(bug: Bug, opts: &BugsOpts) -> Verified {
         true => (Liveness::EveryState { bound: DEFAULT_LIVENESS_BOUND }, DEFAULT_LIVENESS_BOUND),
         false => (Liveness::Off, 0),
     };
-    let options =
-        SearchOptions { first_violation: true, ..SearchOptions::dfs(Duration::from_secs(opts.budget), liveness) };
+    let search = match model_bug.search() {
+        BugSearch::DepthFirst => Search::Dfs,
+        BugSearch::RandomWalks => Search::Simulation,
+    };
+    let options = SearchOptions {
+        search,
+        seed: opts.seed,
+        first_violation: true,
+        ..SearchOptions::dfs(Duration::from_secs(opts.budget), liveness)
+    };
     let mut searched = ClusterModel::new(cfg.clone());
     searched.only_properties = Some(expected.to_vec());
     let outcome = run::check(searched, &options);
     let Some(found) = outcome.properties.iter().find(|p| p.status == Status::Violated && expected.contains(&p.name))
     else {
-        let searched = match outcome.complete {
-            true => format!("`{preset_name}` checked exhaustively ({} unique states)", outcome.unique_states),
-            false => format!("none within {} s on `{preset_name}`", opts.budget),
+        let searched = match (outcome.complete, search) {
+            (true, _) => format!("`{preset_name}` checked exhaustively ({} unique states)", outcome.unique_states),
+            (false, Search::Simulation) => {
+                format!("none within {} s of random walks (seed {}) on `{preset_name}`", opts.budget, opts.seed)
+            }
+            (false, _) => format!("none within {} s on `{preset_name}`", opts.budget),
         };
         return missed(bug.id(), format!("no violation of {}: {searched}", expected.join(" or ")));
     };
@@ -127,8 +142,8 @@ pub fn verify(bug: Bug, opts: &BugsOpts) -> Verified {
     let info = TraceInfo {
         preset: preset_name,
         property: Some(property),
-        checker: "dfs",
-        seed: 0,
+        checker: if search == Search::Simulation { "simulation" } else { "dfs" },
+        seed: if search == Search::Simulation { opts.seed } else { 0 },
         steps_found: 0,
         liveness_bound,
     };

@@ -89,6 +89,9 @@ pub struct BugsSpec {
     /// Seconds each bug's search may take.
     #[serde(default = "default_budget")]
     pub budget: u64,
+    /// Seed of the random walks for the bugs searched by simulation.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
 }
 
 /// One conformance sample.
@@ -115,6 +118,9 @@ fn default_timeout() -> u64 {
 fn default_budget() -> u64 {
     60
 }
+fn default_seed() -> u64 {
+    1
+}
 fn default_depth() -> usize {
     40
 }
@@ -130,7 +136,7 @@ impl Suite {
                 timeout: default_timeout(),
                 coverage: true,
             }],
-            bugs: Some(BugsSpec { must_catch: vec!["all".into()], budget: default_budget() }),
+            bugs: Some(BugsSpec { must_catch: vec!["all".into()], budget: default_budget(), seed: default_seed() }),
             corpus: vec!["traces/corpus".into(), "traces/corpus/bugs".into()],
             conform: vec![ConformSpec { preset: "smoke".into(), samples: 200, seed: 1, depth: default_depth() }],
             protocol_bugs: Vec::new(),
@@ -301,6 +307,7 @@ pub fn exec(opts: CiOpts) -> u8 {
             out: opts.out.join("bugs"),
             only: Vec::new(),
             budget: bugs.budget,
+            seed: bugs.seed,
             preset: None,
             format: Format::Text,
         };
