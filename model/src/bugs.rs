@@ -144,7 +144,7 @@ impl ModelBug {
             ModelBug::FollowerStateKeptAcrossEpochs => (&["isr-completeness"], "replication"),
             ModelBug::EmptyResponseClearsLastFetchedEpoch => (&["log-matching"], "failover"),
             ModelBug::SelectionOnFollower => (&["preferred-replica-valid"], "default"),
-            ModelBug::LeaseOnlyRevert => (&["preferred-replica-released"], "smoke"),
+            ModelBug::LeaseOnlyRevert => (&["preferred-replica-dropped-on-error"], "smoke"),
         }
     }
 }

@@ -84,6 +84,7 @@ const CHECKS: [fn(&ClusterModel, &ClusterState) -> bool; ALL.len()] = [
     check::<18>,
     check::<19>,
     check::<20>,
+    check::<21>,
 ];
 
 /// Safety properties as `always`, coverage as `sometimes`. Liveness is never stateright's

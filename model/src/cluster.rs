@@ -31,7 +31,7 @@ use crate::config::ModelConfig;
 use crate::layout::Layout;
 use crate::node::{is_request, Env, Node, NodeState};
 use crate::symmetry::ConsumerSymmetry;
-use crate::view::{observe, observe_answer, GhostState};
+use crate::view::{observe, observe_answer, observe_refusal, GhostState};
 
 /// A state of the whole system.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -403,6 +403,7 @@ impl ClusterModel {
         next.ghost.redirects.clear();
         next.ghost.happened.clear();
         next.ghost.offsets_above_hw.clear();
+        next.ghost.kept_failed_replicas.clear();
         self.reset_connections(&mut next);
         self.settle_requests(&mut next);
         Self::coalesce_partition_changes(&mut next);
@@ -428,11 +429,15 @@ impl ClusterModel {
         for _ in 0..64 {
             let Some((src, dst)) = self.next_eager(state) else { return };
             let msg = Self::channels(state)[&(src, dst)].front().cloned().expect("channels are never empty");
-            if let (NodeId::Broker(b), NodeId::Consumer(c)) = (self.layout.node(src), self.layout.node(dst)) {
-                observe_answer(state, b, c, &msg);
-            }
-            let sys = self.inner.next_state(&state.sys, ActorModelAction::Deliver { src, dst, msg });
+            let to_consumer = match (self.layout.node(src), self.layout.node(dst)) {
+                (NodeId::Broker(b), NodeId::Consumer(c)) => Some((b, c, observe_answer(state, b, c, &msg))),
+                _ => None,
+            };
+            let sys = self.inner.next_state(&state.sys, ActorModelAction::Deliver { src, dst, msg: msg.clone() });
             state.sys = sys.expect("an ordered network always delivers");
+            if let Some((b, c, current)) = to_consumer {
+                observe_refusal(state, b, c, &msg, current);
+            }
             self.reset_connections(state);
         }
         let (src, dst) = self.next_eager(state).expect("the loop ran out with messages left");

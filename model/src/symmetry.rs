@@ -95,6 +95,9 @@ fn digest(state: &ClusterState, symmetry: &ConsumerSymmetry, c: u32) -> u64 {
     for told in state.ghost.offsets_above_hw.iter().filter(|t| t.consumer == c) {
         (told.by, told.answer, told.offset, told.high_watermark).hash(&mut hasher);
     }
+    for kept in state.ghost.kept_failed_replicas.iter().filter(|k| k.consumer == c) {
+        (kept.replica, kept.error).hash(&mut hasher);
+    }
     hasher.finish()
 }
 
@@ -156,6 +159,16 @@ pub fn renumbered(state: &ClusterState, renumber: &[u32]) -> ClusterState {
             let mut told = *told;
             told.consumer = renumber[told.consumer as usize];
             told
+        })
+        .collect();
+    next.ghost.kept_failed_replicas = state
+        .ghost
+        .kept_failed_replicas
+        .iter()
+        .map(|kept| {
+            let mut kept = *kept;
+            kept.consumer = renumber[kept.consumer as usize];
+            kept
         })
         .collect();
     next

@@ -1,8 +1,8 @@
 //! The model's states seen as `ClusterView`s, and the ghost history kept beside them.
 
 use highwater_traces::{
-    BrokerId, BrokerView, ClusterView, ConsumerView, ControllerView, ErrorCode, Ghost, Happened, Message, NodeId,
-    OffsetAboveHw, OffsetAnswer, Redirect, Role, NO_BROKER,
+    BrokerId, BrokerView, ClusterView, ConsumerView, ControllerView, ErrorCode, Ghost, Happened, KeptFailedReplica,
+    Message, NodeId, OffsetAboveHw, OffsetAnswer, Redirect, Role, NO_BROKER,
 };
 
 use crate::broker::BrokerState;
@@ -172,9 +172,19 @@ pub fn observe(last: &ClusterState, next: &mut ClusterState) {
 /// A broker's answer to a consumer, seen as it is delivered (answers to clients are delivered
 /// in the step that sends them): a redirect goes into the ghost's set, a follower's empty or
 /// OFFSET_NOT_AVAILABLE answer into coverage, an offset told above the broker's HW into
-/// `offsets_above_hw`.
-pub fn observe_answer(state: &mut ClusterState, broker: BrokerId, consumer: u32, answer: &Message) {
-    let Some(replica) = parts(state).brokers.into_iter().find(|x| x.id == broker) else { return };
+/// `offsets_above_hw`. Returns whether the answer is a fetch answer the consumer takes as
+/// current: for the position, leader epoch and phase it has now (else it drops it as stale).
+pub fn observe_answer(state: &mut ClusterState, broker: BrokerId, consumer: u32, answer: &Message) -> bool {
+    let current = match *answer {
+        Message::FetchResponse { fetch_offset, request_leader_epoch, .. } => parts(state).consumers.iter().any(|c| {
+            c.id == consumer
+                && c.phase == crate::consumer::Phase::Fetching
+                && c.position == fetch_offset
+                && c.leader_epoch == request_leader_epoch
+        }),
+        _ => false,
+    };
+    let Some(replica) = parts(state).brokers.into_iter().find(|x| x.id == broker) else { return current };
     let told = match *answer {
         Message::ListOffsetsResponse { error_code: ErrorCode::NONE, offset, .. } => {
             Some((OffsetAnswer::ListOffsets, offset))
@@ -193,10 +203,10 @@ pub fn observe_answer(state: &mut ClusterState, broker: BrokerId, consumer: u32,
             offset,
             high_watermark,
         });
-        return;
+        return current;
     }
     let Message::FetchResponse { error_code, records, preferred_read_replica, fetch_offset, .. } = answer else {
-        return;
+        return current;
     };
     if *preferred_read_replica != NO_BROKER {
         let to = *preferred_read_replica;
@@ -216,5 +226,21 @@ pub fn observe_answer(state: &mut ClusterState, broker: BrokerId, consumer: u32,
         && (*error_code == ErrorCode::OFFSET_NOT_AVAILABLE || (*error_code == ErrorCode::NONE && records.is_empty()))
     {
         state.ghost.happened.insert(Happened::FollowerAnsweredNotAvailableOrEmpty);
+    }
+    current
+}
+
+/// A broker's fetch answer to a consumer, once the consumer has taken it: a current refusal
+/// that calls for new metadata, from a replica the consumer still prefers afterwards, goes into
+/// `kept_failed_replicas` (the consumer should have gone back to the leader; KAFKA-14379).
+pub fn observe_refusal(state: &mut ClusterState, broker: BrokerId, consumer: u32, answer: &Message, current: bool) {
+    let Message::FetchResponse { error_code, .. } = *answer else { return };
+    if !current {
+        return;
+    }
+    let kept = parts(state).consumers.iter().any(|c| c.id == consumer && c.preferred == Some(broker));
+    if error_code.calls_for_new_metadata() && kept {
+        let refusal = KeptFailedReplica { consumer, replica: broker, error: error_code };
+        state.ghost.kept_failed_replicas.insert(refusal);
     }
 }

@@ -1,5 +1,5 @@
-//! Seeded bugs the model carries but no exhaustible preset catches yet (README, "`highwater
-//! bugs`", says why for each). Each must still be live: with it the model reaches states it
+//! Seeded bugs the model carries but no exhaustible preset catches (README, "`highwater bugs`",
+//! says why for each; some are caught on larger presets, by a longer search or random walks). Each must still be live: with it the model reaches states it
 //! does not reach without it, so a counterexample on a larger configuration stays possible.
 //! The pinned counts also show any change to what the bug does.
 
@@ -17,11 +17,6 @@ fn unique_states(name: &str, bug: Option<ModelBug>) -> usize {
 fn assert_live(name: &str, bug: ModelBug, without: usize, with: usize) {
     assert_eq!(unique_states(name, None), without, "{name} without a bug changed");
     assert_eq!(unique_states(name, Some(bug)), with, "{name} with {} changed", bug.id());
-}
-
-#[test]
-fn lease_only_revert_keeps_preferred_replicas_the_fix_drops() {
-    assert_live("smoke", ModelBug::LeaseOnlyRevert, 174_023, 216_296);
 }
 
 #[test]

@@ -127,6 +127,11 @@ pub const ALL: &[Property] = &[
         "preferred read replicas are chosen only by the leader, from its ISR, holding the fetch offset"
     ),
     safety!(
+        "preferred-replica-dropped-on-error",
+        safety::preferred_replica_dropped_on_error,
+        "a consumer drops a preferred read replica that refuses its fetch with an error calling for new metadata (KAFKA-14379)"
+    ),
+    safety!(
         "consumer-prefix",
         safety::consumer_prefix,
         "a consumer's records have no gaps, duplicates or reorders except at an explicit reset"

@@ -104,6 +104,15 @@ pub fn preferred_replica_valid(view: &ClusterView) -> bool {
     view.ghost.redirects.iter().all(|r| r.by_leader && r.to_in_isr && r.to_holds_offset && r.to != r.by)
 }
 
+/// A consumer whose preferred read replica refuses a fetch with an error that calls for new
+/// metadata (NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH, OFFSET_NOT_AVAILABLE, ...) drops that
+/// replica: its next fetch goes to the leader, not back to the replica that refused it until the
+/// lease runs out. Source: KAFKA-14379 (`FetchUtils.requestMetadataUpdate` clears the preferred
+/// read replica).
+pub fn preferred_replica_dropped_on_error(view: &ClusterView) -> bool {
+    view.ghost.kept_failed_replicas.is_empty()
+}
+
 /// A consumer's records run from offset 0 without gaps, duplicates or reorders, except where it
 /// recorded an explicit reset (a seek, the leader's out-of-range, a detected truncation). A
 /// follower's out-of-range is not one: it only sends the consumer back to the leader.

@@ -66,6 +66,7 @@ fn good() -> ClusterView {
             redirects: [Redirect { by: 1, by_leader: true, to: 2, to_in_isr: true, to_holds_offset: true }].into(),
             happened: Default::default(),
             offsets_above_hw: Default::default(),
+            kept_failed_replicas: Default::default(),
             epochs_seen: [(NodeId::Controller, 1), (NodeId::Broker(1), 1), (NodeId::Consumer(0), 0)].into(),
         },
     }
@@ -200,6 +201,28 @@ fn preferred_replica_valid() {
 }
 
 #[test]
+fn preferred_replica_dropped_on_error() {
+    // KAFKA-14379: the replica refused the fetch and the consumer still prefers it.
+    let mut bad = good();
+    bad.consumers[0].preferred_read_replica = Some(2);
+    let kept = KeptFailedReplica { consumer: 0, replica: 2, error: ErrorCode::NOT_LEADER_OR_FOLLOWER };
+    bad.ghost.kept_failed_replicas.insert(kept);
+    rejects("preferred-replica-dropped-on-error", bad);
+    // Which refusals count: UNKNOWN_LEADER_EPOCH is retried as is, out-of-range has KIP-392's rules.
+    for (error, counts) in [
+        (ErrorCode::NOT_LEADER_OR_FOLLOWER, true),
+        (ErrorCode::FENCED_LEADER_EPOCH, true),
+        (ErrorCode::OFFSET_NOT_AVAILABLE, true),
+        (ErrorCode::REPLICA_NOT_AVAILABLE, true),
+        (ErrorCode::UNKNOWN_LEADER_EPOCH, false),
+        (ErrorCode::OFFSET_OUT_OF_RANGE, false),
+        (ErrorCode::NONE, false),
+    ] {
+        assert_eq!(error.calls_for_new_metadata(), counts, "{error:?}");
+    }
+}
+
+#[test]
 fn consumer_prefix() {
     let mut gap = good();
     gap.consumers[0].delivered.remove(0);
@@ -263,7 +286,7 @@ fn every_property_has_a_unique_name_a_statement_and_the_right_shape() {
     names.sort_unstable();
     names.dedup();
     assert_eq!(names.len(), ALL.len());
-    assert_eq!(ALL.iter().filter(|p| p.kind == Kind::Safety).count(), 12);
+    assert_eq!(ALL.iter().filter(|p| p.kind == Kind::Safety).count(), 13);
     assert_eq!(ALL.iter().filter(|p| p.kind == Kind::Coverage).count(), 6);
     for p in ALL {
         assert!(!p.statement.is_empty());

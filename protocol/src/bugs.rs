@@ -105,7 +105,7 @@ bugs! {
     /// The consumer leaves its preferred replica only when the lease expires.
     LeaseOnlyRevert = "lease-only-revert", "KAFKA-14379",
         "errors that refresh metadata (NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH, OFFSET_NOT_AVAILABLE, timeouts) keep the preferred replica",
-        "preferred-replica-released";
+        "preferred-replica-dropped-on-error";
     /// The consumer resets its position on OFFSET_OUT_OF_RANGE from a follower.
     FollowerOutOfRangeResets = "follower-out-of-range-resets", "KAFKA-14255",
         "OFFSET_OUT_OF_RANGE from a follower applies the reset policy instead of returning to the leader",

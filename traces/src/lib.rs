@@ -21,8 +21,8 @@ pub use ids::{
 pub use message::{EpochEndOffset, ErrorCode, Message, ReplicaInfo};
 pub use trace::{StateMeta, Trace, TraceError, TraceMeta, TraceState, FORMAT, VARS};
 pub use view::{
-    BrokerView, ClusterView, ConsumerView, ControllerView, Delivery, Ghost, Happened, OffsetAboveHw, OffsetAnswer,
-    Redirect, Reset, ResetCause, Role,
+    BrokerView, ClusterView, ConsumerView, ControllerView, Delivery, Ghost, Happened, KeptFailedReplica, OffsetAboveHw,
+    OffsetAnswer, Redirect, Reset, ResetCause, Role,
 };
 
 #[cfg(test)]

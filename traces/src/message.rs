@@ -23,6 +23,23 @@ pub enum ErrorCode {
     INELIGIBLE_REPLICA,
 }
 
+impl ErrorCode {
+    /// Whether a consumer that gets this error from a fetch must refresh its metadata: the
+    /// replica is no longer one it may read from at its epoch, or cannot serve it now. Kafka's
+    /// fetcher calls `requestMetadataUpdate` for these, which since KAFKA-14379 also clears the
+    /// preferred read replica. (UNKNOWN_LEADER_EPOCH means the replica is behind the consumer:
+    /// it is retried as is. OFFSET_OUT_OF_RANGE has its own rules, KIP-392's case 4.)
+    pub fn calls_for_new_metadata(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::NOT_LEADER_OR_FOLLOWER
+                | ErrorCode::REPLICA_NOT_AVAILABLE
+                | ErrorCode::FENCED_LEADER_EPOCH
+                | ErrorCode::OFFSET_NOT_AVAILABLE
+        )
+    }
+}
+
 /// A replica and its rack, as metadata gives it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ReplicaInfo {

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{BrokerId, LeaderEpoch, NodeId, Offset, PartitionEpoch, Rack, Record};
+use crate::message::ErrorCode;
 
 /// A replica's role.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -180,6 +181,20 @@ pub struct OffsetAboveHw {
     pub high_watermark: Offset,
 }
 
+/// A consumer that still holds its preferred read replica after that replica refused its fetch
+/// with an error that calls for new metadata ([`ErrorCode::calls_for_new_metadata`]). Since
+/// KAFKA-14379 such an error sends the consumer back to the leader at once; before, it kept
+/// fetching from the failing replica until its lease (`metadata.max.age.ms`) ran out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct KeptFailedReplica {
+    /// The consumer.
+    pub consumer: u32,
+    /// The preferred read replica that refused it.
+    pub replica: BrokerId,
+    /// The error it answered with.
+    pub error: ErrorCode,
+}
+
 /// Coverage events: things a step can make happen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -218,6 +233,10 @@ pub struct Ghost {
     /// those are kept, not every offset told: a correct run keeps none, so this adds no states.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub offsets_above_hw: BTreeSet<OffsetAboveHw>,
+    /// Preferred read replicas a consumer kept through a refused fetch, in the step that led
+    /// here. A correct run keeps none, so this adds no states either.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub kept_failed_replicas: BTreeSet<KeptFailedReplica>,
     /// The highest leader epoch each node (`controller`, `broker-N`, `consumer-N`) showed in
     /// any state so far, this one included, for `leader-epoch-monotonic`: a node whose epoch
     /// now is below it went backwards. (Folding in the current state keeps this equal to the

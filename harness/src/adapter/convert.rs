@@ -3,7 +3,8 @@
 use highwater_protocol as protocol;
 use highwater_protocol::sim::ClusterState;
 use highwater_traces::{
-    BrokerView, ClusterView, ConsumerView, ControllerView, NodeId, Record, Reset, ResetCause, Role, SeekTo, TimerKind,
+    BrokerView, ClusterView, ConsumerView, ControllerView, ErrorCode, NodeId, Record, Reset, ResetCause, Role, SeekTo,
+    TimerKind,
 };
 
 use super::ghost::GhostTracker;
@@ -50,6 +51,23 @@ pub(super) fn timer(timer: TimerKind) -> Option<protocol::TimerKind> {
         TimerKind::ProduceRetry => Some(protocol::TimerKind::ProduceRetry),
         TimerKind::FetchWait => Some(protocol::TimerKind::FetchWait),
         TimerKind::AlterPartitionRetry => Some(protocol::TimerKind::AlterPartitionRetry),
+    }
+}
+
+/// The same Kafka error, by name.
+pub(super) fn error_code(error: protocol::ErrorCode) -> ErrorCode {
+    match error {
+        protocol::ErrorCode::NONE => ErrorCode::NONE,
+        protocol::ErrorCode::OFFSET_OUT_OF_RANGE => ErrorCode::OFFSET_OUT_OF_RANGE,
+        protocol::ErrorCode::NOT_LEADER_OR_FOLLOWER => ErrorCode::NOT_LEADER_OR_FOLLOWER,
+        protocol::ErrorCode::REPLICA_NOT_AVAILABLE => ErrorCode::REPLICA_NOT_AVAILABLE,
+        protocol::ErrorCode::NOT_ENOUGH_REPLICAS => ErrorCode::NOT_ENOUGH_REPLICAS,
+        protocol::ErrorCode::INVALID_REQUEST => ErrorCode::INVALID_REQUEST,
+        protocol::ErrorCode::FENCED_LEADER_EPOCH => ErrorCode::FENCED_LEADER_EPOCH,
+        protocol::ErrorCode::UNKNOWN_LEADER_EPOCH => ErrorCode::UNKNOWN_LEADER_EPOCH,
+        protocol::ErrorCode::OFFSET_NOT_AVAILABLE => ErrorCode::OFFSET_NOT_AVAILABLE,
+        protocol::ErrorCode::INVALID_UPDATE_VERSION => ErrorCode::INVALID_UPDATE_VERSION,
+        protocol::ErrorCode::INELIGIBLE_REPLICA => ErrorCode::INELIGIBLE_REPLICA,
     }
 }
 

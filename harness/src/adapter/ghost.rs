@@ -4,10 +4,13 @@
 //! each node has shown.
 
 use highwater_protocol::sim::{Cluster, ClusterState};
-use highwater_protocol::{ErrorCode, FetchResponse, Message, RoleKind};
+use highwater_protocol::{ConsumerPhase, ErrorCode, FetchResponse, Message, RoleKind};
 use highwater_traces::{
-    BrokerId, Delivery, Ghost, Happened, NodeId, OffsetAboveHw, OffsetAnswer, Record, Redirect, NO_BROKER,
+    BrokerId, Delivery, Ghost, Happened, KeptFailedReplica, NodeId, OffsetAboveHw, OffsetAnswer, Record, Redirect,
+    NO_BROKER,
 };
+
+use super::convert;
 
 /// What a broker knew when it answered a consumer's fetch.
 pub(super) struct Chooser {
@@ -29,6 +32,16 @@ impl Chooser {
             .is_some_and(|leo| response.fetch_offset <= leo);
         Some(Chooser { role: b.role_kind(), isr: b.isr(), to_holds_offset })
     }
+}
+
+/// Whether `consumer` will take this fetch answer as current: it is for the position and leader
+/// epoch the consumer has now, while it fetches (the model's `observe_answer` asks the same).
+pub(super) fn takes_as_current(sim: &Cluster, consumer: u32, response: &FetchResponse) -> bool {
+    sim.consumer(consumer).is_some_and(|c| {
+        c.phase() == ConsumerPhase::Fetching
+            && c.position().offset == response.fetch_offset
+            && c.current_leader_epoch() == response.request_leader_epoch
+    })
 }
 
 /// Ghost state and the consumers' deliveries with the replica that served each.
@@ -63,6 +76,7 @@ impl GhostTracker {
         self.ghost.redirects.clear();
         self.ghost.happened.clear();
         self.ghost.offsets_above_hw.clear();
+        self.ghost.kept_failed_replicas.clear();
         self.delivered_before = self.deliveries.iter().map(Vec::len).collect();
     }
 
@@ -80,6 +94,18 @@ impl GhostTracker {
         let (answer, offset) = told;
         if offset > high_watermark {
             self.ghost.offsets_above_hw.insert(OffsetAboveHw { by: broker, consumer, answer, offset, high_watermark });
+        }
+    }
+
+    /// `broker`'s current fetch answer was just delivered to `consumer`: a refusal that calls for
+    /// new metadata, from a replica the consumer still prefers, goes into `kept_failed_replicas`
+    /// (as in the model's `observe_refusal`).
+    pub(super) fn refused(&mut self, sim: &Cluster, broker: BrokerId, consumer: u32, response: &FetchResponse) {
+        let error = convert::error_code(response.error_code);
+        let kept =
+            sim.consumer(consumer).is_some_and(|c| c.preferred_read_replica().is_some_and(|p| p.broker_id == broker));
+        if error.calls_for_new_metadata() && kept {
+            self.ghost.kept_failed_replicas.insert(KeptFailedReplica { consumer, replica: broker, error });
         }
     }
 

@@ -143,9 +143,13 @@ impl Implementation {
         let answer = match (from, to, self.sim.network().peek(from, to)) {
             (
                 highwater_protocol::NodeId::Broker(broker),
-                highwater_protocol::NodeId::Consumer(_),
+                highwater_protocol::NodeId::Consumer(consumer),
                 Some(Message::FetchResponse(response)),
-            ) => Some((broker, response.clone(), ghost::Chooser::of(&self.sim, broker, response))),
+            ) => {
+                let chooser = ghost::Chooser::of(&self.sim, broker, response);
+                let current = ghost::takes_as_current(&self.sim, consumer, response);
+                Some((broker, consumer, current, response.clone(), chooser))
+            }
             (
                 highwater_protocol::NodeId::Broker(broker),
                 highwater_protocol::NodeId::Consumer(consumer),
@@ -157,7 +161,10 @@ impl Implementation {
             _ => None,
         };
         self.sim.deliver(from, to)?;
-        if let Some((broker, response, chooser)) = answer {
+        if let Some((broker, consumer, current, response, chooser)) = answer {
+            if current {
+                self.ghost.refused(&self.sim, broker, consumer, &response);
+            }
             self.ghost.answered(broker, &response, chooser, &self.sim.state());
         }
         Ok(())

@@ -77,7 +77,7 @@ pub struct Verified {
     pub trace: Option<String>,
 }
 
-fn missed(id: &'static str, why: String) -> Verified {
+fn missed(id: &'static str, why: String, seconds: f64) -> Verified {
     Verified {
         id,
         caught: false,
@@ -86,7 +86,7 @@ fn missed(id: &'static str, why: String) -> Verified {
         preset: None,
         steps_found: 0,
         steps: 0,
-        seconds: 0.0,
+        seconds,
         reproduced_with_bug: false,
         clean_without_bug: false,
         trace: None,
@@ -96,7 +96,7 @@ fn missed(id: &'static str, why: String) -> Verified {
 /// Verify one bug (see the module docs).
 pub fn verify(bug: Bug, opts: &BugsOpts) -> Verified {
     let Some(model_bug) = ModelBug::from_id(bug.id()) else {
-        return missed(bug.id(), "not seeded in the model yet".into());
+        return missed(bug.id(), "not seeded in the model yet".into(), 0.0);
     };
     let start = Instant::now();
     let (expected, own_preset) = model_bug.expected();
@@ -135,7 +135,8 @@ pub fn verify(bug: Bug, opts: &BugsOpts) -> Verified {
             }
             (false, _) => format!("none within {} s on `{preset_name}`", opts.budget),
         };
-        return missed(bug.id(), format!("no violation of {}: {searched}", expected.join(" or ")));
+        let why = format!("no violation of {}: {searched}", expected.join(" or "));
+        return missed(bug.id(), why, start.elapsed().as_secs_f64());
     };
     let property = highwater_properties::by_name(found.name).expect("a known property");
     let model = ClusterModel::new(cfg.clone());
@@ -150,11 +151,13 @@ pub fn verify(bug: Bug, opts: &BugsOpts) -> Verified {
     let path = found.path.as_deref().unwrap_or_default();
     let trace = match tracefile::minimised(&model, &cfg, path, found.found_at, &info) {
         Ok(trace) => trace,
-        Err(e) => return missed(bug.id(), format!("the counterexample is not a path: {e}")),
+        Err(e) => {
+            return missed(bug.id(), format!("the counterexample is not a path: {e}"), start.elapsed().as_secs_f64())
+        }
     };
     let file = opts.out.join(format!("{}.json", bug.id()));
     if let Err(e) = tracefile::write_whole(&file, &trace.to_json()) {
-        return missed(bug.id(), format!("{}: cannot write: {e}", file.display()));
+        return missed(bug.id(), format!("{}: cannot write: {e}", file.display()), start.elapsed().as_secs_f64());
     }
     let with_bug = replay_implementation_with(&cfg, &trace, Bugs::only(bug));
     let without = replay_implementation_with(&cfg, &trace, Bugs::NONE);
@@ -207,7 +210,7 @@ pub fn exec(opts: BugsOpts) -> u8 {
         }
         Format::Text => {
             println!(
-                "{:<42} {:<7} {:<28} {:>11} {:>7}  replay (with bug / fixed)",
+                "{:<42} {:<7} {:<34} {:>11} {:>7}  replay (with bug / fixed)",
                 "bug", "caught", "property", "steps", "seconds"
             );
             for r in &results {
@@ -221,7 +224,7 @@ pub fn exec(opts: BugsOpts) -> u8 {
                     None => r.missed_because.clone().unwrap_or_default(),
                 };
                 println!(
-                    "{:<42} {:<7} {:<28} {:>11} {:>7.2}  {replay}",
+                    "{:<42} {:<7} {:<34} {:>11} {:>7.2}  {replay}",
                     r.id,
                     if r.caught { "yes" } else { "NO" },
                     r.property.unwrap_or("-"),

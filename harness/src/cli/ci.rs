@@ -269,10 +269,10 @@ fn run_conform(spec: &ConformSpec, out: &Path, extra: Bugs) -> CheckResult {
             Err(error) => (false, error, None),
             Ok(s) => match s.divergence {
                 None => (true, format!("{} walks, {} steps, no divergence", s.walks, s.steps), None),
-                Some((walk, steps, file, result)) => (
+                Some(d) => (
                     false,
-                    format!("walk {walk} diverged ({steps} steps after minimisation): {result:?}"),
-                    Some(file.display().to_string()),
+                    format!("walk {} {} ({} steps after minimisation)", d.walk, d.describe(), d.steps),
+                    Some(d.file.display().to_string()),
                 ),
             },
         }

@@ -74,9 +74,42 @@ pub struct Sampled {
     pub distinct_states: usize,
     /// Wall time.
     pub elapsed_s: f64,
-    /// The first divergence: walk number, its minimised length, the trace file, and how the
-    /// implementation parted.
-    pub divergence: Option<(usize, usize, PathBuf, ImplementationResult)>,
+    /// The first divergence.
+    pub divergence: Option<Divergence>,
+}
+
+/// A walk the protocol crate did not follow, or followed into a violated property.
+pub struct Divergence {
+    /// Which walk.
+    pub walk: usize,
+    /// Its length after minimisation.
+    pub steps: usize,
+    /// The minimised trace.
+    pub file: PathBuf,
+    /// How the implementation parted from the model.
+    pub result: ImplementationResult,
+    /// Safety properties the implementation violated on the way, with the step.
+    pub violated: Vec<(&'static str, usize)>,
+}
+
+impl Divergence {
+    /// One line: where the implementation parted, or which property it broke while following.
+    pub fn describe(&self) -> String {
+        match &self.result {
+            ImplementationResult::Diverged { step, first, .. } => format!(
+                "diverged at step {step}: {}.{} expected {} actual {}",
+                first.node,
+                first.field,
+                compact(&first.expected),
+                compact(&first.actual)
+            ),
+            ImplementationResult::Refused { step, why } => format!("refused step {step}: {why}"),
+            ImplementationResult::Conforms => {
+                let broken: Vec<String> = self.violated.iter().map(|(p, step)| format!("{p} at step {step}")).collect();
+                format!("conforms step by step, but the protocol crate violates {}", broken.join(", "))
+            }
+        }
+    }
 }
 
 /// Replay `samples` seeded walks of the model of `cfg` through the protocol crate built with the
@@ -126,8 +159,14 @@ pub fn sample(
             let file = out.join("conform-divergence.json");
             tracefile::write_whole(&file, &trace.to_json())
                 .map_err(|e| format!("{}: cannot write: {e}", file.display()))?;
-            let result = replay(&trace).result;
-            divergence = Some((n, minimal.len(), file, result));
+            let replayed = replay(&trace);
+            divergence = Some(Divergence {
+                walk: n,
+                steps: minimal.len(),
+                file,
+                result: replayed.result,
+                violated: replayed.violated,
+            });
             break;
         }
     }
@@ -152,7 +191,6 @@ pub fn exec(opts: ConformOpts) -> u8 {
     };
     let Sampled { walks: sampled, steps, distinct_states, elapsed_s: elapsed, divergence } = sampled;
     let code = if divergence.is_some() { exit_codes::VIOLATED } else { exit_codes::OK };
-    let found = divergence.map(|(n, len, file, result)| (n, len, file.display().to_string(), result));
     match opts.format {
         Format::Json => println!(
             "{}",
@@ -165,8 +203,12 @@ pub fn exec(opts: ConformOpts) -> u8 {
                 "distinct_states": distinct_states,
                 "elapsed_s": elapsed,
                 "samples_per_s": sampled as f64 / elapsed.max(1e-9),
-                "divergence": found.as_ref().map(|(sample, len, file, result)| json!({
-                    "sample": sample, "steps": len, "file": file, "result": result,
+                "divergence": divergence.as_ref().map(|d| json!({
+                    "sample": d.walk,
+                    "steps": d.steps,
+                    "file": d.file.display().to_string(),
+                    "result": d.result,
+                    "violated": d.violated.iter().map(|(p, step)| json!({"property": p, "step": step})).collect::<Vec<_>>(),
                 })),
                 "exit_code": code,
             })
@@ -179,22 +221,15 @@ pub fn exec(opts: ConformOpts) -> u8 {
                 distinct_states,
                 sampled as f64 / elapsed.max(1e-9)
             );
-            match &found {
+            match &divergence {
                 None => println!("every walk conforms"),
-                Some((sample, len, file, result)) => {
-                    let what = match result {
-                        ImplementationResult::Diverged { step, first, .. } => format!(
-                            "diverged at step {step}: {}.{} expected {} actual {}",
-                            first.node,
-                            first.field,
-                            compact(&first.expected),
-                            compact(&first.actual)
-                        ),
-                        ImplementationResult::Refused { step, why } => format!("refused step {step}: {why}"),
-                        ImplementationResult::Conforms => "conforms".into(),
-                    };
-                    println!("walk {sample} {what}; minimised to {len} steps: {file} (see `highwater trace show`)");
-                }
+                Some(d) => println!(
+                    "walk {} {}; minimised to {} steps: {} (see `highwater trace show`)",
+                    d.walk,
+                    d.describe(),
+                    d.steps,
+                    d.file.display()
+                ),
             }
         }
     }
