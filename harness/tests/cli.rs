@@ -254,3 +254,19 @@ fn output_cut_short_by_a_closed_pipe_is_not_a_panic() {
     let output = child.wait_with_output().expect("it ends");
     assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
 }
+
+#[test]
+fn a_bug_not_caught_fails_verify_and_says_where_it_was_looked_for() {
+    let out = std::env::temp_dir().join(format!("highwater-missed-{}", std::process::id()));
+    let args =
+        ["bugs", "--verify", "--bug", "no-leader-epoch-fencing", "--format", "json", "--out", out.to_str().unwrap()];
+    let verified = highwater(&args);
+    assert_eq!(code(&verified), 1, "a missed bug fails the run: {}", stderr(&verified));
+    let report: serde_json::Value = serde_json::from_slice(&verified.stdout).unwrap();
+    let missed = &report["bugs"][0];
+    assert_eq!((missed["caught"].clone(), missed["preset"].clone()), (false.into(), "failover".into()));
+    assert!(missed["missed_because"].as_str().unwrap().contains("`failover` checked exhaustively"), "{missed}");
+    assert!(missed["seconds"].as_f64().unwrap() > 0.0, "the search's time is reported: {missed}");
+    assert!(!out.join("no-leader-epoch-fencing.json").exists(), "no trace for a bug not caught");
+    let _ = std::fs::remove_dir_all(out);
+}

@@ -150,6 +150,14 @@ pub fn observe(last: &ClusterState, next: &mut ClusterState) {
             ghost.happened.insert(Happened::FollowerTruncated);
         }
     }
+    // A refused replica still preferred when the step ends, unless the metadata the refusal sent
+    // the consumer for names it leader: then it is where the consumer goes anyway.
+    ghost.kept_failed_replicas.retain(|kept| {
+        after
+            .consumers
+            .iter()
+            .any(|c| c.id == kept.consumer && c.preferred == Some(kept.replica) && c.leader != kept.replica)
+    });
     for (c0, c1) in before.consumers.iter().zip(&after.consumers) {
         if c0.preferred.is_some() && c1.preferred.is_none() {
             ghost.happened.insert(Happened::ConsumerFellBackToLeader);
@@ -233,6 +241,7 @@ pub fn observe_answer(state: &mut ClusterState, broker: BrokerId, consumer: u32,
 /// A broker's fetch answer to a consumer, once the consumer has taken it: a current refusal
 /// that calls for new metadata, from a replica the consumer still prefers afterwards, goes into
 /// `kept_failed_replicas` (the consumer should have gone back to the leader; KAFKA-14379).
+/// [`observe`] keeps it only if the consumer still prefers the replica at the end of the step.
 pub fn observe_refusal(state: &mut ClusterState, broker: BrokerId, consumer: u32, answer: &Message, current: bool) {
     let Message::FetchResponse { error_code, .. } = *answer else { return };
     if !current {

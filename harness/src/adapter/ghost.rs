@@ -99,7 +99,7 @@ impl GhostTracker {
 
     /// `broker`'s current fetch answer was just delivered to `consumer`: a refusal that calls for
     /// new metadata, from a replica the consumer still prefers, goes into `kept_failed_replicas`
-    /// (as in the model's `observe_refusal`).
+    /// (as in the model's `observe_refusal`; `step_ended` keeps only those still preferred).
     pub(super) fn refused(&mut self, sim: &Cluster, broker: BrokerId, consumer: u32, response: &FetchResponse) {
         let error = convert::error_code(response.error_code);
         let kept =
@@ -144,6 +144,17 @@ impl GhostTracker {
                 });
             }
         }
+    }
+
+    /// The step is over: a refused replica counts only if the consumer still prefers it and its
+    /// metadata does not name it leader (as the model's `observe` does).
+    pub(super) fn step_ended(&mut self, sim: &Cluster) {
+        self.ghost.kept_failed_replicas.retain(|kept| {
+            sim.consumer(kept.consumer).is_some_and(|c| {
+                c.preferred_read_replica().is_some_and(|p| p.broker_id == kept.replica)
+                    && c.metadata().is_none_or(|m| m.leader_id != kept.replica)
+            })
+        });
     }
 
     /// The step is over: fold in what it changed.

@@ -128,6 +128,7 @@ impl Implementation {
             }
         }
         self.settle();
+        self.ghost.step_ended(&self.sim);
         self.ghost.observe(&self.sim.state());
         Ok(())
     }

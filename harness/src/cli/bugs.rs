@@ -114,7 +114,7 @@ pub fn verify(bug: Bug, opts: &BugsOpts) -> Verified {
         false => (Liveness::Off, 0),
     };
     let search = match model_bug.search() {
-        BugSearch::DepthFirst => Search::Dfs,
+        BugSearch::BreadthFirst => Search::Bfs,
         BugSearch::RandomWalks => Search::Simulation,
     };
     let options = SearchOptions {
@@ -136,14 +136,18 @@ pub fn verify(bug: Bug, opts: &BugsOpts) -> Verified {
             (false, _) => format!("none within {} s on `{preset_name}`", opts.budget),
         };
         let why = format!("no violation of {}: {searched}", expected.join(" or "));
-        return missed(bug.id(), why, start.elapsed().as_secs_f64());
+        return Verified { preset: Some(preset_name), ..missed(bug.id(), why, start.elapsed().as_secs_f64()) };
     };
     let property = highwater_properties::by_name(found.name).expect("a known property");
     let model = ClusterModel::new(cfg.clone());
     let info = TraceInfo {
         preset: preset_name,
         property: Some(property),
-        checker: if search == Search::Simulation { "simulation" } else { "dfs" },
+        checker: match search {
+            Search::Dfs => "dfs",
+            Search::Bfs => "bfs",
+            Search::Simulation => "simulation",
+        },
         seed: if search == Search::Simulation { opts.seed } else { 0 },
         steps_found: 0,
         liveness_bound,
