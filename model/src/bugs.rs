@@ -136,7 +136,7 @@ impl ModelBug {
             ModelBug::DivergingFetchUpdatesFollowerState => {
                 (&["consumed-is-committed", "log-matching", "isr-completeness"], "failover")
             }
-            ModelBug::NoLeaderEpochFencing => (&["isr-completeness"], "failover"),
+            ModelBug::NoLeaderEpochFencing => (&["epoch-fencing", "isr-completeness"], "smoke"),
             ModelBug::HwBeforeTruncation => (&["consumed-is-committed", "log-matching"], "failover"),
             ModelBug::IsrExpandBeforeEpochStart => (&["isr-completeness"], "four-replicas"),
             ModelBug::SingleRoundEpochLookup => (&["log-matching", "isr-recovers"], "elections"),
@@ -145,7 +145,7 @@ impl ModelBug {
             ModelBug::HwStuckAfterShrink => (&["committed-eventually-visible"], "smoke"),
             ModelBug::FollowerOutOfRangeResets => (&["consumer-prefix"], "lagging"),
             ModelBug::FollowerStateKeptAcrossEpochs => (&["isr-completeness"], "replication"),
-            ModelBug::EmptyResponseClearsLastFetchedEpoch => (&["log-matching"], "failover"),
+            ModelBug::EmptyResponseClearsLastFetchedEpoch => (&["fetch-names-last-epoch", "log-matching"], "failover"),
             ModelBug::SelectionOnFollower => (&["preferred-replica-valid"], "default"),
             ModelBug::LeaseOnlyRevert => (&["preferred-replica-dropped-on-error"], "smoke"),
         }

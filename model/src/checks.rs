@@ -85,6 +85,8 @@ const CHECKS: [fn(&ClusterModel, &ClusterState) -> bool; ALL.len()] = [
     check::<19>,
     check::<20>,
     check::<21>,
+    check::<22>,
+    check::<23>,
 ];
 
 /// Safety properties as `always`, coverage as `sometimes`. Liveness is never stateright's

@@ -31,7 +31,7 @@ use crate::config::ModelConfig;
 use crate::layout::Layout;
 use crate::node::{is_request, Env, Node, NodeState};
 use crate::symmetry::ConsumerSymmetry;
-use crate::view::{observe, observe_answer, observe_refusal, GhostState};
+use crate::view::{observe, observe_answer, observe_refusal, observe_request, replica_epoch, GhostState};
 
 /// A state of the whole system.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -404,6 +404,7 @@ impl ClusterModel {
         next.ghost.happened.clear();
         next.ghost.offsets_above_hw.clear();
         next.ghost.kept_failed_replicas.clear();
+        next.ghost.broken_request_rules.clear();
         self.reset_connections(&mut next);
         self.settle_requests(&mut next);
         Self::coalesce_partition_changes(&mut next);
@@ -429,6 +430,13 @@ impl ClusterModel {
         for _ in 0..64 {
             let Some((src, dst)) = self.next_eager(state) else { return };
             let msg = Self::channels(state)[&(src, dst)].front().cloned().expect("channels are never empty");
+            let to_broker = match self.layout.node(dst) {
+                NodeId::Broker(b) => {
+                    let queued = Self::channels(state).get(&(dst, src)).map_or(0, VecDeque::len);
+                    Some((b, queued, replica_epoch(state, b)))
+                }
+                _ => None,
+            };
             let to_consumer = match (self.layout.node(src), self.layout.node(dst)) {
                 (NodeId::Broker(b), NodeId::Consumer(c)) => Some((b, c, observe_answer(state, b, c, &msg))),
                 _ => None,
@@ -437,6 +445,10 @@ impl ClusterModel {
             state.sys = sys.expect("an ordered network always delivers");
             if let Some((b, c, current)) = to_consumer {
                 observe_refusal(state, b, c, &msg, current);
+            }
+            if let Some((b, queued, epoch_before)) = to_broker {
+                let answer = Self::channels(state).get(&(dst, src)).filter(|q| q.len() > queued).and_then(|q| q.back());
+                observe_request(state, b, self.layout.node(src), &msg, epoch_before, answer.cloned());
             }
             self.reset_connections(state);
         }

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use highwater_traces::NodeId;
+use highwater_traces::{BrokenRequestRule, NodeId};
 use stateright::actor::{Id, Network};
 
 use crate::cluster::ClusterState;
@@ -98,6 +98,13 @@ fn digest(state: &ClusterState, symmetry: &ConsumerSymmetry, c: u32) -> u64 {
     for kept in state.ghost.kept_failed_replicas.iter().filter(|k| k.consumer == c) {
         (kept.replica, kept.error).hash(&mut hasher);
     }
+    for broken in &state.ghost.broken_request_rules {
+        if let BrokenRequestRule::ServedAcrossEpochs { by, requester, request_epoch, replica_epoch } = broken {
+            if *requester == NodeId::Consumer(c) {
+                (by, request_epoch, replica_epoch).hash(&mut hasher);
+            }
+        }
+    }
     hasher.finish()
 }
 
@@ -159,6 +166,22 @@ pub fn renumbered(state: &ClusterState, renumber: &[u32]) -> ClusterState {
             let mut told = *told;
             told.consumer = renumber[told.consumer as usize];
             told
+        })
+        .collect();
+    next.ghost.broken_request_rules = state
+        .ghost
+        .broken_request_rules
+        .iter()
+        .map(|broken| match *broken {
+            BrokenRequestRule::ServedAcrossEpochs { by, requester, request_epoch, replica_epoch } => {
+                BrokenRequestRule::ServedAcrossEpochs {
+                    by,
+                    requester: renamed(&requester),
+                    request_epoch,
+                    replica_epoch,
+                }
+            }
+            other => other,
         })
         .collect();
     next.ghost.kept_failed_replicas = state

@@ -1,8 +1,9 @@
 //! The model's states seen as `ClusterView`s, and the ghost history kept beside them.
 
 use highwater_traces::{
-    BrokerId, BrokerView, ClusterView, ConsumerView, ControllerView, ErrorCode, Ghost, Happened, KeptFailedReplica,
-    Message, NodeId, OffsetAboveHw, OffsetAnswer, Redirect, Role, NO_BROKER,
+    fetch_without_last_epoch, served_across_epochs, BrokenRequestRule, BrokerId, BrokerView, ClusterView, ConsumerView,
+    ControllerView, ErrorCode, Ghost, Happened, KeptFailedReplica, LeaderEpoch, Message, NodeId, OffsetAboveHw,
+    OffsetAnswer, Redirect, Role, NO_BROKER,
 };
 
 use crate::broker::BrokerState;
@@ -251,5 +252,48 @@ pub fn observe_refusal(state: &mut ClusterState, broker: BrokerId, consumer: u32
     if error_code.calls_for_new_metadata() && kept {
         let refusal = KeptFailedReplica { consumer, replica: broker, error: error_code };
         state.ghost.kept_failed_replicas.insert(refusal);
+    }
+}
+
+/// A replica's leader epoch as a request is judged against it: -1 while it is down or has not
+/// yet heard from the controller (it then refuses everything with NOT_LEADER_OR_FOLLOWER).
+pub fn replica_epoch(state: &ClusterState, broker: BrokerId) -> LeaderEpoch {
+    parts(state)
+        .brokers
+        .into_iter()
+        .find(|b| b.id == broker && b.alive && b.role != Role::Offline)
+        .map_or(-1, |b| b.leader_epoch)
+}
+
+/// A request `broker` took from `requester`, with the replica's epoch before it and the answer
+/// it sent at once (`None`: it holds the request, as a long poll): a request rule broken on the
+/// way goes into `broken_request_rules`.
+pub fn observe_request(
+    state: &mut ClusterState,
+    broker: BrokerId,
+    requester: NodeId,
+    request: &Message,
+    epoch_before: LeaderEpoch,
+    answer: Option<Message>,
+) {
+    if let Some(request_epoch) = request.current_leader_epoch() {
+        let answered = answer.as_ref().and_then(Message::error_code);
+        if served_across_epochs(request_epoch, epoch_before, answered) {
+            let broken = BrokenRequestRule::ServedAcrossEpochs {
+                by: broker,
+                requester,
+                request_epoch,
+                replica_epoch: epoch_before,
+            };
+            state.ghost.broken_request_rules.insert(broken);
+        }
+    }
+    if let (NodeId::Broker(follower), Message::Fetch { replica_id, fetch_offset, last_fetched_epoch, .. }) =
+        (requester, request)
+    {
+        if fetch_without_last_epoch(*replica_id, *fetch_offset, *last_fetched_epoch) {
+            let broken = BrokenRequestRule::FetchWithoutLastEpoch { follower, fetch_offset: *fetch_offset };
+            state.ghost.broken_request_rules.insert(broken);
+        }
     }
 }

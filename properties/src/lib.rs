@@ -132,6 +132,16 @@ pub const ALL: &[Property] = &[
         "a consumer drops a preferred read replica that refuses its fetch with an error calling for new metadata (KAFKA-14379)"
     ),
     safety!(
+        "epoch-fencing",
+        safety::epoch_fencing,
+        "a replica never serves a request naming another leader epoch: FENCED_LEADER_EPOCH if older, UNKNOWN_LEADER_EPOCH if newer (KIP-320)"
+    ),
+    safety!(
+        "fetch-names-last-epoch",
+        safety::fetch_names_last_epoch,
+        "a follower's fetch past offset 0 names the epoch of its last record, so the leader can check it for divergence (KIP-595)"
+    ),
+    safety!(
         "consumer-prefix",
         safety::consumer_prefix,
         "a consumer's records have no gaps, duplicates or reorders except at an explicit reset"

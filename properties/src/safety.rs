@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use highwater_traces::{ClusterView, LeaderEpoch, NodeId, Offset, ResetCause, Role};
+use highwater_traces::{BrokenRequestRule, ClusterView, LeaderEpoch, NodeId, Offset, ResetCause, Role};
 
 /// A replica never hands a consumer a record at or above its own high watermark.
 /// Source: KIP-392 ("only committed data is returned to the consumer"); `ReplicaManager.readFromLog`.
@@ -111,6 +111,21 @@ pub fn preferred_replica_valid(view: &ClusterView) -> bool {
 /// read replica).
 pub fn preferred_replica_dropped_on_error(view: &ClusterView) -> bool {
     view.ghost.kept_failed_replicas.is_empty()
+}
+
+/// A replica never serves a request that names another leader epoch: an older one is refused
+/// with FENCED_LEADER_EPOCH, a newer one with UNKNOWN_LEADER_EPOCH, so a zombie or a requester
+/// on stale metadata cannot act on the wrong epoch. Source: KIP-320 (KAFKA-6880); HK `Kip320.tla`
+/// fences every follower step by epoch.
+pub fn epoch_fencing(view: &ClusterView) -> bool {
+    !view.ghost.broken_request_rules.iter().any(|r| matches!(r, BrokenRequestRule::ServedAcrossEpochs { .. }))
+}
+
+/// A follower's fetch past offset 0 names the epoch of its last record (`last_fetched_epoch`),
+/// so the leader can check the follower's log for divergence before serving it. Source: KIP-595
+/// (the check moved into Fetch, KAFKA-10554); KAFKA-15510 lost the epoch after an empty answer.
+pub fn fetch_names_last_epoch(view: &ClusterView) -> bool {
+    !view.ghost.broken_request_rules.iter().any(|r| matches!(r, BrokenRequestRule::FetchWithoutLastEpoch { .. }))
 }
 
 /// A consumer's records run from offset 0 without gaps, duplicates or reorders, except where it

@@ -67,6 +67,7 @@ fn good() -> ClusterView {
             happened: Default::default(),
             offsets_above_hw: Default::default(),
             kept_failed_replicas: Default::default(),
+            broken_request_rules: Default::default(),
             epochs_seen: [(NodeId::Controller, 1), (NodeId::Broker(1), 1), (NodeId::Consumer(0), 0)].into(),
         },
     }
@@ -223,6 +224,43 @@ fn preferred_replica_dropped_on_error() {
 }
 
 #[test]
+fn epoch_fencing() {
+    // KAFKA-6880: broker 1, now in epoch 2, served a fetch from a follower still in epoch 0.
+    let mut bad = good();
+    let served = BrokenRequestRule::ServedAcrossEpochs {
+        by: 1,
+        requester: NodeId::Broker(3),
+        request_epoch: 0,
+        replica_epoch: 2,
+    };
+    bad.ghost.broken_request_rules.insert(served);
+    rejects("epoch-fencing", bad);
+    // Which answers serve: refusals by epoch or by role do not; data, a held request, or an
+    // error the replica's log decided do.
+    assert!(!served_across_epochs(0, 2, Some(ErrorCode::FENCED_LEADER_EPOCH)));
+    assert!(!served_across_epochs(2, 0, Some(ErrorCode::UNKNOWN_LEADER_EPOCH)));
+    assert!(!served_across_epochs(2, 0, Some(ErrorCode::NOT_LEADER_OR_FOLLOWER)));
+    assert!(!served_across_epochs(-1, 2, Some(ErrorCode::NONE)), "-1 names no epoch");
+    assert!(!served_across_epochs(2, 2, Some(ErrorCode::NONE)), "the same epoch");
+    assert!(served_across_epochs(0, 2, Some(ErrorCode::NONE)));
+    assert!(served_across_epochs(0, 2, None), "a held (long-polled) request is served");
+    assert!(served_across_epochs(0, 2, Some(ErrorCode::OFFSET_OUT_OF_RANGE)));
+}
+
+#[test]
+fn fetch_names_last_epoch() {
+    // KAFKA-15510: after an empty answer the follower fetched offset 1 naming no epoch.
+    let mut bad = good();
+    bad.ghost.broken_request_rules.insert(BrokenRequestRule::FetchWithoutLastEpoch { follower: 2, fetch_offset: 1 });
+    rejects("fetch-names-last-epoch", bad.clone());
+    assert!(safety::epoch_fencing(&bad), "each rule has its own property");
+    assert!(fetch_without_last_epoch(2, 1, -1));
+    assert!(!fetch_without_last_epoch(2, 1, 0));
+    assert!(!fetch_without_last_epoch(2, 0, -1), "an empty log has no last epoch");
+    assert!(!fetch_without_last_epoch(-1, 5, -1), "consumers name none");
+}
+
+#[test]
 fn consumer_prefix() {
     let mut gap = good();
     gap.consumers[0].delivered.remove(0);
@@ -286,7 +324,7 @@ fn every_property_has_a_unique_name_a_statement_and_the_right_shape() {
     names.sort_unstable();
     names.dedup();
     assert_eq!(names.len(), ALL.len());
-    assert_eq!(ALL.iter().filter(|p| p.kind == Kind::Safety).count(), 13);
+    assert_eq!(ALL.iter().filter(|p| p.kind == Kind::Safety).count(), 15);
     assert_eq!(ALL.iter().filter(|p| p.kind == Kind::Coverage).count(), 6);
     for p in ALL {
         assert!(!p.statement.is_empty());

@@ -77,7 +77,7 @@ bugs! {
     /// Brokers ignore `current_leader_epoch`.
     NoLeaderEpochFencing = "no-leader-epoch-fencing", "KAFKA-6880 / KIP-320",
         "no FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH: requests from any epoch are served",
-        "isr-completeness";
+        "epoch-fencing, isr-completeness";
     /// A new leader does not write (epoch, LEO) into its epoch cache.
     NoEpochCacheEntryOnElection = "no-epoch-cache-entry-on-election", "KAFKA-7415",
         "the epoch cache gains the new epoch only when its first record is appended",
@@ -85,7 +85,7 @@ bugs! {
     /// A follower forgets its last fetched epoch after an empty response.
     EmptyResponseClearsLastFetchedEpoch = "empty-response-clears-last-fetched-epoch", "KAFKA-15510",
         "after an empty fetch response the follower sends last_fetched_epoch = -1, skipping the divergence check",
-        "log-matching";
+        "fetch-names-last-epoch, log-matching";
     /// ListOffsets and consumer OffsetsForLeaderEpoch are served while the HW is below the epoch start offset.
     ListOffsetsDuringLesoWindow = "list-offsets-during-leso-window", "KAFKA-2334 / KIP-207",
         "no OFFSET_NOT_AVAILABLE while HW < leader-epoch start offset",

@@ -163,4 +163,53 @@ impl Message {
             Message::PartitionChange { .. } => "PartitionChange",
         }
     }
+
+    /// The leader epoch a partition request names (`current_leader_epoch`; -1 names none).
+    pub fn current_leader_epoch(&self) -> Option<LeaderEpoch> {
+        match *self {
+            Message::Fetch { current_leader_epoch, .. }
+            | Message::ListOffsets { current_leader_epoch, .. }
+            | Message::OffsetsForLeaderEpoch { current_leader_epoch, .. } => Some(current_leader_epoch),
+            _ => None,
+        }
+    }
+
+    /// A response's error code.
+    pub fn error_code(&self) -> Option<ErrorCode> {
+        match *self {
+            Message::ProduceResponse { error_code, .. }
+            | Message::FetchResponse { error_code, .. }
+            | Message::OffsetsForLeaderEpochResponse { error_code, .. }
+            | Message::ListOffsetsResponse { error_code, .. }
+            | Message::AlterPartitionResponse { error_code, .. } => Some(error_code),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a fetch broke KIP-595's rule that a follower names the epoch of its last record
+/// (`last_fetched_epoch`) whenever it has one, i.e. fetches past offset 0. Consumers (replica id
+/// -1) name none. Both the model and the protocol crate's observer ask this.
+pub fn fetch_without_last_epoch(replica_id: BrokerId, fetch_offset: Offset, last_fetched_epoch: LeaderEpoch) -> bool {
+    replica_id >= 0 && fetch_offset > 0 && last_fetched_epoch == -1
+}
+
+/// Whether a replica in `replica_epoch` that answered a request naming `request_epoch` with
+/// `answer` (`None`: not yet, the request waits) broke KIP-320's fencing: a request from another
+/// epoch must be refused (older with FENCED_LEADER_EPOCH, newer with UNKNOWN_LEADER_EPOCH), not
+/// served: not held, not answered with data or offsets, nor with an error its log decided
+/// (OFFSET_OUT_OF_RANGE, OFFSET_NOT_AVAILABLE). A refusal for its role (NOT_LEADER_OR_FOLLOWER)
+/// acts on nothing of the wrong epoch, so it counts as refused too. Both the model and the
+/// protocol crate's observer ask this.
+pub fn served_across_epochs(request_epoch: LeaderEpoch, replica_epoch: LeaderEpoch, answer: Option<ErrorCode>) -> bool {
+    let refused = matches!(
+        answer,
+        Some(
+            ErrorCode::FENCED_LEADER_EPOCH
+                | ErrorCode::UNKNOWN_LEADER_EPOCH
+                | ErrorCode::NOT_LEADER_OR_FOLLOWER
+                | ErrorCode::REPLICA_NOT_AVAILABLE
+        )
+    );
+    request_epoch != -1 && replica_epoch != -1 && request_epoch != replica_epoch && !refused
 }

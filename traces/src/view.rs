@@ -195,6 +195,31 @@ pub struct KeptFailedReplica {
     pub error: ErrorCode,
 }
 
+/// A request rule a replica or follower broke in a step, seen on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "rule")]
+pub enum BrokenRequestRule {
+    /// A replica served a request that named another leader epoch (KIP-320 fencing).
+    ServedAcrossEpochs {
+        /// The replica.
+        by: BrokerId,
+        /// Who asked.
+        requester: NodeId,
+        /// The epoch the request named.
+        request_epoch: LeaderEpoch,
+        /// The replica's own.
+        replica_epoch: LeaderEpoch,
+    },
+    /// A follower fetched past offset 0 without naming the epoch of its last record
+    /// (`last_fetched_epoch`, KIP-595), so the leader could not check it for divergence.
+    FetchWithoutLastEpoch {
+        /// The follower.
+        follower: BrokerId,
+        /// The offset it fetched.
+        fetch_offset: Offset,
+    },
+}
+
 /// Coverage events: things a step can make happen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -237,6 +262,10 @@ pub struct Ghost {
     /// here. A correct run keeps none, so this adds no states either.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub kept_failed_replicas: BTreeSet<KeptFailedReplica>,
+    /// Request rules broken in the step that led here. A correct run breaks none, so this adds
+    /// no states either.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub broken_request_rules: BTreeSet<BrokenRequestRule>,
     /// The highest leader epoch each node (`controller`, `broker-N`, `consumer-N`) showed in
     /// any state so far, this one included, for `leader-epoch-monotonic`: a node whose epoch
     /// now is below it went backwards. (Folding in the current state keeps this equal to the

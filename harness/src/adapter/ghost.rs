@@ -6,8 +6,8 @@
 use highwater_protocol::sim::{Cluster, ClusterState};
 use highwater_protocol::{ConsumerPhase, ErrorCode, FetchResponse, Message, RoleKind};
 use highwater_traces::{
-    BrokerId, Delivery, Ghost, Happened, KeptFailedReplica, NodeId, OffsetAboveHw, OffsetAnswer, Record, Redirect,
-    NO_BROKER,
+    BrokenRequestRule, BrokerId, Delivery, Ghost, Happened, KeptFailedReplica, LeaderEpoch, NodeId, OffsetAboveHw,
+    OffsetAnswer, Record, Redirect, NO_BROKER,
 };
 
 use super::convert;
@@ -44,6 +44,34 @@ pub(super) fn takes_as_current(sim: &Cluster, consumer: u32, response: &FetchRes
     })
 }
 
+/// A replica's leader epoch as a request is judged against it: -1 while it is down or has not
+/// yet heard from the controller (as the model's `replica_epoch`).
+pub(super) fn replica_epoch(sim: &Cluster, broker: BrokerId) -> LeaderEpoch {
+    sim.broker(broker).filter(|b| b.role_kind() != RoleKind::Offline).map_or(-1, |b| b.leader_epoch())
+}
+
+/// A request's `current_leader_epoch` and, for a fetch, the rule KIP-595 sets on it.
+fn request_epoch(message: &Message) -> Option<LeaderEpoch> {
+    match message {
+        Message::Fetch(r) => Some(r.current_leader_epoch),
+        Message::ListOffsets(r) => Some(r.current_leader_epoch),
+        Message::OffsetsForLeaderEpoch(r) => Some(r.current_leader_epoch),
+        _ => None,
+    }
+}
+
+fn response_error(message: &Message) -> Option<highwater_traces::ErrorCode> {
+    let error = match message {
+        Message::FetchResponse(r) => r.error_code,
+        Message::ListOffsetsResponse(r) => r.error_code,
+        Message::OffsetsForLeaderEpochResponse(r) => r.error_code,
+        Message::ProduceResponse(r) => r.error_code,
+        Message::AlterPartitionResponse(r) => r.error_code,
+        _ => return None,
+    };
+    Some(convert::error_code(error))
+}
+
 /// Ghost state and the consumers' deliveries with the replica that served each.
 pub(super) struct GhostTracker {
     ghost: Ghost,
@@ -77,6 +105,7 @@ impl GhostTracker {
         self.ghost.happened.clear();
         self.ghost.offsets_above_hw.clear();
         self.ghost.kept_failed_replicas.clear();
+        self.ghost.broken_request_rules.clear();
         self.delivered_before = self.deliveries.iter().map(Vec::len).collect();
     }
 
@@ -142,6 +171,41 @@ impl GhostTracker {
                     served_by: broker,
                     served_hw: response.high_watermark,
                 });
+            }
+        }
+    }
+
+    /// `broker` took `request` from `requester` in `epoch_before` and answered at once with
+    /// `answer` (`None`: it holds the request): a request rule broken on the way goes into
+    /// `broken_request_rules` (as the model's `observe_request`).
+    pub(super) fn requested(
+        &mut self,
+        broker: BrokerId,
+        requester: NodeId,
+        request: &Message,
+        epoch_before: LeaderEpoch,
+        answer: Option<&Message>,
+    ) {
+        if let Some(request_epoch) = request_epoch(request) {
+            let answered = answer.and_then(response_error);
+            if highwater_traces::served_across_epochs(request_epoch, epoch_before, answered) {
+                let broken = BrokenRequestRule::ServedAcrossEpochs {
+                    by: broker,
+                    requester,
+                    request_epoch,
+                    replica_epoch: epoch_before,
+                };
+                self.ghost.broken_request_rules.insert(broken);
+            }
+        }
+        if let (NodeId::Broker(follower), Message::Fetch(fetch)) = (requester, request) {
+            if highwater_traces::fetch_without_last_epoch(
+                fetch.replica_id,
+                fetch.fetch_offset,
+                fetch.last_fetched_epoch,
+            ) {
+                let broken = BrokenRequestRule::FetchWithoutLastEpoch { follower, fetch_offset: fetch.fetch_offset };
+                self.ghost.broken_request_rules.insert(broken);
             }
         }
     }

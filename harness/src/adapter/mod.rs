@@ -161,7 +161,21 @@ impl Implementation {
             }
             _ => None,
         };
+        // A request to a broker: judged with the broker's epoch before it and the answer it sends
+        // at once, if any (as the model's `observe_request`).
+        let request = match (to, self.sim.network().peek(from, to)) {
+            (highwater_protocol::NodeId::Broker(broker), Some(message)) => {
+                let queued = self.sim.network().queue(to, from).count();
+                Some((broker, message.clone(), ghost::replica_epoch(&self.sim, broker), queued))
+            }
+            _ => None,
+        };
         self.sim.deliver(from, to)?;
+        if let Some((broker, message, epoch_before, queued)) = request {
+            let sent: Vec<&Message> = self.sim.network().queue(to, from).collect();
+            let answer = if sent.len() > queued { sent.last().copied() } else { None };
+            self.ghost.requested(broker, convert::node_back(from), &message, epoch_before, answer);
+        }
         if let Some((broker, consumer, current, response, chooser)) = answer {
             if current {
                 self.ghost.refused(&self.sim, broker, consumer, &response);
