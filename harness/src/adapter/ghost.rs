@@ -1,7 +1,7 @@
 //! The ghost history of an implementation run, kept by watching it from outside, with the same
 //! meaning as the model's (`model/src/view.rs`): what is committed, what each consumer was
-//! handed and by whom, the last step's redirects and coverage events, and the highest epoch
-//! each node has shown.
+//! handed and by whom, the last step's redirects, coverage events, refused replicas a consumer
+//! kept and request rules broken, and the highest epoch each node has shown.
 
 use highwater_protocol::sim::{Cluster, ClusterState};
 use highwater_protocol::{ConsumerPhase, ErrorCode, FetchResponse, Message, RoleKind};
@@ -50,7 +50,7 @@ pub(super) fn replica_epoch(sim: &Cluster, broker: BrokerId) -> LeaderEpoch {
     sim.broker(broker).filter(|b| b.role_kind() != RoleKind::Offline).map_or(-1, |b| b.leader_epoch())
 }
 
-/// A request's `current_leader_epoch` and, for a fetch, the rule KIP-595 sets on it.
+/// A partition request's `current_leader_epoch`, the epoch KIP-320 fences it on.
 fn request_epoch(message: &Message) -> Option<LeaderEpoch> {
     match message {
         Message::Fetch(r) => Some(r.current_leader_epoch),
@@ -60,6 +60,7 @@ fn request_epoch(message: &Message) -> Option<LeaderEpoch> {
     }
 }
 
+/// A response's error code, in the suite's vocabulary.
 fn response_error(message: &Message) -> Option<highwater_traces::ErrorCode> {
     let error = match message {
         Message::FetchResponse(r) => r.error_code,
