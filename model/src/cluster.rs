@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use highwater_traces::{Action, BrokerId, Message, NodeId, Rack, SeekTo, TimerKind};
+use highwater_traces::{Action, BrokenRequestRule, BrokerId, Message, NodeId, Rack, SeekTo, TimerKind};
 use stateright::actor::{is_no_op_with_timer, Actor, ActorModel, ActorModelAction, ActorModelState, Id, Network, Out};
 use stateright::{Model, Property};
 
@@ -430,25 +430,39 @@ impl ClusterModel {
         for _ in 0..64 {
             let Some((src, dst)) = self.next_eager(state) else { return };
             let msg = Self::channels(state)[&(src, dst)].front().cloned().expect("channels are never empty");
-            let to_broker = match self.layout.node(dst) {
+            let (from, to) = (self.layout.node(src), self.layout.node(dst));
+            // What the observers judge is read before the message moves into the delivery.
+            let to_broker = match to {
                 NodeId::Broker(b) => {
+                    if let Message::Fetch { replica_id, fetch_offset, last_fetched_epoch, .. } = msg {
+                        let broken =
+                            BrokenRequestRule::last_fetched_epoch(from, replica_id, fetch_offset, last_fetched_epoch);
+                        state.ghost.broken_request_rules.extend(broken);
+                    }
                     let queued = Self::channels(state).get(&(dst, src)).map_or(0, VecDeque::len);
-                    Some((b, queued, replica_epoch(state, b)))
+                    Some((b, msg.current_leader_epoch(), replica_epoch(state, b), queued))
                 }
                 _ => None,
             };
-            let to_consumer = match (self.layout.node(src), self.layout.node(dst)) {
-                (NodeId::Broker(b), NodeId::Consumer(c)) => Some((b, c, observe_answer(state, b, c, &msg))),
+            let refusal = match (from, to) {
+                (NodeId::Broker(b), NodeId::Consumer(c)) => {
+                    let current = observe_answer(state, b, c, &msg);
+                    msg.error_code().filter(|_| current).map(|error_code| (b, c, error_code))
+                }
                 _ => None,
             };
-            let sys = self.inner.next_state(&state.sys, ActorModelAction::Deliver { src, dst, msg: msg.clone() });
+            let sys = self.inner.next_state(&state.sys, ActorModelAction::Deliver { src, dst, msg });
             state.sys = sys.expect("an ordered network always delivers");
-            if let Some((b, c, current)) = to_consumer {
-                observe_refusal(state, b, c, &msg, current);
+            if let Some((b, c, error_code)) = refusal {
+                observe_refusal(state, b, c, error_code);
             }
-            if let Some((b, queued, epoch_before)) = to_broker {
-                let answer = Self::channels(state).get(&(dst, src)).filter(|q| q.len() > queued).and_then(|q| q.back());
-                observe_request(state, b, self.layout.node(src), &msg, epoch_before, answer.cloned());
+            if let Some((b, request_epoch, epoch_before, queued)) = to_broker {
+                let answer = Self::channels(state)
+                    .get(&(dst, src))
+                    .filter(|q| q.len() > queued)
+                    .and_then(|q| q.back())
+                    .and_then(Message::error_code);
+                observe_request(state, b, from, request_epoch, epoch_before, answer);
             }
             self.reset_connections(state);
         }

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use highwater_traces::{BrokenRequestRule, NodeId};
+use highwater_traces::{BrokenRequestRule, KeptFailedReplica, NodeId, OffsetAboveHw};
 use stateright::actor::{Id, Network};
 
 use crate::cluster::ClusterState;
@@ -158,41 +158,20 @@ pub fn renumbered(state: &ClusterState, renumber: &[u32]) -> ClusterState {
         other => *other,
     };
     next.ghost.epochs_seen = state.ghost.epochs_seen.iter().map(|(node, epoch)| (renamed(node), *epoch)).collect();
+    let consumer = |c: u32| renumber[c as usize];
     next.ghost.offsets_above_hw = state
         .ghost
         .offsets_above_hw
         .iter()
-        .map(|told| {
-            let mut told = *told;
-            told.consumer = renumber[told.consumer as usize];
-            told
-        })
-        .collect();
-    next.ghost.broken_request_rules = state
-        .ghost
-        .broken_request_rules
-        .iter()
-        .map(|broken| match *broken {
-            BrokenRequestRule::ServedAcrossEpochs { by, requester, request_epoch, replica_epoch } => {
-                BrokenRequestRule::ServedAcrossEpochs {
-                    by,
-                    requester: renamed(&requester),
-                    request_epoch,
-                    replica_epoch,
-                }
-            }
-            other => other,
-        })
+        .map(|&told| OffsetAboveHw { consumer: consumer(told.consumer), ..told })
         .collect();
     next.ghost.kept_failed_replicas = state
         .ghost
         .kept_failed_replicas
         .iter()
-        .map(|kept| {
-            let mut kept = *kept;
-            kept.consumer = renumber[kept.consumer as usize];
-            kept
-        })
+        .map(|&kept| KeptFailedReplica { consumer: consumer(kept.consumer), ..kept })
         .collect();
+    next.ghost.broken_request_rules =
+        state.ghost.broken_request_rules.iter().map(|broken| broken.renumbered(renumber)).collect();
     next
 }

@@ -1,9 +1,8 @@
 //! The model's states seen as `ClusterView`s, and the ghost history kept beside them.
 
 use highwater_traces::{
-    fetch_without_last_epoch, served_across_epochs, BrokenRequestRule, BrokerId, BrokerView, ClusterView, ConsumerView,
-    ControllerView, ErrorCode, Ghost, Happened, KeptFailedReplica, LeaderEpoch, Message, NodeId, OffsetAboveHw,
-    OffsetAnswer, Redirect, Role, NO_BROKER,
+    BrokenRequestRule, BrokerId, BrokerView, ClusterView, ConsumerView, ControllerView, ErrorCode, Ghost, Happened,
+    KeptFailedReplica, LeaderEpoch, Message, NodeId, OffsetAboveHw, OffsetAnswer, Redirect, Role, NO_BROKER,
 };
 
 use crate::broker::BrokerState;
@@ -239,17 +238,16 @@ pub fn observe_answer(state: &mut ClusterState, broker: BrokerId, consumer: u32,
     current
 }
 
-/// A broker's fetch answer to a consumer, once the consumer has taken it: a current refusal
-/// that calls for new metadata, from a replica the consumer still prefers afterwards, goes into
-/// `kept_failed_replicas` (the consumer should have gone back to the leader; KAFKA-14379).
-/// [`observe`] keeps it only if the consumer still prefers the replica at the end of the step.
-pub fn observe_refusal(state: &mut ClusterState, broker: BrokerId, consumer: u32, answer: &Message, current: bool) {
-    let Message::FetchResponse { error_code, .. } = *answer else { return };
-    if !current {
+/// A broker's current fetch answer to a consumer, with `error_code`, once the consumer has
+/// taken it: a refusal that calls for new metadata, from a replica the consumer still prefers
+/// afterwards, goes into `kept_failed_replicas` (the consumer should have gone back to the
+/// leader; KAFKA-14379). [`observe`] keeps it only if the consumer still prefers the replica at
+/// the end of the step.
+pub fn observe_refusal(state: &mut ClusterState, broker: BrokerId, consumer: u32, error_code: ErrorCode) {
+    if !error_code.calls_for_new_metadata() {
         return;
     }
-    let kept = parts(state).consumers.iter().any(|c| c.id == consumer && c.preferred == Some(broker));
-    if error_code.calls_for_new_metadata() && kept {
+    if parts(state).consumers.iter().any(|c| c.id == consumer && c.preferred == Some(broker)) {
         let refusal = KeptFailedReplica { consumer, replica: broker, error: error_code };
         state.ghost.kept_failed_replicas.insert(refusal);
     }
@@ -258,42 +256,32 @@ pub fn observe_refusal(state: &mut ClusterState, broker: BrokerId, consumer: u32
 /// A replica's leader epoch as a request is judged against it: -1 while it is down or has not
 /// yet heard from the controller (it then refuses everything with NOT_LEADER_OR_FOLLOWER).
 pub fn replica_epoch(state: &ClusterState, broker: BrokerId) -> LeaderEpoch {
-    parts(state)
-        .brokers
-        .into_iter()
-        .find(|b| b.id == broker && b.alive && b.role != Role::Offline)
-        .map_or(-1, |b| b.leader_epoch)
+    // On the checker's step path: find the one actor, without building `parts`.
+    state
+        .sys
+        .actor_states
+        .iter()
+        .find_map(|node| match &**node {
+            NodeState::Broker(b) if b.id == broker && b.alive && b.role != Role::Offline => Some(b.leader_epoch),
+            _ => None,
+        })
+        .unwrap_or(-1)
 }
 
-/// A request `broker` took from `requester`, with the replica's epoch before it and the answer
-/// it sent at once (`None`: it holds the request, as a long poll): a request rule broken on the
-/// way goes into `broken_request_rules`.
+/// A request `broker` took from `requester`, naming `request_epoch`, with the replica's epoch
+/// before it and the error of the answer it sent at once (`None` also when it holds the
+/// request, as a long poll): fencing broken on the way goes into `broken_request_rules`. (The
+/// fetch's own rule, `BrokenRequestRule::last_fetched_epoch`, needs no answer and is judged
+/// before delivery.)
 pub fn observe_request(
     state: &mut ClusterState,
     broker: BrokerId,
     requester: NodeId,
-    request: &Message,
+    request_epoch: Option<LeaderEpoch>,
     epoch_before: LeaderEpoch,
-    answer: Option<Message>,
+    answer: Option<ErrorCode>,
 ) {
-    if let Some(request_epoch) = request.current_leader_epoch() {
-        let answered = answer.as_ref().and_then(Message::error_code);
-        if served_across_epochs(request_epoch, epoch_before, answered) {
-            let broken = BrokenRequestRule::ServedAcrossEpochs {
-                by: broker,
-                requester,
-                request_epoch,
-                replica_epoch: epoch_before,
-            };
-            state.ghost.broken_request_rules.insert(broken);
-        }
-    }
-    if let (NodeId::Broker(follower), Message::Fetch { replica_id, fetch_offset, last_fetched_epoch, .. }) =
-        (requester, request)
-    {
-        if fetch_without_last_epoch(*replica_id, *fetch_offset, *last_fetched_epoch) {
-            let broken = BrokenRequestRule::FetchWithoutLastEpoch { follower, fetch_offset: *fetch_offset };
-            state.ghost.broken_request_rules.insert(broken);
-        }
-    }
+    let broken =
+        request_epoch.and_then(|epoch| BrokenRequestRule::fencing(broker, requester, epoch, epoch_before, answer));
+    state.ghost.broken_request_rules.extend(broken);
 }

@@ -220,6 +220,52 @@ pub enum BrokenRequestRule {
     },
 }
 
+impl BrokenRequestRule {
+    /// KIP-320: `by`, in `replica_epoch`, answered a request from `requester` naming
+    /// `request_epoch` with `answer` (`None`: it holds the request). A rule broken, if it served
+    /// across epochs ([`crate::served_across_epochs`]).
+    pub fn fencing(
+        by: BrokerId,
+        requester: NodeId,
+        request_epoch: LeaderEpoch,
+        replica_epoch: LeaderEpoch,
+        answer: Option<ErrorCode>,
+    ) -> Option<Self> {
+        crate::served_across_epochs(request_epoch, replica_epoch, answer)
+            .then_some(BrokenRequestRule::ServedAcrossEpochs { by, requester, request_epoch, replica_epoch })
+    }
+
+    /// KIP-595: a fetch from `requester` (`replica_id`, `fetch_offset`, `last_fetched_epoch`).
+    /// A rule broken, if a follower fetched without its last epoch
+    /// ([`crate::fetch_without_last_epoch`]).
+    pub fn last_fetched_epoch(
+        requester: NodeId,
+        replica_id: BrokerId,
+        fetch_offset: Offset,
+        last_fetched_epoch: LeaderEpoch,
+    ) -> Option<Self> {
+        let NodeId::Broker(follower) = requester else { return None };
+        crate::fetch_without_last_epoch(replica_id, fetch_offset, last_fetched_epoch)
+            .then_some(BrokenRequestRule::FetchWithoutLastEpoch { follower, fetch_offset })
+    }
+
+    /// The same rule with consumer `c` renumbered `renumber[c]` (consumer symmetry).
+    pub fn renumbered(self, renumber: &[u32]) -> Self {
+        match self {
+            BrokenRequestRule::ServedAcrossEpochs {
+                by,
+                requester: NodeId::Consumer(c),
+                request_epoch,
+                replica_epoch,
+            } => {
+                let requester = NodeId::Consumer(renumber[c as usize]);
+                BrokenRequestRule::ServedAcrossEpochs { by, requester, request_epoch, replica_epoch }
+            }
+            other => other,
+        }
+    }
+}
+
 /// Coverage events: things a step can make happen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

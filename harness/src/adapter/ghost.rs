@@ -51,7 +51,7 @@ pub(super) fn replica_epoch(sim: &Cluster, broker: BrokerId) -> LeaderEpoch {
 }
 
 /// A partition request's `current_leader_epoch`, the epoch KIP-320 fences it on.
-fn request_epoch(message: &Message) -> Option<LeaderEpoch> {
+pub(super) fn request_epoch(message: &Message) -> Option<LeaderEpoch> {
     match message {
         Message::Fetch(r) => Some(r.current_leader_epoch),
         Message::ListOffsets(r) => Some(r.current_leader_epoch),
@@ -61,7 +61,7 @@ fn request_epoch(message: &Message) -> Option<LeaderEpoch> {
 }
 
 /// A response's error code, in the suite's vocabulary.
-fn response_error(message: &Message) -> Option<highwater_traces::ErrorCode> {
+pub(super) fn response_error(message: &Message) -> Option<highwater_traces::ErrorCode> {
     let error = match message {
         Message::FetchResponse(r) => r.error_code,
         Message::ListOffsetsResponse(r) => r.error_code,
@@ -176,39 +176,30 @@ impl GhostTracker {
         }
     }
 
-    /// `broker` took `request` from `requester` in `epoch_before` and answered at once with
-    /// `answer` (`None`: it holds the request): a request rule broken on the way goes into
-    /// `broken_request_rules` (as the model's `observe_request`).
+    /// `request` is about to reach a broker: a follower's fetch without its last epoch breaks
+    /// KIP-595's rule, answer or not (as the model's step does before delivery).
+    pub(super) fn fetched(&mut self, requester: NodeId, request: &Message) {
+        if let Message::Fetch(f) = request {
+            let broken =
+                BrokenRequestRule::last_fetched_epoch(requester, f.replica_id, f.fetch_offset, f.last_fetched_epoch);
+            self.ghost.broken_request_rules.extend(broken);
+        }
+    }
+
+    /// `broker` took a request naming `request_epoch` from `requester` in `epoch_before` and
+    /// answered at once with `answer`'s error (`None` also when it holds the request): fencing
+    /// broken on the way goes into `broken_request_rules` (as the model's `observe_request`).
     pub(super) fn requested(
         &mut self,
         broker: BrokerId,
         requester: NodeId,
-        request: &Message,
+        request_epoch: Option<LeaderEpoch>,
         epoch_before: LeaderEpoch,
-        answer: Option<&Message>,
+        answer: Option<highwater_traces::ErrorCode>,
     ) {
-        if let Some(request_epoch) = request_epoch(request) {
-            let answered = answer.and_then(response_error);
-            if highwater_traces::served_across_epochs(request_epoch, epoch_before, answered) {
-                let broken = BrokenRequestRule::ServedAcrossEpochs {
-                    by: broker,
-                    requester,
-                    request_epoch,
-                    replica_epoch: epoch_before,
-                };
-                self.ghost.broken_request_rules.insert(broken);
-            }
-        }
-        if let (NodeId::Broker(follower), Message::Fetch(fetch)) = (requester, request) {
-            if highwater_traces::fetch_without_last_epoch(
-                fetch.replica_id,
-                fetch.fetch_offset,
-                fetch.last_fetched_epoch,
-            ) {
-                let broken = BrokenRequestRule::FetchWithoutLastEpoch { follower, fetch_offset: fetch.fetch_offset };
-                self.ghost.broken_request_rules.insert(broken);
-            }
-        }
+        let broken =
+            request_epoch.and_then(|epoch| BrokenRequestRule::fencing(broker, requester, epoch, epoch_before, answer));
+        self.ghost.broken_request_rules.extend(broken);
     }
 
     /// The step is over: a refused replica counts only if the consumer still prefers it and its

@@ -163,18 +163,20 @@ impl Implementation {
         };
         // A request to a broker: judged with the broker's epoch before it and the answer it sends
         // at once, if any (as the model's `observe_request`).
+        let requester = convert::node_back(from);
         let request = match (to, self.sim.network().peek(from, to)) {
             (highwater_protocol::NodeId::Broker(broker), Some(message)) => {
+                self.ghost.fetched(requester, message);
                 let queued = self.sim.network().queue(to, from).count();
-                Some((broker, message.clone(), ghost::replica_epoch(&self.sim, broker), queued))
+                Some((broker, ghost::request_epoch(message), ghost::replica_epoch(&self.sim, broker), queued))
             }
             _ => None,
         };
         self.sim.deliver(from, to)?;
-        if let Some((broker, message, epoch_before, queued)) = request {
-            let sent: Vec<&Message> = self.sim.network().queue(to, from).collect();
-            let answer = if sent.len() > queued { sent.last().copied() } else { None };
-            self.ghost.requested(broker, convert::node_back(from), &message, epoch_before, answer);
+        if let Some((broker, request_epoch, epoch_before, queued)) = request {
+            let sent = self.sim.network().queue(to, from);
+            let answer = sent.skip(queued).last().and_then(ghost::response_error);
+            self.ghost.requested(broker, requester, request_epoch, epoch_before, answer);
         }
         if let Some((broker, consumer, current, response, chooser)) = answer {
             if current {
