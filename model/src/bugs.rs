@@ -146,7 +146,7 @@ impl ModelBug {
             ModelBug::FollowerOutOfRangeResets => (&["consumer-prefix"], "lagging"),
             ModelBug::FollowerStateKeptAcrossEpochs => (&["isr-completeness"], "replication"),
             ModelBug::EmptyResponseClearsLastFetchedEpoch => (&["fetch-names-last-epoch", "log-matching"], "failover"),
-            ModelBug::SelectionOnFollower => (&["preferred-replica-valid"], "default"),
+            ModelBug::SelectionOnFollower => (&["preferred-replica-valid"], "rack-outage"),
             ModelBug::LeaseOnlyRevert => (&["preferred-replica-dropped-on-error"], "smoke"),
         }
     }

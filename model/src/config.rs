@@ -174,6 +174,11 @@ pub const PRESETS: &[Preset] = &[
         build: || ModelConfig { broker_racks: racks(&["a", "b", "b"]), records: 2, ..smoke() },
     },
     Preset {
+        name: "rack-outage",
+        about: "default with 1 record: a rack outage takes leadership from the consumer's rack and a heal brings its replicas back as followers (KAFKA-13778); too large to exhaust in a minute",
+        build: || ModelConfig { broker_racks: racks(&["a", "b", "b"]), ..smoke() },
+    },
+    Preset {
         name: "kip207",
         about: "3 brokers over racks a, b, b, a consumer with no rack (it reads from the leader), 1 record, 1 crash, 2 seeks, no rack outage: KIP-207's ListOffsets window after an election",
         build: || ModelConfig {

@@ -75,9 +75,15 @@ impl ProducerState {
         env.send(NodeId::Broker(self.leader), Message::Produce { value });
     }
 
+    /// Wait out `retry.backoff.ms`, then ask for metadata and retry where it points. The leader
+    /// known now is forgotten: the retry goes where the metadata of the moment of the retry
+    /// points, as Kafka's sender picks a batch's leader when it drains it. (Asking now and
+    /// retrying later would add a staleness the first send already has, and a state per leader
+    /// seen while waiting.)
     fn back_off(&mut self, env: &mut Env) {
         self.backing_off = true;
-        self.request_metadata(env);
+        self.leader = NO_BROKER;
+        self.leader_epoch = NO_EPOCH;
         env.set_timer(TimerKind::ProduceRetry);
     }
 
@@ -113,7 +119,8 @@ impl ProducerState {
     pub fn on_timer(&mut self, timer: TimerKind, env: &mut Env) {
         if timer == TimerKind::ProduceRetry {
             self.backing_off = false;
-            self.send_next(env);
+            // The answer comes within this step and sends the retry.
+            self.request_metadata(env);
         }
     }
 }

@@ -229,7 +229,7 @@ pub fn observe_answer(state: &mut ClusterState, broker: BrokerId, consumer: u32,
             to_in_isr: replica.isr.contains(&to),
             to_holds_offset: holds,
         };
-        state.ghost.redirects.insert(redirect);
+        state.ghost.note_redirect(redirect);
     } else if replica.role == Role::Follower
         && (*error_code == ErrorCode::OFFSET_NOT_AVAILABLE || (*error_code == ErrorCode::NONE && records.is_empty()))
     {

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use highwater_traces::{BrokenRequestRule, ClusterView, LeaderEpoch, NodeId, Offset, ResetCause, Role};
+use highwater_traces::{BrokenRequestRule, ClusterView, LeaderEpoch, NodeId, Offset, Redirect, ResetCause, Role};
 
 /// A replica never hands a consumer a record at or above its own high watermark.
 /// Source: KIP-392 ("only committed data is returned to the consumer"); `ReplicaManager.readFromLog`.
@@ -101,7 +101,7 @@ pub fn list_offsets_monotonic(view: &ClusterView) -> bool {
 /// A leader that has not yet heard of a newer epoch may still choose; the consumer's next fetch
 /// is fenced. Source: KIP-392; KAFKA-13778 (a follower chose), KAFKA-14372 (outside the ISR).
 pub fn preferred_replica_valid(view: &ClusterView) -> bool {
-    view.ghost.redirects.iter().all(|r| r.by_leader && r.to_in_isr && r.to_holds_offset && r.to != r.by)
+    view.ghost.redirects.iter().all(Redirect::is_allowed)
 }
 
 /// A consumer whose preferred read replica refuses a fetch with an error that calls for new

@@ -194,11 +194,22 @@ fn preferred_replica_valid() {
         Redirect { by: 2, by_leader: false, to: 3, to_in_isr: true, to_holds_offset: true },
         Redirect { by: 1, by_leader: true, to: 3, to_in_isr: false, to_holds_offset: true },
         Redirect { by: 1, by_leader: true, to: 3, to_in_isr: true, to_holds_offset: false },
+        Redirect { by: 1, by_leader: true, to: 1, to_in_isr: true, to_holds_offset: true },
     ] {
         let mut bad = good();
         bad.ghost.redirects.insert(broken);
-        rejects("preferred-replica-valid", bad);
+        rejects("preferred-replica-valid", bad.clone());
+        // The observers keep exactly the choices the property rejects.
+        let mut noted = good();
+        noted.ghost.redirects.clear();
+        noted.ghost.note_redirect(broken);
+        assert_eq!(noted.ghost.redirects, [broken].into(), "{broken:?} is not kept");
     }
+    let mut allowed = good();
+    let choice = *allowed.ghost.redirects.first().expect("good() has an allowed redirect");
+    allowed.ghost.redirects.clear();
+    allowed.ghost.note_redirect(choice);
+    assert!(allowed.ghost.redirects.is_empty(), "an allowed choice is kept: it would multiply the model's states");
 }
 
 #[test]

@@ -98,8 +98,8 @@ impl Producer {
         self.back_off(out);
     }
 
-    /// The connection to `peer` reset: a produce outstanding to it failed (retry after a backoff,
-    /// with fresh metadata); a lost metadata request is sent again.
+    /// The connection to `peer` reset: a produce outstanding to it failed (retried after a
+    /// backoff, with the metadata of that moment); a lost metadata request is sent again.
     fn on_disconnected(&mut self, peer: NodeId, out: &mut Outbox) {
         match peer {
             NodeId::Broker(b) if self.in_flight.is_some_and(|(to, _)| to == b) => {
@@ -111,9 +111,11 @@ impl Producer {
         }
     }
 
+    /// Wait out `retry.backoff.ms`; the retry then goes where fresh metadata points, as Kafka's
+    /// sender picks a batch's leader when it drains the batch, not when the error came.
     fn back_off(&mut self, out: &mut Outbox) {
         self.backing_off = true;
-        out.send(NodeId::Controller, Message::Metadata(MetadataRequest {}));
+        self.leader = None;
         out.set_timer(TimerKind::ProduceRetry, self.config.retry_backoff_ms);
     }
 
@@ -122,7 +124,10 @@ impl Producer {
         if self.in_flight.take().is_none() && self.unsent.is_empty() {
             return out.ignore(IgnoreReason::IdleTimer);
         }
-        self.send_next(out);
+        // A request that timed out is retried the same way: its answer is as good as lost.
+        self.leader = None;
+        // The metadata answer sends the retry.
+        out.send(NodeId::Controller, Message::Metadata(MetadataRequest {}));
     }
 
     /// Values acknowledged as committed, with their offsets.

@@ -155,6 +155,14 @@ pub struct Redirect {
     pub to_holds_offset: bool,
 }
 
+impl Redirect {
+    /// A choice KIP-392 allows: made by a leader in its own view, of another replica in its
+    /// ISR that holds the fetch offset.
+    pub fn is_allowed(&self) -> bool {
+        self.by_leader && self.to_in_isr && self.to_holds_offset && self.to != self.by
+    }
+}
+
 /// Which answer told a consumer an offset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -294,9 +302,10 @@ pub struct Ghost {
     pub committed: Vec<Record>,
     /// Values the producer was told are committed, with their offsets.
     pub acked: Vec<(u64, Offset)>,
-    /// Preferred-replica choices made by the step that led here. Only the last step's: a
-    /// history would multiply the model's states, and every choice is checked in the state
-    /// right after it is made.
+    /// Preferred-replica choices KIP-392 does not allow, made by the step that led here (see
+    /// [`Ghost::note_redirect`]). Only the last step's, and only those: a correct run makes
+    /// none, so this adds no states, and every choice is judged in the state right after it.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub redirects: BTreeSet<Redirect>,
     /// Coverage events of the step that led here (the last step's only, for the same reason).
     pub happened: BTreeSet<Happened>,
@@ -317,6 +326,17 @@ pub struct Ghost {
     /// now is below it went backwards. (Folding in the current state keeps this equal to the
     /// current epochs in a correct run, so it adds no states to the model.)
     pub epochs_seen: BTreeMap<NodeId, LeaderEpoch>,
+}
+
+impl Ghost {
+    /// A preferred-replica choice some broker made in this step: kept only if KIP-392 does not
+    /// allow it. Both the model and the protocol adapter record choices through here, so that
+    /// they keep the same ones.
+    pub fn note_redirect(&mut self, redirect: Redirect) {
+        if !redirect.is_allowed() {
+            self.redirects.insert(redirect);
+        }
+    }
 }
 
 /// Everything observable after a step.

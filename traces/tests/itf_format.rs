@@ -95,3 +95,17 @@ fn bad_files_are_rejected_naming_the_place() {
     no_action.states[3].action = None;
     assert_eq!(Trace::parse(&no_action.to_json()).unwrap_err().to_string(), "state 3: `action` is missing");
 }
+
+#[test]
+fn older_traces_listing_every_redirect_read_as_they_would_be_written_now() {
+    let allowed = Redirect { by: 1, by_leader: true, to: 2, to_in_isr: true, to_holds_offset: true };
+    let disallowed = Redirect { to_in_isr: false, ..allowed };
+    let mut older = sample();
+    for state in &mut older.states {
+        state.view.ghost.redirects = [allowed, disallowed].into();
+    }
+    let read = Trace::parse(&older.to_json()).unwrap();
+    for state in &read.states {
+        assert_eq!(state.view.ghost.redirects, [disallowed].into());
+    }
+}

@@ -150,7 +150,7 @@ impl GhostTracker {
     ) {
         let Some(chooser) = chooser else { return };
         if response.preferred_read_replica != NO_BROKER {
-            self.ghost.redirects.insert(Redirect {
+            self.ghost.note_redirect(Redirect {
                 by: broker,
                 by_leader: chooser.role == RoleKind::Leader,
                 to: response.preferred_read_replica,
