@@ -437,6 +437,7 @@ impl ClusterModel {
         self.reset_connections(&mut next);
         self.settle_requests(&mut next);
         Self::coalesce_partition_changes(&mut next);
+        self.take_outdated(&mut next);
         observe(last, &mut next);
         self.forget_dead_state(&mut next);
         Some(next)
@@ -492,6 +493,30 @@ impl ClusterModel {
                     }
                 }
                 NodeState::Controller(_) => {}
+            }
+        }
+    }
+
+    /// A message at the head of a queue to a broker that can never change anything there
+    /// ([`BrokerState::outdated`]) is taken at once: its arrival would be a step that changes
+    /// nothing but the queue, so every order of it with other steps would be explored for
+    /// nothing. (The protocol adapter takes the same messages at once, by delivering them.)
+    fn take_outdated(&self, state: &mut ClusterState) {
+        let heads: Vec<((Id, Id), usize)> = Self::channels(state)
+            .iter()
+            .filter_map(|(link, queue)| {
+                let NodeId::Broker(b) = self.layout.node(link.1) else { return None };
+                let broker = self.broker(state, b)?;
+                let outdated = queue.iter().take_while(|m| broker.outdated(m)).count();
+                (outdated > 0).then_some((*link, outdated))
+            })
+            .collect();
+        let channels = Self::channels_mut(state);
+        for (link, outdated) in heads {
+            let queue = channels.get_mut(&link).expect("listed above");
+            queue.drain(..outdated);
+            if queue.is_empty() {
+                channels.remove(&link);
             }
         }
     }
@@ -614,6 +639,7 @@ impl Model for ClusterModel {
                     consumer_symmetry: ConsumerSymmetry::of(&self.cfg, self.layout),
                 };
                 self.settle_requests(&mut state);
+                self.take_outdated(&mut state);
                 observe(&state.clone(), &mut state);
                 self.forget_dead_state(&mut state);
                 state

@@ -18,7 +18,10 @@ pub use ids::{
     BrokerId, LeaderEpoch, NodeId, Offset, OffsetRecord, PartitionEpoch, Rack, Record, CONSUMER_REPLICA_ID,
     EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, NO_BROKER, NO_EPOCH,
 };
-pub use message::{fetch_without_last_epoch, served_across_epochs, EpochEndOffset, ErrorCode, Message, ReplicaInfo};
+pub use message::{
+    fetch_without_last_epoch, outdated_at_broker, served_across_epochs, EpochEndOffset, ErrorCode, Message,
+    MessageEpochs, ReplicaInfo,
+};
 pub use trace::{StateMeta, Trace, TraceError, TraceMeta, TraceState, FORMAT, VARS};
 pub use view::{
     BrokenRequestRule, BrokerView, ClusterView, ConsumerView, ControllerView, Delivery, Ghost, Happened,

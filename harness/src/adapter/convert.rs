@@ -3,8 +3,8 @@
 use highwater_protocol as protocol;
 use highwater_protocol::sim::ClusterState;
 use highwater_traces::{
-    BrokerView, ClusterView, ConsumerView, ControllerView, ErrorCode, NodeId, Record, Reset, ResetCause, Role, SeekTo,
-    TimerKind,
+    BrokerView, ClusterView, ConsumerView, ControllerView, ErrorCode, MessageEpochs, NodeId, Record, Reset, ResetCause,
+    Role, SeekTo, TimerKind,
 };
 
 use super::ghost::GhostTracker;
@@ -68,6 +68,19 @@ pub(super) fn error_code(error: protocol::ErrorCode) -> ErrorCode {
         protocol::ErrorCode::OFFSET_NOT_AVAILABLE => ErrorCode::OFFSET_NOT_AVAILABLE,
         protocol::ErrorCode::INVALID_UPDATE_VERSION => ErrorCode::INVALID_UPDATE_VERSION,
         protocol::ErrorCode::INELIGIBLE_REPLICA => ErrorCode::INELIGIBLE_REPLICA,
+    }
+}
+
+/// The epochs `highwater_traces::outdated_at_broker` judges, as `Message::epochs_for_broker`
+/// reads them from the suite's messages.
+pub(super) fn epochs_for_broker(message: &protocol::Message) -> Option<MessageEpochs> {
+    match message {
+        protocol::Message::FetchResponse(r) => Some(MessageEpochs::Answer { request_epoch: r.request_leader_epoch }),
+        protocol::Message::AlterPartitionResponse(r) => Some(MessageEpochs::Answer { request_epoch: r.leader_epoch }),
+        protocol::Message::PartitionChange(c) => {
+            Some(MessageEpochs::PartitionChange { leader_epoch: c.leader_epoch, partition_epoch: c.partition_epoch })
+        }
+        _ => None,
     }
 }
 

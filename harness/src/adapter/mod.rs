@@ -13,9 +13,9 @@ mod ghost;
 use highwater_model::{ModelConfig, Selector, Semantics};
 use highwater_protocol::sim::{Cluster, ClusterConfig};
 use highwater_protocol::{Bugs, FetchSemantics, Message, SelectorKind};
-use highwater_traces::{Action, ClusterView};
+use highwater_traces::{outdated_at_broker, Action, ClusterView};
 
-use convert::{node, node_back, seek, timer, timer_back};
+use convert::{epochs_for_broker, node, node_back, seek, timer, timer_back};
 use ghost::GhostTracker;
 
 /// Why the implementation cannot take a step the trace takes: a divergence, not an input error.
@@ -84,6 +84,7 @@ impl Implementation {
             produced: 0,
         };
         implementation.settle();
+        implementation.take_outdated();
         implementation.ghost.observe(&implementation.sim.state());
         implementation
     }
@@ -128,6 +129,7 @@ impl Implementation {
             }
         }
         self.settle();
+        self.take_outdated();
         self.ghost.step_ended(&self.sim);
         self.ghost.observe(&self.sim.state());
         Ok(())
@@ -197,6 +199,27 @@ impl Implementation {
                 .find(|(from, to)| self.sim.network().peek(*from, *to).is_some_and(|m| is_eager(*from, *to, m)));
             let Some((from, to)) = next else { return };
             if self.deliver(from, to).is_err() {
+                return;
+            }
+        }
+    }
+
+    /// Answers and partition changes at the head of a queue that their broker can never act on
+    /// are taken at once, as the model takes them off their queues (`outdated_at_broker`). Here
+    /// they are delivered: a broker that would act on one shows as a divergence, not as a
+    /// message that went missing.
+    fn take_outdated(&mut self) {
+        for _ in 0..64 {
+            let state = self.sim.state();
+            let network = self.sim.network();
+            let next = network.busy_links().find(|&(from, to)| {
+                let highwater_protocol::NodeId::Broker(b) = to else { return false };
+                let Some(broker) = state.brokers.iter().find(|x| x.broker_id == b && x.alive) else { return false };
+                let held = (broker.leader_epoch, broker.partition_epoch);
+                network.peek(from, to).and_then(epochs_for_broker).is_some_and(|e| outdated_at_broker(e, held))
+            });
+            let Some((from, to)) = next else { return };
+            if self.sim.deliver(from, to).is_err() {
                 return;
             }
         }

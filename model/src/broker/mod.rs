@@ -4,8 +4,8 @@
 //! caught up since the previous tick. That is the clockless form of `replica.lag.time.max.ms`.
 
 use highwater_traces::{
-    BrokerId, EpochEndOffset, ErrorCode, LeaderEpoch, Message, NodeId, Offset, OffsetRecord, PartitionEpoch, Record,
-    Role, TimerKind, NO_BROKER, NO_EPOCH,
+    outdated_at_broker, BrokerId, EpochEndOffset, ErrorCode, LeaderEpoch, Message, NodeId, Offset, OffsetRecord,
+    PartitionEpoch, Record, Role, TimerKind, NO_BROKER, NO_EPOCH,
 };
 
 use crate::bugs::ModelBug;
@@ -139,8 +139,18 @@ impl BrokerState {
         self.log.len() as Offset
     }
 
+    /// Whether `message`, on its way here, can never change anything (see
+    /// [`outdated_at_broker`]); the handlers ignore such a message first.
+    pub fn outdated(&self, message: &Message) -> bool {
+        let held = (self.leader_epoch, self.partition_epoch);
+        self.alive && message.epochs_for_broker().is_some_and(|epochs| outdated_at_broker(epochs, held))
+    }
+
     /// A message arrives.
     pub fn on_message(&mut self, from: NodeId, message: Message, env: &mut Env) {
+        if self.outdated(&message) {
+            return;
+        }
         match message {
             Message::PartitionChange { leader, leader_epoch, partition_epoch, isr } if from == NodeId::Controller => {
                 self.on_notice(leader, leader_epoch, partition_epoch, isr, env)
