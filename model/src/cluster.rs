@@ -22,9 +22,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use highwater_traces::{
-    Action, BrokenRequestRule, BrokerId, Ghost, Message, NodeId, Rack, SeekTo, TimerKind, NO_BROKER, NO_EPOCH,
-};
+use highwater_traces::{Action, BrokenRequestRule, BrokerId, Ghost, Message, NodeId, Rack, SeekTo, TimerKind};
 use stateright::actor::{is_no_op_with_timer, Actor, ActorModel, ActorModelAction, ActorModelState, Id, Network, Out};
 use stateright::{Model, Property};
 
@@ -164,7 +162,7 @@ impl ClusterModel {
         self
     }
 
-    fn broker<'s>(&self, state: &'s ClusterState, broker: BrokerId) -> Option<&'s BrokerState> {
+    pub(crate) fn broker<'s>(&self, state: &'s ClusterState, broker: BrokerId) -> Option<&'s BrokerState> {
         match state.sys.actor_states.get(broker as usize).map(|s| &**s) {
             Some(NodeState::Broker(b)) => Some(b),
             _ => None,
@@ -196,14 +194,14 @@ impl ClusterModel {
         }
     }
 
-    fn channels(state: &ClusterState) -> &BTreeMap<(Id, Id), VecDeque<Message>> {
+    pub(crate) fn channels(state: &ClusterState) -> &BTreeMap<(Id, Id), VecDeque<Message>> {
         match &state.sys.network {
             Network::Ordered(map) => map,
             _ => unreachable!("the model's network is ordered"),
         }
     }
 
-    fn channels_mut(state: &mut ClusterState) -> &mut BTreeMap<(Id, Id), VecDeque<Message>> {
+    pub(crate) fn channels_mut(state: &mut ClusterState) -> &mut BTreeMap<(Id, Id), VecDeque<Message>> {
         match &mut state.sys.network {
             Network::Ordered(map) => map,
             _ => unreachable!("the model's network is ordered"),
@@ -443,84 +441,6 @@ impl ClusterModel {
         Some(next)
     }
 
-    /// Forget what no future step can read, so that states which differ only there meet.
-    /// Each case is a timer whose handler would change nothing, or a field only such a handler
-    /// or a step that can no longer come would read:
-    /// - a replica's `fetch-wait` tick with no consumer fetch parked (a connection reset took it);
-    /// - a consumer's `metadata-refresh` tick with no preferred replica (it is armed only while
-    ///   a lease runs; a lease ended by an error has refreshed metadata already);
-    /// - once no `isr-expiration` tick is left, the tick and the leader's note of where a
-    ///   caught-up follower's last fetch stood;
-    /// - once every record is produced and acknowledged, the producer's idea of the leader and
-    ///   its retry tick: it sends nothing more.
-    fn forget_dead_state(&self, state: &mut ClusterState) {
-        let no_isr_ticks = state.isr_ticks_left == 0;
-        let all_produced = state.produced == self.cfg.records;
-        for (index, timers) in state.sys.timers_set.iter_mut().enumerate() {
-            let actor = &mut state.sys.actor_states[index];
-            match &**actor {
-                NodeState::Broker(b) => {
-                    if b.parked_consumers.is_empty() {
-                        timers.cancel(&TimerKind::FetchWait);
-                    }
-                    if no_isr_ticks {
-                        timers.cancel(&TimerKind::IsrExpiration);
-                        if b.followers.iter().any(|f| f.caught_up && f.leader_leo_at_last_fetch != 0) {
-                            if let NodeState::Broker(b) = Arc::make_mut(actor) {
-                                for f in b.followers.iter_mut().filter(|f| f.caught_up) {
-                                    f.leader_leo_at_last_fetch = 0;
-                                }
-                            }
-                        }
-                    }
-                }
-                NodeState::Consumer(c) => {
-                    if c.preferred.is_none() {
-                        timers.cancel(&TimerKind::MetadataRefresh);
-                    }
-                }
-                NodeState::Producer(p) => {
-                    let idle = all_produced && p.unsent.is_empty() && p.in_flight.is_none();
-                    if idle && (p.leader != NO_BROKER || p.leader_epoch != NO_EPOCH || p.backing_off) {
-                        if let NodeState::Producer(p) = Arc::make_mut(actor) {
-                            p.leader = NO_BROKER;
-                            p.leader_epoch = NO_EPOCH;
-                            p.backing_off = false;
-                        }
-                    }
-                    if idle {
-                        timers.cancel(&TimerKind::ProduceRetry);
-                    }
-                }
-                NodeState::Controller(_) => {}
-            }
-        }
-    }
-
-    /// A message at the head of a queue to a broker that can never change anything there
-    /// ([`BrokerState::outdated`]) is taken at once: its arrival would be a step that changes
-    /// nothing but the queue, so every order of it with other steps would be explored for
-    /// nothing. (The protocol adapter takes the same messages at once, by delivering them.)
-    fn take_outdated(&self, state: &mut ClusterState) {
-        let heads: Vec<((Id, Id), usize)> = Self::channels(state)
-            .iter()
-            .filter_map(|(link, queue)| {
-                let NodeId::Broker(b) = self.layout.node(link.1) else { return None };
-                let broker = self.broker(state, b)?;
-                let outdated = queue.iter().take_while(|m| broker.outdated(m)).count();
-                (outdated > 0).then_some((*link, outdated))
-            })
-            .collect();
-        let channels = Self::channels_mut(state);
-        for (link, outdated) in heads {
-            let queue = channels.get_mut(&link).expect("listed above");
-            queue.drain(..outdated);
-            if queue.is_empty() {
-                channels.remove(&link);
-            }
-        }
-    }
-
     /// Whether stateright would take this timer (it skips one whose handler changes nothing),
     /// found by running the handler on a borrowed copy of the one actor, as stateright does,
     /// instead of building the whole successor twice.
@@ -596,25 +516,6 @@ impl ClusterModel {
     fn is_client_link(&self, src: Id, dst: Id) -> bool {
         matches!(self.layout.node(dst), NodeId::Consumer(_) | NodeId::Producer)
             && matches!(self.layout.node(src), NodeId::Controller | NodeId::Broker(_))
-    }
-
-    /// A broker applies the newest partition state the controller has published: an older
-    /// `PartitionChange` still queued behind a newer one is dropped. KRaft brokers do the same:
-    /// they apply metadata as a delta between images, so records published together reach the
-    /// partition as one change. Every change a broker applies before the next is published is
-    /// still explored.
-    fn coalesce_partition_changes(state: &mut ClusterState) {
-        for (_, queue) in Self::channels_mut(state).iter_mut().filter(|((src, _), _)| usize::from(*src) == 0) {
-            let is_change = |m: &Message| matches!(m, Message::PartitionChange { .. });
-            if queue.iter().filter(|m| is_change(m)).count() > 1 {
-                let newest = queue.iter().rposition(is_change).expect("counted above");
-                let mut index = 0;
-                queue.retain(|m| {
-                    index += 1;
-                    !is_change(m) || index - 1 == newest
-                });
-            }
-        }
     }
 }
 

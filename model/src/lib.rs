@@ -19,6 +19,7 @@ pub mod fair;
 pub mod layout;
 pub mod node;
 pub mod producer;
+mod reduce;
 pub mod symmetry;
 pub mod view;
 
