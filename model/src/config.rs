@@ -175,7 +175,7 @@ pub const PRESETS: &[Preset] = &[
     },
     Preset {
         name: "rack-outage",
-        about: "default with 1 record: a rack outage takes leadership from the consumer's rack and a heal brings its replicas back as followers (KAFKA-13778); too large to exhaust in a minute",
+        about: "default with 1 record: a rack outage takes leadership from the consumer's rack and a heal brings its replicas back as followers (KAFKA-13778); exhaustive in about a minute without liveness",
         build: || ModelConfig { broker_racks: racks(&["a", "b", "b"]), ..smoke() },
     },
     Preset {
@@ -203,7 +203,7 @@ pub const PRESETS: &[Preset] = &[
     },
     Preset {
         name: "replication",
-        about: "default without its consumer, with 1 record: 3 brokers over racks a, b, b, 1 broker crash, 1 rack outage: leadership lost to a rack cut and won back (for seeded-bug searches; not exhaustible in a minute)",
+        about: "default without its consumer, with 1 record: 3 brokers over racks a, b, b, 1 broker crash, 1 rack outage: leadership lost to a rack cut and won back, where follower-state-kept-across-epochs shows; exhaustive in seconds",
         build: || ModelConfig { consumer_racks: Vec::new(), rack_outages: 1, records: 1, ..failover() },
     },
     Preset {

@@ -67,7 +67,7 @@ impl ClusterModel {
     }
 
     /// A message at the head of a queue to a broker that can never change anything there
-    /// ([`BrokerState::outdated`]) is taken at once: its arrival would be a step that changes
+    /// ([`crate::broker::BrokerState::outdated`]) is taken at once: its arrival would be a step that changes
     /// nothing but the queue, so every order of it with other steps would be explored for
     /// nothing. (The protocol adapter takes the same messages at once, by delivering them.)
     pub(crate) fn take_outdated(&self, state: &mut ClusterState) {
