@@ -435,10 +435,16 @@ impl ClusterModel {
         self.reset_connections(&mut next);
         self.settle_requests(&mut next);
         Self::coalesce_partition_changes(&mut next);
-        self.take_outdated(&mut next);
-        observe(last, &mut next);
-        self.forget_dead_state(&mut next);
+        self.end_step(last, &mut next);
         Some(next)
+    }
+
+    /// What every state goes through before the checker sees it, the initial one included:
+    /// outdated messages taken, the ghost brought up to date, and what nothing reads forgotten.
+    fn end_step(&self, last: &ClusterState, next: &mut ClusterState) {
+        self.take_outdated(next);
+        observe(last, next);
+        self.forget_dead_state(next);
     }
 
     /// Whether stateright would take this timer (it skips one whose handler changes nothing),
@@ -540,9 +546,9 @@ impl Model for ClusterModel {
                     consumer_symmetry: ConsumerSymmetry::of(&self.cfg, self.layout),
                 };
                 self.settle_requests(&mut state);
-                self.take_outdated(&mut state);
-                observe(&state.clone(), &mut state);
-                self.forget_dead_state(&mut state);
+                // The initial state is its own predecessor: no step led to it. (The ghost's
+                // observers read the actors, which taking outdated messages does not touch.)
+                self.end_step(&state.clone(), &mut state);
                 state
             })
             .collect()

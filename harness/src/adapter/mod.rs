@@ -210,12 +210,12 @@ impl Implementation {
     /// message that went missing.
     fn take_outdated(&mut self) {
         for _ in 0..64 {
-            let state = self.sim.state();
             let network = self.sim.network();
             let next = network.busy_links().find(|&(from, to)| {
+                // Only a running broker: what is in flight to a crashed one is dropped anyway.
                 let highwater_protocol::NodeId::Broker(b) = to else { return false };
-                let Some(broker) = state.brokers.iter().find(|x| x.broker_id == b && x.alive) else { return false };
-                let held = (broker.leader_epoch, broker.partition_epoch);
+                let Some(broker) = self.sim.broker(b) else { return false };
+                let held = (broker.leader_epoch(), broker.partition().map_or(-1, |p| p.partition_epoch));
                 network.peek(from, to).and_then(epochs_for_broker).is_some_and(|e| outdated_at_broker(e, held))
             });
             let Some((from, to)) = next else { return };
