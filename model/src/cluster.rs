@@ -22,16 +22,17 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use highwater_traces::{Action, BrokenRequestRule, BrokerId, Ghost, Message, NodeId, Rack, SeekTo, TimerKind};
+use highwater_traces::observe::{first_eager, reset_order, StepStart, SETTLE_BOUND};
+use highwater_traces::{Action, BrokerId, Ghost, Message, NodeId, Rack, SeekTo, TimerKind};
 use stateright::actor::{is_no_op_with_timer, Actor, ActorModel, ActorModelAction, ActorModelState, Id, Network, Out};
 use stateright::{Model, Property};
 
 use crate::broker::BrokerState;
 use crate::config::ModelConfig;
 use crate::layout::Layout;
-use crate::node::{is_request, Env, Node, NodeState};
+use crate::node::{Env, Node, NodeState};
 use crate::symmetry::ConsumerSymmetry;
-use crate::view::{observe, observe_answer, observe_refusal, observe_request, replica_epoch, GhostState};
+use crate::view::Facts;
 
 /// A state of the whole system.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,15 +52,16 @@ pub struct ClusterState {
     /// Records produced so far.
     pub produced: u64,
     /// Ghost history.
-    pub ghost: GhostState,
+    pub ghost: Ghost,
     /// Same-rack consumers the checker may renumber (the same in every state of a model, so
     /// left out of the hash); see `symmetry`.
     pub consumer_symmetry: Option<Arc<ConsumerSymmetry>>,
 }
 
 impl ClusterState {
-    /// This state with the actors, timers and network replaced (cloning only the rest).
-    fn with_sys(&self, sys: ActorModelState<Node>) -> ClusterState {
+    /// This state with the actors, timers and network and the ghost replaced (cloning only the
+    /// rest).
+    fn with(&self, sys: ActorModelState<Node>, ghost: Ghost) -> ClusterState {
         // A struct literal names every field, so a new one cannot be left out here unnoticed.
         ClusterState {
             sys,
@@ -69,7 +71,7 @@ impl ClusterState {
             isr_ticks_left: self.isr_ticks_left,
             seeks_left: self.seeks_left,
             produced: self.produced,
-            ghost: self.ghost.clone(),
+            ghost,
             consumer_symmetry: self.consumer_symmetry.clone(),
         }
     }
@@ -101,33 +103,7 @@ impl Hash for ClusterState {
             pending.hash(hasher);
         }
         (cut, crashes_left, outages_left, isr_ticks_left, seeks_left, produced).hash(hasher);
-        // The last step's coverage events are left out: they say how a state was reached, not
-        // what can follow it, so two states that differ only there are one state. A `sometimes`
-        // property sees an event only if a step that makes it lands on a state not yet seen;
-        // each event comes from many steps, and a miss would show as NOT REACHED, never as a
-        // pass.
-        let Ghost {
-            true_hw,
-            committed,
-            acked,
-            redirects,
-            happened: _,
-            offsets_above_hw,
-            kept_failed_replicas,
-            broken_request_rules,
-            epochs_seen,
-        } = ghost;
-        (
-            true_hw,
-            committed,
-            acked,
-            redirects,
-            offsets_above_hw,
-            kept_failed_replicas,
-            broken_request_rules,
-            epochs_seen,
-        )
-            .hash(hasher);
+        ghost.hash_without_events(hasher);
     }
 }
 
@@ -195,7 +171,11 @@ impl ClusterModel {
     }
 
     pub(crate) fn channels(state: &ClusterState) -> &BTreeMap<(Id, Id), VecDeque<Message>> {
-        match &state.sys.network {
+        Self::channels_in(&state.sys)
+    }
+
+    fn channels_in(sys: &ActorModelState<Node>) -> &BTreeMap<(Id, Id), VecDeque<Message>> {
+        match &sys.network {
             Network::Ordered(map) => map,
             _ => unreachable!("the model's network is ordered"),
         }
@@ -286,8 +266,7 @@ impl ClusterModel {
     /// `message` from `from` to `to` is lost with its connection: both ends learn of the reset,
     /// the requester first (it retries), then the responder (it forgets its session state).
     fn lost(&self, state: &mut ClusterState, from: NodeId, to: NodeId, message: &Message) {
-        let (requester, responder) = if is_request(message) { (from, to) } else { (to, from) };
-        for (node, peer) in [(requester, responder), (responder, requester)] {
+        for (node, peer) in reset_order(from, to, message) {
             if self.alive(state, node) {
                 self.with_node(state, node, |s, env| s.on_disconnect(peer, env));
             }
@@ -339,21 +318,21 @@ impl ClusterModel {
     }
 
     fn apply(&self, last: &ClusterState, action: &Action) -> Option<ClusterState> {
+        let mut ghost = last.ghost.clone();
+        ghost.start_step();
         let mut next = match action {
             Action::Deliver { from, to } => {
-                let (src, dst) = (self.layout.id(*from), self.layout.id(*to));
-                let msg = Self::channels(last).get(&(src, dst))?.front()?.clone();
-                let sys = self.inner.next_state(&last.sys, ActorModelAction::Deliver { src, dst, msg })?;
-                last.with_sys(sys)
+                let sys = self.delivered(&last.sys, &last.cut, &mut ghost, *from, *to)?;
+                last.with(sys, ghost)
             }
             Action::Timer { node, timer } => {
                 let sys = self.inner.next_state(&last.sys, ActorModelAction::Timeout(self.layout.id(*node), *timer))?;
-                let mut next = last.with_sys(sys);
+                let mut next = last.with(sys, ghost);
                 next.isr_ticks_left -= u32::from(*timer == TimerKind::IsrExpiration);
                 next
             }
             Action::Drop { from, to } => {
-                let mut next = last.clone();
+                let mut next = last.with(last.sys.clone(), ghost);
                 let link = (self.layout.id(*from), self.layout.id(*to));
                 let queue = Self::channels_mut(&mut next).get_mut(&link)?;
                 let message = queue.pop_front()?;
@@ -364,7 +343,7 @@ impl ClusterModel {
                 next
             }
             Action::Crash { broker } => {
-                let mut next = last.clone();
+                let mut next = last.with(last.sys.clone(), ghost);
                 next.crashes_left -= 1;
                 let parked = self.parked_at(&next, *broker);
                 self.drop_parked(&mut next, *broker, &parked);
@@ -377,7 +356,7 @@ impl ClusterModel {
                 next
             }
             Action::Restart { broker } => {
-                let mut next = last.clone();
+                let mut next = last.with(last.sys.clone(), ghost);
                 self.set_broker(&mut next, *broker, BrokerState::restarted);
                 if self.isolation(&next, NodeId::Broker(*broker)).is_none() {
                     self.fence(&mut next, *broker, false);
@@ -385,7 +364,7 @@ impl ClusterModel {
                 next
             }
             Action::CutRack { rack } => {
-                let mut next = last.clone();
+                let mut next = last.with(last.sys.clone(), ghost);
                 next.outages_left -= 1;
                 next.cut.insert(rack.clone());
                 self.reset_connections(&mut next);
@@ -397,7 +376,7 @@ impl ClusterModel {
                 next
             }
             Action::HealRack { rack } => {
-                let mut next = last.clone();
+                let mut next = last.with(last.sys.clone(), ghost);
                 next.cut.remove(rack);
                 for broker in self.cfg.broker_ids().filter(|b| self.cfg.rack_of(*b) == rack) {
                     if self.alive(&next, NodeId::Broker(broker)) {
@@ -407,7 +386,7 @@ impl ClusterModel {
                 next
             }
             Action::Produce { value } => {
-                let mut next = last.clone();
+                let mut next = last.with(last.sys.clone(), ghost);
                 next.produced = *value;
                 self.with_node(&mut next, NodeId::Producer, |node, env| {
                     if let NodeState::Producer(p) = node {
@@ -417,7 +396,7 @@ impl ClusterModel {
                 next
             }
             Action::Seek { consumer, to } => {
-                let mut next = last.clone();
+                let mut next = last.with(last.sys.clone(), ghost);
                 next.seeks_left -= 1;
                 self.with_node(&mut next, NodeId::Consumer(*consumer), |node, env| {
                     if let NodeState::Consumer(c) = node {
@@ -427,11 +406,6 @@ impl ClusterModel {
                 next
             }
         };
-        next.ghost.redirects.clear();
-        next.ghost.happened.clear();
-        next.ghost.offsets_above_hw.clear();
-        next.ghost.kept_failed_replicas.clear();
-        next.ghost.broken_request_rules.clear();
         self.reset_connections(&mut next);
         self.settle_requests(&mut next);
         Self::coalesce_partition_changes(&mut next);
@@ -443,7 +417,8 @@ impl ClusterModel {
     /// outdated messages taken, the ghost brought up to date, and what nothing reads forgotten.
     fn end_step(&self, last: &ClusterState, next: &mut ClusterState) {
         self.take_outdated(next);
-        observe(last, next);
+        let start = StepStart::of(&Facts::new(&last.sys, &last.cut));
+        next.ghost.end_step(&start, &Facts::new(&next.sys, &next.cut));
         self.forget_dead_state(next);
     }
 
@@ -458,70 +433,49 @@ impl ClusterModel {
         !is_no_op_with_timer(&actor_state, &out, timer)
     }
 
-    /// Requests, and every answer to a client, are delivered within the step that sends them (see the module docs for why).
-    /// Each client waits out a backoff timer before asking again, so this ends; the bound only
-    /// turns a model bug into a clear failure.
+    /// Deliver the head of `from -> to` in `sys`, with the shared observers before and after.
+    /// `None` if nothing waits there.
+    fn delivered(
+        &self,
+        sys: &ActorModelState<Node>,
+        cut: &BTreeSet<Rack>,
+        ghost: &mut Ghost,
+        from: NodeId,
+        to: NodeId,
+    ) -> Option<ActorModelState<Node>> {
+        let (src, dst) = (self.layout.id(from), self.layout.id(to));
+        let channels = Self::channels_in(sys);
+        let msg = channels.get(&(src, dst))?.front()?.clone();
+        let queued = channels.get(&(dst, src)).map_or(0, VecDeque::len);
+        let delivering = ghost.before_delivery(&Facts::new(sys, cut), from, to, &msg);
+        let next = self.inner.next_state(sys, ActorModelAction::Deliver { src, dst, msg })?;
+        let answer = Self::channels_in(&next).get(&(dst, src)).filter(|q| q.len() > queued).and_then(VecDeque::back);
+        ghost.after_delivery(&Facts::new(&next, cut), delivering, answer);
+        Some(next)
+    }
+
+    /// Requests, and every answer to a client, are delivered within the step that sends them
+    /// (`highwater_traces::observe::step`).
     fn settle_requests(&self, state: &mut ClusterState) {
-        for _ in 0..64 {
-            let Some((src, dst)) = self.next_eager(state) else { return };
-            let msg = Self::channels(state)[&(src, dst)].front().cloned().expect("channels are never empty");
-            let (from, to) = (self.layout.node(src), self.layout.node(dst));
-            // What the observers judge is read before the message moves into the delivery.
-            let to_broker = match to {
-                NodeId::Broker(b) => {
-                    if let Message::Fetch { replica_id, fetch_offset, last_fetched_epoch, .. } = msg {
-                        let broken =
-                            BrokenRequestRule::last_fetched_epoch(from, replica_id, fetch_offset, last_fetched_epoch);
-                        state.ghost.broken_request_rules.extend(broken);
-                    }
-                    let queued = Self::channels(state).get(&(dst, src)).map_or(0, VecDeque::len);
-                    Some((b, msg.current_leader_epoch(), replica_epoch(state, b), queued))
-                }
-                _ => None,
-            };
-            let refusal = match (from, to) {
-                (NodeId::Broker(b), NodeId::Consumer(c)) => {
-                    let current = observe_answer(state, b, c, &msg);
-                    msg.error_code().filter(|_| current).map(|error_code| (b, c, error_code))
-                }
-                _ => None,
-            };
-            let sys = self.inner.next_state(&state.sys, ActorModelAction::Deliver { src, dst, msg });
+        for _ in 0..SETTLE_BOUND {
+            let Some((from, to)) = self.next_eager(state) else { return };
+            let sys = self.delivered(&state.sys, &state.cut, &mut state.ghost, from, to);
             state.sys = sys.expect("an ordered network always delivers");
-            if let Some((b, c, error_code)) = refusal {
-                observe_refusal(state, b, c, error_code);
-            }
-            if let Some((b, request_epoch, epoch_before, queued)) = to_broker {
-                let answer = Self::channels(state)
-                    .get(&(dst, src))
-                    .filter(|q| q.len() > queued)
-                    .and_then(|q| q.back())
-                    .and_then(Message::error_code);
-                observe_request(state, b, from, request_epoch, epoch_before, answer);
-            }
             self.reset_connections(state);
         }
-        let (src, dst) = self.next_eager(state).expect("the loop ran out with messages left");
+        let (from, to) = self.next_eager(state).expect("the loop ran out with messages left");
         panic!(
-            "requests did not settle in 64 deliveries (a node retries without a backoff); next: {} -> {}: {:?}",
-            self.layout.node(src),
-            self.layout.node(dst),
-            Self::channels(state)[&(src, dst)].front()
+            "requests did not settle in {SETTLE_BOUND} deliveries (a node retries without a backoff); next: {from} -> {to}: {:?}",
+            Self::channels(state)[&(self.layout.id(from), self.layout.id(to))].front()
         );
     }
 
     /// The first channel whose front message is delivered in the step that sent it.
-    fn next_eager(&self, state: &ClusterState) -> Option<(Id, Id)> {
-        Self::channels(state).iter().find_map(|(&(src, dst), queue)| {
-            let eager = queue.front().is_some_and(is_request) || self.is_client_link(src, dst);
-            eager.then_some((src, dst))
-        })
-    }
-
-    /// Answers to clients (consumers and the producer), from the controller or a broker.
-    fn is_client_link(&self, src: Id, dst: Id) -> bool {
-        matches!(self.layout.node(dst), NodeId::Consumer(_) | NodeId::Producer)
-            && matches!(self.layout.node(src), NodeId::Controller | NodeId::Broker(_))
+    fn next_eager(&self, state: &ClusterState) -> Option<(NodeId, NodeId)> {
+        let heads = Self::channels(state)
+            .iter()
+            .filter_map(|(&(src, dst), queue)| Some((self.layout.node(src), self.layout.node(dst), queue.front()?)));
+        first_eager(heads)
     }
 }
 
@@ -542,7 +496,7 @@ impl Model for ClusterModel {
                     isr_ticks_left: self.cfg.isr_expirations,
                     seeks_left: self.cfg.seeks,
                     produced: 0,
-                    ghost: GhostState::default(),
+                    ghost: Ghost::default(),
                     consumer_symmetry: ConsumerSymmetry::of(&self.cfg, self.layout),
                 };
                 self.settle_requests(&mut state);

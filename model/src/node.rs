@@ -81,19 +81,6 @@ impl NodeState {
     }
 }
 
-/// Whether a message is a request (its sender waits for an answer) rather than an answer.
-pub fn is_request(message: &Message) -> bool {
-    matches!(
-        message,
-        Message::Produce { .. }
-            | Message::Fetch { .. }
-            | Message::OffsetsForLeaderEpoch { .. }
-            | Message::ListOffsets { .. }
-            | Message::Metadata
-            | Message::AlterPartition { .. }
-    )
-}
-
 impl Actor for Node {
     type Msg = Message;
     type State = NodeState;

@@ -5,7 +5,8 @@
 
 use std::sync::Arc;
 
-use highwater_traces::{Message, NodeId, TimerKind, NO_BROKER, NO_EPOCH};
+use highwater_traces::observe::coalesce_partition_changes;
+use highwater_traces::{NodeId, TimerKind, NO_BROKER, NO_EPOCH};
 use stateright::actor::Id;
 
 use crate::cluster::{ClusterModel, ClusterState};
@@ -90,22 +91,11 @@ impl ClusterModel {
         }
     }
 
-    /// A broker applies the newest partition state the controller has published: an older
-    /// `PartitionChange` still queued behind a newer one is dropped. KRaft brokers do the same:
-    /// they apply metadata as a delta between images, so records published together reach the
-    /// partition as one change. Every change a broker applies before the next is published is
-    /// still explored.
+    /// A broker applies the newest partition state the controller has published
+    /// (`highwater_traces::observe::coalesce_partition_changes`).
     pub(crate) fn coalesce_partition_changes(state: &mut ClusterState) {
         for (_, queue) in Self::channels_mut(state).iter_mut().filter(|((src, _), _)| usize::from(*src) == 0) {
-            let is_change = |m: &Message| matches!(m, Message::PartitionChange { .. });
-            if queue.iter().filter(|m| is_change(m)).count() > 1 {
-                let newest = queue.iter().rposition(is_change).expect("counted above");
-                let mut index = 0;
-                queue.retain(|m| {
-                    index += 1;
-                    !is_change(m) || index - 1 == newest
-                });
-            }
+            coalesce_partition_changes(queue);
         }
     }
 }

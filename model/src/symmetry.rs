@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use highwater_traces::{BrokenRequestRule, KeptFailedReplica, NodeId, OffsetAboveHw};
+use highwater_traces::NodeId;
 use stateright::actor::{Id, Network};
 
 use crate::cluster::ClusterState;
@@ -91,20 +91,7 @@ fn digest(state: &ClusterState, symmetry: &ConsumerSymmetry, c: u32) -> u64 {
             }
         }
     }
-    state.ghost.epochs_seen.get(&NodeId::Consumer(c)).hash(&mut hasher);
-    for told in state.ghost.offsets_above_hw.iter().filter(|t| t.consumer == c) {
-        (told.by, told.answer, told.offset, told.high_watermark).hash(&mut hasher);
-    }
-    for kept in state.ghost.kept_failed_replicas.iter().filter(|k| k.consumer == c) {
-        (kept.replica, kept.error).hash(&mut hasher);
-    }
-    for broken in &state.ghost.broken_request_rules {
-        if let BrokenRequestRule::ServedAcrossEpochs { by, requester, request_epoch, replica_epoch } = broken {
-            if *requester == NodeId::Consumer(c) {
-                (by, request_epoch, replica_epoch).hash(&mut hasher);
-            }
-        }
-    }
+    state.ghost.hash_consumer(c, &mut hasher);
     hasher.finish()
 }
 
@@ -153,25 +140,6 @@ pub fn renumbered(state: &ClusterState, renumber: &[u32]) -> ClusterState {
             *node = Arc::new(NodeState::Broker(b));
         }
     }
-    let renamed = |node: &NodeId| match node {
-        NodeId::Consumer(c) => NodeId::Consumer(renumber[*c as usize]),
-        other => *other,
-    };
-    next.ghost.epochs_seen = state.ghost.epochs_seen.iter().map(|(node, epoch)| (renamed(node), *epoch)).collect();
-    let consumer = |c: u32| renumber[c as usize];
-    next.ghost.offsets_above_hw = state
-        .ghost
-        .offsets_above_hw
-        .iter()
-        .map(|&told| OffsetAboveHw { consumer: consumer(told.consumer), ..told })
-        .collect();
-    next.ghost.kept_failed_replicas = state
-        .ghost
-        .kept_failed_replicas
-        .iter()
-        .map(|&kept| KeptFailedReplica { consumer: consumer(kept.consumer), ..kept })
-        .collect();
-    next.ghost.broken_request_rules =
-        state.ghost.broken_request_rules.iter().map(|broken| broken.renumbered(renumber)).collect();
+    next.ghost.renumber_consumers(renumber);
     next
 }

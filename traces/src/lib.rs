@@ -10,6 +10,7 @@
 mod action;
 mod ids;
 mod message;
+pub mod observe;
 mod trace;
 mod view;
 
@@ -18,15 +19,13 @@ pub use ids::{
     BrokerId, LeaderEpoch, NodeId, Offset, OffsetRecord, PartitionEpoch, Rack, Record, CONSUMER_REPLICA_ID,
     EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, NO_BROKER, NO_EPOCH,
 };
-pub use message::{
-    fetch_without_last_epoch, outdated_at_broker, served_across_epochs, EpochEndOffset, ErrorCode, Message,
-    MessageEpochs, ReplicaInfo,
+pub use message::{EpochEndOffset, ErrorCode, Message, ReplicaInfo};
+pub use observe::{
+    fetch_without_last_epoch, outdated_at_broker, served_across_epochs, BrokenRequestRule, Ghost, Happened,
+    KeptFailedReplica, MessageEpochs, OffsetAboveHw, OffsetAnswer, Redirect,
 };
 pub use trace::{StateMeta, Trace, TraceError, TraceMeta, TraceState, FORMAT, VARS};
-pub use view::{
-    BrokenRequestRule, BrokerView, ClusterView, ConsumerView, ControllerView, Delivery, Ghost, Happened,
-    KeptFailedReplica, OffsetAboveHw, OffsetAnswer, Redirect, Reset, ResetCause, Role,
-};
+pub use view::{BrokerView, ClusterView, ConsumerView, ControllerView, Delivery, Reset, ResetCause, Role};
 
 #[cfg(test)]
 mod tests {

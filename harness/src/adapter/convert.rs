@@ -3,11 +3,11 @@
 use highwater_protocol as protocol;
 use highwater_protocol::sim::ClusterState;
 use highwater_traces::{
-    BrokerView, ClusterView, ConsumerView, ControllerView, ErrorCode, MessageEpochs, NodeId, Record, Reset, ResetCause,
-    Role, SeekTo, TimerKind,
+    BrokerView, ClusterView, ConsumerView, ControllerView, EpochEndOffset, ErrorCode, Message, NodeId, OffsetRecord,
+    Record, ReplicaInfo, Reset, ResetCause, Role, SeekTo, TimerKind,
 };
 
-use super::ghost::GhostTracker;
+use super::ghost::Watch;
 
 pub(super) fn node(node: NodeId) -> protocol::NodeId {
     match node {
@@ -71,16 +71,93 @@ pub(super) fn error_code(error: protocol::ErrorCode) -> ErrorCode {
     }
 }
 
-/// The epochs `highwater_traces::outdated_at_broker` judges, as `Message::epochs_for_broker`
-/// reads them from the suite's messages.
-pub(super) fn epochs_for_broker(message: &protocol::Message) -> Option<MessageEpochs> {
+/// The same message in the suite's vocabulary (the fields both sides carry).
+pub(super) fn message(message: &protocol::Message) -> Message {
+    use protocol::Message as P;
+    let records = |records: &[protocol::OffsetRecord]| {
+        records.iter().map(|r| OffsetRecord { offset: r.offset, epoch: r.epoch, value: r.value }).collect()
+    };
+    let replicas = |replicas: &[protocol::ReplicaInfo]| {
+        replicas.iter().map(|r| ReplicaInfo { broker_id: r.broker_id, rack: r.rack.clone() }).collect()
+    };
     match message {
-        protocol::Message::FetchResponse(r) => Some(MessageEpochs::Answer { request_epoch: r.request_leader_epoch }),
-        protocol::Message::AlterPartitionResponse(r) => Some(MessageEpochs::Answer { request_epoch: r.leader_epoch }),
-        protocol::Message::PartitionChange(c) => {
-            Some(MessageEpochs::PartitionChange { leader_epoch: c.leader_epoch, partition_epoch: c.partition_epoch })
-        }
-        _ => None,
+        P::Produce(r) => Message::Produce { value: r.value },
+        P::ProduceResponse(r) => Message::ProduceResponse {
+            error_code: error_code(r.error_code),
+            base_offset: r.base_offset,
+            value: r.value,
+        },
+        P::Fetch(r) => Message::Fetch {
+            replica_id: r.replica_id,
+            rack_id: r.rack_id.clone(),
+            current_leader_epoch: r.current_leader_epoch,
+            fetch_offset: r.fetch_offset,
+            last_fetched_epoch: r.last_fetched_epoch,
+            log_start_offset: r.log_start_offset,
+        },
+        P::FetchResponse(r) => Message::FetchResponse {
+            error_code: error_code(r.error_code),
+            high_watermark: r.high_watermark,
+            log_start_offset: r.log_start_offset,
+            records: records(&r.records),
+            diverging_epoch: r.diverging_epoch.map(|d| EpochEndOffset { epoch: d.epoch, end_offset: d.end_offset }),
+            preferred_read_replica: r.preferred_read_replica,
+            leader_id: r.current_leader.leader_id,
+            leader_epoch: r.current_leader.leader_epoch,
+            fetch_offset: r.fetch_offset,
+            request_leader_epoch: r.request_leader_epoch,
+        },
+        P::OffsetsForLeaderEpoch(r) => Message::OffsetsForLeaderEpoch {
+            replica_id: r.replica_id,
+            current_leader_epoch: r.current_leader_epoch,
+            leader_epoch: r.leader_epoch,
+        },
+        P::OffsetsForLeaderEpochResponse(r) => Message::OffsetsForLeaderEpochResponse {
+            error_code: error_code(r.error_code),
+            leader_epoch: r.leader_epoch,
+            end_offset: r.end_offset,
+            requested_epoch: r.requested_epoch,
+        },
+        P::ListOffsets(r) => Message::ListOffsets {
+            replica_id: r.replica_id,
+            current_leader_epoch: r.current_leader_epoch,
+            timestamp: r.timestamp,
+        },
+        P::ListOffsetsResponse(r) => Message::ListOffsetsResponse {
+            error_code: error_code(r.error_code),
+            offset: r.offset,
+            leader_epoch: r.leader_epoch,
+            timestamp: r.timestamp,
+        },
+        P::Metadata(_) => Message::Metadata,
+        P::MetadataResponse(r) => Message::MetadataResponse {
+            leader_id: r.leader_id,
+            leader_epoch: r.leader_epoch,
+            replicas: replicas(&r.replicas),
+            isr_nodes: r.isr_nodes.clone(),
+            offline_replicas: r.offline_replicas.clone(),
+        },
+        P::AlterPartition(r) => Message::AlterPartition {
+            broker_id: r.broker_id,
+            leader_epoch: r.leader_epoch,
+            partition_epoch: r.partition_epoch,
+            new_isr: r.new_isr.clone(),
+        },
+        P::AlterPartitionResponse(r) => Message::AlterPartitionResponse {
+            error_code: error_code(r.error_code),
+            leader_id: r.leader_id,
+            leader_epoch: r.leader_epoch,
+            isr: r.isr.clone(),
+            partition_epoch: r.partition_epoch,
+            request_partition_epoch: r.request_partition_epoch,
+            requested_isr: r.requested_isr.clone(),
+        },
+        P::PartitionChange(c) => Message::PartitionChange {
+            leader: c.leader,
+            leader_epoch: c.leader_epoch,
+            partition_epoch: c.partition_epoch,
+            isr: c.isr.clone(),
+        },
     }
 }
 
@@ -92,7 +169,7 @@ pub(super) fn seek(to: SeekTo) -> protocol::SeekTo {
     }
 }
 
-fn role(role: protocol::RoleKind) -> Role {
+pub(super) fn role(role: protocol::RoleKind) -> Role {
     match role {
         protocol::RoleKind::Offline => Role::Offline,
         protocol::RoleKind::Leader => Role::Leader,
@@ -110,7 +187,7 @@ fn reset_cause(cause: protocol::ResetCause) -> ResetCause {
 }
 
 /// The implementation's state as a `ClusterView` (`faults_left` is the caller's to fill).
-pub(super) fn view(state: &ClusterState, ghost: &GhostTracker) -> ClusterView {
+pub(super) fn view(state: &ClusterState, watch: &Watch) -> ClusterView {
     ClusterView {
         controller: ControllerView {
             leader: state.controller.leader,
@@ -148,7 +225,7 @@ pub(super) fn view(state: &ClusterState, ghost: &GhostTracker) -> ClusterView {
                 position_epoch: c.position.offset_epoch,
                 current_leader_epoch: c.current_leader_epoch,
                 preferred_read_replica: c.preferred_read_replica,
-                delivered: ghost.deliveries(c.consumer_id).to_vec(),
+                delivered: watch.deliveries.get(c.consumer_id as usize).cloned().unwrap_or_default(),
                 resets: c
                     .resets
                     .iter()
@@ -160,6 +237,6 @@ pub(super) fn view(state: &ClusterState, ghost: &GhostTracker) -> ClusterView {
             .collect(),
         cut_racks: state.cut_racks.clone(),
         faults_left: 0,
-        ghost: ghost.ghost().clone(),
+        ghost: watch.ghost.clone(),
     }
 }

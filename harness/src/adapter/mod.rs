@@ -3,8 +3,9 @@
 //! `ClusterView` the properties and `replay` can judge. The protocol crate knows nothing of
 //! traces; this is the only place the two meet.
 //!
-//! Each step follows the model's step rules (README, "The model"): after the action, requests
-//! and answers to clients are delivered within the step, in the model's channel order.
+//! Each step follows the environment's step rules and feeds the ghost through the observers,
+//! both from `highwater_traces::observe`, as the model does: after the action, requests and
+//! answers to clients are delivered within the step, in the model's channel order.
 
 mod convert;
 mod fair;
@@ -12,11 +13,12 @@ mod ghost;
 
 use highwater_model::{ModelConfig, Selector, Semantics};
 use highwater_protocol::sim::{Cluster, ClusterConfig};
-use highwater_protocol::{Bugs, FetchSemantics, Message, SelectorKind};
-use highwater_traces::{outdated_at_broker, Action, ClusterView};
+use highwater_protocol::{Bugs, FetchSemantics, SelectorKind};
+use highwater_traces::observe::{first_eager, StepStart, SETTLE_BOUND};
+use highwater_traces::{Action, ClusterView};
 
-use convert::{epochs_for_broker, node, node_back, seek, timer, timer_back};
-use ghost::GhostTracker;
+use convert::{node, node_back, seek, timer, timer_back};
+use ghost::{SimFacts, Watch};
 
 /// Why the implementation cannot take a step the trace takes: a divergence, not an input error.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,7 +34,7 @@ pub struct Budget {
 /// The protocol crate's cluster, driven by trace actions.
 pub struct Implementation {
     sim: Cluster,
-    ghost: GhostTracker,
+    watch: Watch,
     crashes_left: u32,
     outages_left: u32,
     produced: u64,
@@ -41,13 +43,6 @@ pub struct Implementation {
 /// The protocol crate's bugs with the ids of the model's.
 pub fn protocol_bugs(cfg: &ModelConfig) -> Bugs {
     cfg.bugs.iter().filter_map(|b| highwater_protocol::Bug::ALL.iter().copied().find(|p| p.id() == b.id())).collect()
-}
-
-/// Requests and answers to clients are delivered within the step that sends them.
-fn is_eager(from: highwater_protocol::NodeId, to: highwater_protocol::NodeId, message: &Message) -> bool {
-    use highwater_protocol::NodeId as N;
-    let to_client = matches!(to, N::Consumer(_) | N::Producer) && matches!(from, N::Controller | N::Broker(_));
-    message.is_request() || to_client
 }
 
 impl Implementation {
@@ -77,7 +72,7 @@ impl Implementation {
             .bugs(bugs);
         let sim = Cluster::new(config);
         let mut implementation = Implementation {
-            ghost: GhostTracker::new(&sim.state()),
+            watch: Watch::new(&sim),
             sim,
             crashes_left: cfg.crashes,
             outages_left: cfg.rack_outages,
@@ -85,14 +80,16 @@ impl Implementation {
         };
         implementation.settle();
         implementation.take_outdated();
-        implementation.ghost.observe(&implementation.sim.state());
+        // The initial state is its own predecessor, as in the model.
+        implementation.watch.start = StepStart::of(&implementation.facts());
+        implementation.end_step();
         implementation
     }
 
     /// Take one step of a trace.
     pub fn step(&mut self, action: &Action) -> Result<(), Refused> {
         let refused = |e: highwater_protocol::sim::SimError| Refused(e.to_string());
-        self.ghost.start_step();
+        self.watch.ghost.start_step();
         match action {
             Action::Deliver { from, to } => {
                 self.deliver(node(*from), node(*to)).map_err(refused)?;
@@ -130,75 +127,58 @@ impl Implementation {
         }
         self.settle();
         self.take_outdated();
-        self.ghost.step_ended(&self.sim);
-        self.ghost.observe(&self.sim.state());
+        self.end_step();
         Ok(())
     }
 
-    /// Deliver the head of `from -> to`, noting what a broker's answer hands a consumer.
+    fn facts(&self) -> SimFacts<'_> {
+        SimFacts { sim: &self.sim, deliveries: &self.watch.deliveries }
+    }
+
+    /// The step is over: the ghost folds in what it changed, and the next step starts here.
+    fn end_step(&mut self) {
+        let facts = SimFacts { sim: &self.sim, deliveries: &self.watch.deliveries };
+        self.watch.ghost.end_step(&self.watch.start, &facts);
+        self.watch.start = StepStart::of(&facts);
+    }
+
+    /// Deliver the head of `from -> to`, with the shared observers before and after.
     fn deliver(
         &mut self,
         from: highwater_protocol::NodeId,
         to: highwater_protocol::NodeId,
     ) -> Result<(), highwater_protocol::sim::SimError> {
-        // A broker's fetch answer to a consumer: what the broker knew when it chose, read before
-        // the delivery (which may set off a reset that changes the broker).
-        let answer = match (from, to, self.sim.network().peek(from, to)) {
-            (
-                highwater_protocol::NodeId::Broker(broker),
-                highwater_protocol::NodeId::Consumer(consumer),
-                Some(Message::FetchResponse(response)),
-            ) => {
-                let chooser = ghost::Chooser::of(&self.sim, broker, response);
-                let current = ghost::takes_as_current(&self.sim, consumer, response);
-                Some((broker, consumer, current, response.clone(), chooser))
-            }
-            (
-                highwater_protocol::NodeId::Broker(broker),
-                highwater_protocol::NodeId::Consumer(consumer),
-                Some(message),
-            ) => {
-                self.ghost.told(&self.sim, broker, consumer, message);
-                None
-            }
-            _ => None,
-        };
-        // A request to a broker: judged with the broker's epoch before it and the answer it sends
-        // at once, if any (as the model's `observe_request`).
-        let requester = convert::node_back(from);
-        let request = match (to, self.sim.network().peek(from, to)) {
-            (highwater_protocol::NodeId::Broker(broker), Some(message)) => {
-                self.ghost.fetched(requester, message);
-                let queued = self.sim.network().queue(to, from).count();
-                Some((broker, ghost::request_epoch(message), ghost::replica_epoch(&self.sim, broker), queued))
-            }
-            _ => None,
-        };
+        let (from_node, to_node) = (node_back(from), node_back(to));
+        let sent = self.sim.network().peek(from, to).cloned();
+        let message = sent.as_ref().map(convert::message);
+        let queued = self.sim.network().queue(to, from).count();
+        let facts = SimFacts { sim: &self.sim, deliveries: &self.watch.deliveries };
+        let delivering = message.as_ref().map(|m| self.watch.ghost.before_delivery(&facts, from_node, to_node, m));
         self.sim.deliver(from, to)?;
-        if let Some((broker, request_epoch, epoch_before, queued)) = request {
-            let sent = self.sim.network().queue(to, from);
-            let answer = sent.skip(queued).last().and_then(ghost::response_error);
-            self.ghost.requested(broker, requester, request_epoch, epoch_before, answer);
+        if let (highwater_traces::NodeId::Broker(broker), highwater_traces::NodeId::Consumer(consumer), Some(sent)) =
+            (from_node, to_node, &sent)
+        {
+            self.watch.served(&self.sim, broker, consumer, sent);
         }
-        if let Some((broker, consumer, current, response, chooser)) = answer {
-            if current {
-                self.ghost.refused(&self.sim, broker, consumer, &response);
-            }
-            self.ghost.answered(broker, &response, chooser, &self.sim.state());
+        let answer = self.sim.network().queue(to, from).skip(queued).last().map(convert::message);
+        if let Some(delivering) = delivering {
+            let facts = SimFacts { sim: &self.sim, deliveries: &self.watch.deliveries };
+            self.watch.ghost.after_delivery(&facts, delivering, answer.as_ref());
         }
         Ok(())
     }
 
     /// Deliver every eager message, first channel first, as the model does; bounded like the model.
     fn settle(&mut self) {
-        for _ in 0..64 {
-            let next = self
-                .sim
-                .network()
+        for _ in 0..SETTLE_BOUND {
+            let network = self.sim.network();
+            let heads: Vec<_> = network
                 .busy_links()
-                .find(|(from, to)| self.sim.network().peek(*from, *to).is_some_and(|m| is_eager(*from, *to, m)));
+                .filter_map(|(from, to)| Some((from, to, convert::message(network.peek(from, to)?))))
+                .collect();
+            let next = first_eager(heads.iter().map(|(from, to, m)| (node_back(*from), node_back(*to), m)));
             let Some((from, to)) = next else { return };
-            if self.deliver(from, to).is_err() {
+            if self.deliver(node(from), node(to)).is_err() {
                 return;
             }
         }
@@ -216,7 +196,11 @@ impl Implementation {
                 let highwater_protocol::NodeId::Broker(b) = to else { return false };
                 let Some(broker) = self.sim.broker(b) else { return false };
                 let held = (broker.leader_epoch(), broker.partition().map_or(-1, |p| p.partition_epoch));
-                network.peek(from, to).and_then(epochs_for_broker).is_some_and(|e| outdated_at_broker(e, held))
+                network.peek(from, to).is_some_and(|m| {
+                    convert::message(m)
+                        .epochs_for_broker()
+                        .is_some_and(|e| highwater_traces::outdated_at_broker(e, held))
+                })
             });
             let Some((from, to)) = next else { return };
             if self.sim.deliver(from, to).is_err() {
@@ -272,7 +256,7 @@ impl Implementation {
 
     /// The cluster now, in the suite's vocabulary.
     pub fn view(&self) -> ClusterView {
-        let mut view = convert::view(&self.sim.state(), &self.ghost);
+        let mut view = convert::view(&self.sim.state(), &self.watch);
         view.faults_left = self.crashes_left + self.outages_left;
         view
     }
