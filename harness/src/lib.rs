@@ -1,12 +1,15 @@
 //! # highwater (harness)
 //!
-//! The `highwater` command line and what joins the suite's crates: the check runner and its
-//! reports. See the workspace README for each subcommand.
+//! What joins the suite's crates: the check runner (`run`), the protocol adapter (`adapter`),
+//! trace files (`tracefile`), the operations built on them (`ops`: replay, conformance, bug
+//! verification, the gate), and the `highwater` command line (`cli`), which parses flags into
+//! those operations and prints their results. See the workspace README for each subcommand.
 
 pub mod adapter;
 pub mod cli;
 pub mod exit_codes;
 pub mod liveness;
+pub mod ops;
 pub mod rng;
 pub mod run;
 pub mod tracefile;

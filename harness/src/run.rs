@@ -1,8 +1,9 @@
 //! Running the model checker: stateright behind one small API, so that its quirks are handled in
-//! one place (see `stateright-notes.md`):
+//! one place:
 //! - `target_max_depth(N)` evaluates states reached by at most N-2 actions, so `--max-depth D` asks
 //!   for D+2;
-//! - BFS ignores symmetry and its counterexamples are not shortest (issue 4 minimises them);
+//! - BFS ignores symmetry and its counterexamples are not the shortest (every counterexample is
+//!   minimised before it is written);
 //! - a run cut short by a bound, or by a panic in the model (a worker thread that panics just
 //!   stops), is reported as incomplete, never as a pass.
 
@@ -15,6 +16,9 @@ use highwater_properties::{Kind, ALL};
 use highwater_traces::Action;
 use serde::Serialize;
 use stateright::{Checker, CheckerBuilder, HasDiscoveries, Model, UniformChooser};
+
+/// Steps a fair continuation may take unless told otherwise (`--liveness-bound`).
+pub const DEFAULT_LIVENESS_BOUND: usize = 400;
 
 /// Which search.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]

@@ -219,3 +219,20 @@ pub fn random_walk(model: &ClusterModel, rng: &mut Rng, depth: usize) -> (Vec<Ac
     }
     (path, states)
 }
+
+/// A trace file read and checked, or the message saying why not (naming the file).
+pub fn load(file: &Path) -> Result<(Trace, ModelConfig), String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
+    let trace = Trace::parse(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+    let cfg: ModelConfig = serde_json::from_str(&trace.meta.config)
+        .map_err(|e| format!("{}: #meta.config is not a model configuration: {e}", file.display()))?;
+    cfg.validate().map_err(|e| format!("{}: #meta.config: {e}", file.display()))?;
+    if !trace.meta.property.is_empty() && highwater_properties::by_name(&trace.meta.property).is_none() {
+        return Err(format!(
+            "{}: #meta.property `{}` is not a property of this suite",
+            file.display(),
+            trace.meta.property
+        ));
+    }
+    Ok((trace, cfg))
+}

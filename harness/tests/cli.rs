@@ -189,7 +189,7 @@ fn bugs_lists_every_seeded_bug_and_verify_catches_one() {
     let report: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
     let bugs = report["bugs"].as_array().unwrap();
     assert_eq!(bugs.len(), 18);
-    assert!(bugs.iter().any(|b| b["id"] == "follower-serves-leo" && b["in_model"] == true));
+    assert!(bugs.iter().any(|b| b["id"] == "follower-serves-leo" && b["property"] == "no-read-above-hw"));
 
     let out = std::env::temp_dir().join(format!("highwater-bugs-{}", std::process::id()));
     let args = ["bugs", "--verify", "--bug", "follower-serves-leo", "--format", "json", "--out", out.to_str().unwrap()];

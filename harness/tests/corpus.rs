@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use highwater::cli::replay::{replay_model, ModelReplay};
+use highwater::ops::replay::{replay_model, ModelReplay};
 
 fn corpus_files() -> Vec<PathBuf> {
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../traces/corpus");
@@ -33,7 +33,7 @@ fn every_corpus_trace_conforms_on_the_protocol_crate() {
     for file in corpus_files() {
         let replayed = replay_model(&file).unwrap_or_else(|e| panic!("{e}"));
         assert!(
-            matches!(replayed.implementation.result, highwater::cli::replay::ImplementationResult::Conforms),
+            matches!(replayed.implementation.result, highwater::ops::replay::ImplementationResult::Conforms),
             "{}: {:?}",
             file.display(),
             replayed.implementation.result
@@ -67,8 +67,8 @@ fn every_bug_counterexample_reproduces_with_its_bug_and_not_without() {
             file.display(),
             replayed.implementation
         );
-        let (trace, cfg) = highwater::cli::trace::load(&file).unwrap();
-        let fixed = highwater::cli::replay::replay_implementation_with(&cfg, &trace, highwater_protocol::Bugs::NONE);
+        let (trace, cfg) = highwater::tracefile::load(&file).unwrap();
+        let fixed = highwater::ops::replay::replay_implementation_with(&cfg, &trace, highwater_protocol::Bugs::NONE);
         assert!(
             fixed.violated.is_empty(),
             "{}: the fixed protocol crate violates {:?}",

@@ -14,7 +14,7 @@
 //! After every step, messages sent to a crashed or unreachable node are dropped, as the
 //! protocol crate's `sim::Cluster` drops them. Within a step, requests and answers to clients
 //! are delivered at once, and a broker's queue keeps only the newest `PartitionChange`
-//! (README, "The model", says why each is sound): what stays in flight between steps is the
+//! (`docs/model.md` says why each is sound): what stays in flight between steps is the
 //! asynchrony replication depends on, answers between brokers and partition changes.
 
 use std::borrow::Cow;
@@ -249,7 +249,7 @@ impl ClusterModel {
             }
             b
         });
-        // The broker's end resets too: what it kept for each session (the HW it last sent a
+        // The broker's end resets too: what it kept for each fetch session (the HW it last sent a
         // follower) is gone.
         if self.alive(state, NodeId::Broker(broker)) {
             for requester in requesters {
@@ -264,7 +264,7 @@ impl ClusterModel {
     }
 
     /// `message` from `from` to `to` is lost with its connection: both ends learn of the reset,
-    /// the requester first (it retries), then the responder (it forgets its session state).
+    /// the requester first (it retries), then the responder (it forgets its fetch-session state).
     fn lost(&self, state: &mut ClusterState, from: NodeId, to: NodeId, message: &Message) {
         for (node, peer) in reset_order(from, to, message) {
             if self.alive(state, node) {
@@ -523,8 +523,9 @@ impl Model for ClusterModel {
             }
             let mut pending: Vec<TimerKind> = timers.iter().copied().collect();
             pending.sort_unstable();
-            // stateright ignores a timer whose handler changes nothing; offering it anyway would
-            // corrupt the simulation checker's paths (stateright-notes §6.12).
+            // stateright has no next state for a timer whose handler changes nothing, yet its
+            // simulation checker would record such an action in its path, which then could not
+            // be rebuilt: such a timer is never offered.
             let id = self.layout.id(node);
             actions.extend(
                 pending

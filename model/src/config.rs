@@ -184,7 +184,7 @@ pub const PRESETS: &[Preset] = &[
         build: || ModelConfig {
             broker_racks: racks(&["a", "b", "b"]),
             // The window is in the leader's answers; a racked consumer's redirects would only
-            // multiply the states (6.1 M instead of 0.94 M) around it.
+            // multiply the states around it, several times over.
             consumer_racks: vec![None],
             rack_outages: 0,
             seeks: 2,

@@ -8,18 +8,20 @@
 
 #![deny(missing_docs)]
 
-pub mod broker;
-pub mod bugs;
-pub mod checks;
-pub mod cluster;
-pub mod config;
-pub mod consumer;
-pub mod controller;
+mod broker;
+mod bugs;
+mod checks;
+mod cluster;
+mod config;
+mod consumer;
+mod controller;
 pub mod fair;
-pub mod layout;
-pub mod node;
-pub mod producer;
+mod layout;
+mod node;
+mod producer;
 mod reduce;
+#[cfg(test)]
+mod step_rule_tests;
 pub mod symmetry;
 pub mod view;
 

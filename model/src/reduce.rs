@@ -1,5 +1,5 @@
 //! What the model drops between steps: what no later step can read, so that states that differ
-//! only there meet (README, "The model", says how each was found and what it saved). Each is
+//! only there meet (`docs/model.md` says why each is sound). Each is
 //! sound for the same reason: the part dropped is never read again, or the step it would take
 //! changes nothing but itself.
 

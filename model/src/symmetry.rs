@@ -8,9 +8,9 @@
 //! Brokers are not made symmetric, even two followers in one rack: Kafka elects the first live
 //! ISR member in assignment order, so broker 2 and broker 3 are not interchangeable.
 //!
-//! stateright's DFS and simulation checkers honour this; its BFS ignores it (stateright-notes
-//! §6), so the harness turns it on with DFS only. The checker keeps the path's concrete states,
-//! so traces are unaffected.
+//! stateright's DFS and simulation checkers honour this; its BFS never applies the
+//! representative, so the harness turns it on with DFS only. The checker keeps the path's
+//! concrete states, so traces are unaffected.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::BTreeMap;

@@ -1,6 +1,6 @@
-//! One regression test per stateright 0.31 quirk the suite designs around
-//! (`shared/research/stateright-notes.md`). If an upgrade changes one, its test fails, and the
-//! design choice it supports must be revisited.
+//! One regression test per stateright 0.31 quirk the suite designs around (each test says which
+//! design choice it supports). If an upgrade changes one, its test fails, and that choice must
+//! be revisited.
 
 use stateright::{Checker, Model, Property};
 

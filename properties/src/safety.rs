@@ -31,7 +31,7 @@ pub fn consumed_is_committed(view: &ClusterView) -> bool {
 
 /// Leader epochs never go backwards: at the controller, at any replica, at any consumer.
 /// `ghost.epochs_seen` holds the highest epoch each node showed so far, this state included.
-/// Source: KIP-101, KIP-320; research notes S2.
+/// Source: KIP-101, KIP-320.
 pub fn leader_epoch_monotonic(view: &ClusterView) -> bool {
     let current = node_epochs(view);
     view.ghost.epochs_seen.iter().all(|(node, before)| current.get(node).is_none_or(|now| now >= before))
@@ -54,7 +54,8 @@ pub fn log_epochs_monotonic(view: &ClusterView) -> bool {
     view.brokers.iter().all(|b| b.log.windows(2).all(|w| w[0].epoch <= w[1].epoch))
 }
 
-/// At most one live broker leads any one epoch. Source: research notes S2; HK `LeaderInIsr`.
+/// At most one live broker leads any one epoch: the controller names one leader per epoch.
+/// Source: KIP-101; hachikuji's kafka-specification (`LeaderInIsr`).
 pub fn one_leader_per_epoch(view: &ClusterView) -> bool {
     let mut leaders: Vec<i32> =
         view.brokers.iter().filter(|b| b.alive && b.role == Role::Leader).map(|b| b.leader_epoch).collect();
@@ -97,7 +98,8 @@ pub fn list_offsets_monotonic(view: &ClusterView) -> bool {
 }
 
 /// Every preferred read replica was chosen by a broker that was leader in its own view, from
-/// that leader's ISR, holding the fetch offset in that leader's view (research notes S8).
+/// that leader's ISR, holding the fetch offset in that leader's view: the chooser's own view is
+/// all a broker can know when it chooses, so that is what the rule is judged against.
 /// A leader that has not yet heard of a newer epoch may still choose; the consumer's next fetch
 /// is fenced. Source: KIP-392; KAFKA-13778 (a follower chose), KAFKA-14372 (outside the ISR).
 pub fn preferred_replica_valid(view: &ClusterView) -> bool {
@@ -115,8 +117,8 @@ pub fn preferred_replica_dropped_on_error(view: &ClusterView) -> bool {
 
 /// A replica never serves a request that names another leader epoch: an older one is refused
 /// with FENCED_LEADER_EPOCH, a newer one with UNKNOWN_LEADER_EPOCH, so a zombie or a requester
-/// on stale metadata cannot act on the wrong epoch. Source: KIP-320 (KAFKA-6880); HK `Kip320.tla`
-/// fences every follower step by epoch.
+/// on stale metadata cannot act on the wrong epoch. Source: KIP-320 (KAFKA-6880); hachikuji's
+/// `Kip320.tla` fences every follower step by epoch.
 pub fn epoch_fencing(view: &ClusterView) -> bool {
     !view.ghost.broken_request_rules.iter().any(|r| matches!(r, BrokenRequestRule::ServedAcrossEpochs { .. }))
 }

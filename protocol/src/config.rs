@@ -5,7 +5,8 @@ use crate::messages::ReplicaInfo;
 use crate::selector::SelectorKind;
 use crate::types::{BrokerId, Millis, Rack};
 
-/// The two documented readings of KIP-392's out-of-range rules (research notes §1.4).
+/// The two documented readings of KIP-392's out-of-range rules: what Kafka's `LocalLog.read`
+/// does, and what the KIP text says.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FetchSemantics {
     /// What Apache Kafka does: an offset between HW and LEO reads empty; an offset above a
@@ -25,8 +26,9 @@ pub struct BrokerConfig {
     pub rack: Option<Rack>,
     /// `replica.lag.time.max.ms`: a follower not caught up for this long leaves the ISR.
     pub replica_lag_time_max_ms: Millis,
-    /// How long a follower waits after an empty fetch before the next one (`replica.fetch.wait.max.ms`
-    /// on the leader's side; the follower waits instead of the leader parking the fetch).
+    /// How long a follower backs off before fetching again after its fetch failed: an error
+    /// answer, or its connection to the leader reset. (An answer with data or a new HW is
+    /// fetched after at once: the leader long-polls, so every answer carries news.)
     pub replica_fetch_wait_max_ms: Millis,
     /// How long a follower waits for a fetch response before sending another.
     pub request_timeout_ms: Millis,
@@ -97,7 +99,9 @@ pub struct ConsumerConfig {
     pub client_rack: Option<Rack>,
     /// `metadata.max.age.ms`: metadata refresh interval and the preferred-replica lease.
     pub metadata_max_age_ms: Millis,
-    /// `fetch.max.wait.ms`: the wait after an empty fetch.
+    /// `fetch.max.wait.ms`, as a consumer configures it. The replica applies the wait
+    /// ([`BrokerConfig::consumer_fetch_wait_ms`]) and the consumer fetches again at once after
+    /// an empty answer, so the consumer itself does not read this.
     pub fetch_max_wait_ms: Millis,
     /// `retry.backoff.ms`: the wait after a retriable error.
     pub retry_backoff_ms: Millis,

@@ -114,7 +114,7 @@ pub struct Consumer {
     phase: ConsumerPhase,
     preferred: Option<PreferredReplica>,
     in_flight: Option<InFlight>,
-    /// Waiting out `fetch.max.wait.ms` or `retry.backoff.ms`: nothing is sent until the timer fires,
+    /// Waiting out `retry.backoff.ms`: nothing is sent until the timer fires,
     /// whatever else arrives (otherwise a metadata answer would turn a retry into a busy loop).
     backing_off: bool,
     delivered: Vec<OffsetRecord>,

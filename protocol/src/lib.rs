@@ -73,9 +73,14 @@
 //!
 //! - Followers are told the epoch's divergence in the fetch response (`diverging_epoch`, IBP 2.7+)
 //!   rather than by a separate OffsetsForLeaderEpoch round; truncation follows KIP-279.
-//! - The leader answers every fetch at once instead of parking it in purgatory; a follower that
-//!   gets nothing waits `replica.fetch.wait.max.ms` before its next fetch. HW propagation is
-//!   delayed by that wait, as after KAFKA-9952.
+//! - Fetches are long-polled, as in Kafka's purgatory (`DelayedFetch`), but answered by news, not
+//!   by size: the leader parks a follower's fetch until it has records or a HW the follower has
+//!   not been sent, and a replica parks a consumer's fetch until it can read or
+//!   `fetch.max.wait.ms` is up (`fetch.min.bytes` = 1). A parked follower fetch has no
+//!   `replica.fetch.wait.max.ms` expiry: the leader's news, a reset connection or a leadership
+//!   change ends it. A follower fetches again as soon as an answer comes.
+//! - A connection reset is signalled to both ends at once ([`Input::Disconnected`]); request
+//!   timeouts remain as a backstop.
 //! - On OFFSET_OUT_OF_RANGE a follower truncates to the leader's HW (which the response carries)
 //!   instead of asking the leader's end offset with ListOffsets.
 //! - A consumer's OffsetsForLeaderEpoch answer above the HW is capped at the HW, except inside the

@@ -45,7 +45,7 @@ pub enum SeekTo {
 /// Timers, one pending per kind per node: setting one replaces it, cancelling an unset one is a no-op.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TimerKind {
-    /// Follower: send the next fetch (backoff after an empty answer, or request timeout).
+    /// Follower: send the next fetch (backoff after a failed fetch or a reset connection, or request timeout).
     ReplicaFetch,
     /// Leader: look for followers lagging more than `replica.lag.time.max.ms` (Kafka's `isr-expiration` task).
     IsrExpiration,

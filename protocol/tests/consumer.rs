@@ -272,7 +272,7 @@ fn seek_is_an_explicit_reset() {
 
 #[test]
 fn metadata_arriving_during_a_backoff_does_not_cut_it_short() {
-    // Regression: a retriable error asks for metadata; its answer must not trigger an immediate
+    // A retriable error asks for metadata; its answer must not trigger an immediate
     // retry, or ListOffsets/OFFSET_NOT_AVAILABLE/Metadata loops without time passing.
     let (mut consumer, _, request) = started(rack_b());
     consumer.handle(0, fetch_answer(1, &request, ErrorCode::NOT_LEADER_OR_FOLLOWER, Vec::new(), -1));
@@ -303,9 +303,9 @@ fn extreme_offsets_from_brokers_do_not_overflow_the_position() {
 
 #[test]
 fn a_stale_answer_still_completes_its_request() {
-    // Found by the model's liveness check: metadata moves to a new epoch while a fetch is out;
-    // the fetch's answer no longer matches, but it is still the answer to the one outstanding
-    // request. Dropping it without freeing the slot left the consumer waiting for a timeout.
+    // Metadata moves to a new epoch while a fetch is out; the fetch's answer no longer matches,
+    // but it is still the answer to the one outstanding request. Dropping it without freeing the
+    // slot would leave the consumer waiting for a timeout.
     let (mut consumer, _, request) = started(rack_b());
     consumer.handle(0, metadata(1, 1, &[]));
     let out = consumer.handle(0, fetch_answer(1, &request, ErrorCode::NONE, records(0, 0, &[4]), -1));
@@ -317,8 +317,8 @@ fn a_stale_answer_still_completes_its_request() {
 
 #[test]
 fn metadata_without_a_leader_is_asked_again() {
-    // Found by the model's liveness check: metadata naming no leader (an offline partition) left
-    // the consumer backing off forever without asking again.
+    // Metadata naming no leader (an offline partition) must not leave the consumer backing off
+    // forever without asking again.
     let mut consumer = Consumer::new(rack_b());
     consumer.handle(0, Input::Start);
     consumer.handle(0, metadata(-1, 3, &[1, 2, 3]));

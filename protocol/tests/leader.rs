@@ -414,7 +414,7 @@ fn followers_never_run_the_selector() {
 
 #[test]
 fn a_late_answer_to_an_earlier_alter_partition_does_not_settle_the_pending_one() {
-    // Found by random_schedules: proposal A (partition epoch 0) is refused, but the refusal is
+    // Proposal A (partition epoch 0) is refused, but the refusal is
     // still in flight when a notice moves the partition epoch to 1 and proposal B goes out. The
     // refusal of A must not clear B, or the HW advances without B's new member.
     let mut leader = broker_in(broker_config(1), 1, 0, &[1]);

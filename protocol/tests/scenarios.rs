@@ -337,7 +337,7 @@ fn same_steps_give_the_same_states() {
 
 /// A request to a broker that has crashed fails at once, as a TCP reset tells the client: the
 /// consumer does not wait out a request timeout, it asks the controller who leads now and backs
-/// off. (Before, the request was lost silently until the timeout.)
+/// off. (Without the reset, the request would be lost silently until the timeout.)
 #[test]
 fn a_fetch_to_a_crashed_broker_fails_at_once_and_the_consumer_asks_for_metadata() {
     let mut cluster = Cluster::new(ClusterConfig::with_racks(&["a", "b"]).consumer(Some("b")));
@@ -359,7 +359,8 @@ fn a_fetch_to_a_crashed_broker_fails_at_once_and_the_consumer_asks_for_metadata(
 
 /// A produce waiting at the leader for its acknowledgement is an open request: when the leader
 /// crashes, the producer learns it at once and sends the record again to the new leader, where
-/// it is committed and acknowledged. (Before, the producer waited on the dead leader forever.)
+/// it is committed and acknowledged. (Were it not an open request, the producer would wait on
+/// the dead leader forever.)
 #[test]
 fn a_produce_waiting_at_a_crashed_leader_is_sent_again_to_the_new_leader() {
     let mut checked = Checked::new(ClusterConfig::with_racks(&["a", "b", "b"]));

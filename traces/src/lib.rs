@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 mod action;
+pub mod catalogue;
 mod ids;
 mod message;
 pub mod observe;

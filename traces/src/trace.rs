@@ -148,8 +148,8 @@ impl Trace {
         for (index, state) in raw.iter().enumerate() {
             let fail = |message: String| TraceError::State { index, message };
             let mut state: TraceState = serde_json::from_value(state.clone()).map_err(|e| fail(e.to_string()))?;
-            // Traces written before the ghost kept only the choices KIP-392 does not allow list
-            // every choice; they are read as they would be written now, so that they replay.
+            // A file may also list redirects KIP-392 allows; only the disallowed ones are kept,
+            // as when a trace is written, so that it replays the same.
             state.view.ghost.redirects.retain(|r| !r.is_allowed());
             if state.meta.index != index as u64 {
                 return Err(fail(format!("#meta.index is {}: expected {index}", state.meta.index)));

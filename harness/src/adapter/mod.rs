@@ -13,7 +13,7 @@ mod ghost;
 
 use highwater_model::{ModelConfig, Selector, Semantics};
 use highwater_protocol::sim::{Cluster, ClusterConfig};
-use highwater_protocol::{Bugs, FetchSemantics, SelectorKind};
+use highwater_protocol::{Bug, Bugs, FetchSemantics, SelectorKind};
 use highwater_traces::observe::{first_eager, StepStart, SETTLE_BOUND};
 use highwater_traces::{Action, ClusterView};
 
@@ -42,7 +42,16 @@ pub struct Implementation {
 
 /// The protocol crate's bugs with the ids of the model's.
 pub fn protocol_bugs(cfg: &ModelConfig) -> Bugs {
-    cfg.bugs.iter().filter_map(|b| highwater_protocol::Bug::ALL.iter().copied().find(|p| p.id() == b.id())).collect()
+    cfg.bugs.iter().filter_map(|b| Bug::ALL.iter().copied().find(|p| p.id() == b.id())).collect()
+}
+
+/// The protocol crate's bug with this id.
+pub fn protocol_bug(id: &str) -> Result<Bug, String> {
+    Bug::ALL
+        .iter()
+        .copied()
+        .find(|b| b.id() == id)
+        .ok_or_else(|| format!("--protocol-bug {id}: no such seeded bug; `highwater bugs` lists them"))
 }
 
 impl Implementation {

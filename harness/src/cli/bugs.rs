@@ -1,21 +1,16 @@
-//! `highwater bugs [--verify]`: the seeded historical bugs, and proof that the suite catches each:
-//! the model with the bug violates the property the bug breaks, the minimised counterexample
-//! replays on the protocol crate with the same bug as the same violation, and on the fixed
-//! protocol crate with no violation.
+//! `highwater bugs [--verify]`: the seeded historical bugs (the catalogue), and proof that the
+//! suite catches each (`ops::bugs` does the work).
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use highwater_model::{preset, BugSearch, ClusterModel, ModelBug};
-use highwater_protocol::{Bug, Bugs};
-use serde::Serialize;
+use highwater_model::preset;
+use highwater_protocol::Bug;
+use highwater_traces::catalogue;
 use serde_json::json;
 
-use super::check::{Format, DEFAULT_LIVENESS_BOUND};
-use super::replay::replay_implementation_with;
 use crate::exit_codes;
-use crate::run::{self, Liveness, Search, SearchOptions, Status};
-use crate::tracefile::{self, TraceInfo};
+use crate::ops::bugs::{verify, Verified, VerifyOptions};
 
 /// `highwater bugs` flags.
 #[derive(Clone, Debug, clap::Args)]
@@ -31,8 +26,7 @@ pub struct BugsOpts {
     #[arg(long = "bug", value_name = "ID")]
     pub only: Vec<String>,
     /// With `--verify`: the time each bug's search may take. The breadth-first searches keep
-    /// every state they reached (about 0.9 KB each), so this bounds memory too: 0.43 GB at most
-    /// over the 18 bugs' own searches, 6.4 GB after 130 s on `rack-outage`.
+    /// every state they reached, so this bounds their memory too.
     #[arg(long, default_value_t = 60)]
     pub budget: u64,
     /// With `--verify`: the seed of the random walks, for the bug searched by simulation
@@ -43,150 +37,20 @@ pub struct BugsOpts {
     /// expose it), e.g. to see whether a larger configuration exposes a bug not caught yet.
     #[arg(long, value_name = "NAME")]
     pub preset: Option<String>,
-    /// `text` or `json`.
+    /// `text`, `json`, or (the catalogue only, without `--verify`) `markdown`.
     #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
+    pub format: BugsFormat,
 }
 
-/// One bug's verification.
-#[derive(Clone, Debug, Serialize)]
-pub struct Verified {
-    /// The bug id.
-    pub id: &'static str,
-    /// Caught: the expected property violated, reproduced with the bug, clean without.
-    pub caught: bool,
-    /// Why not, when not.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub missed_because: Option<String>,
-    /// The property the counterexample shows.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub property: Option<&'static str>,
-    /// The preset searched.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub preset: Option<&'static str>,
-    /// Steps as found and after minimisation.
-    pub steps_found: usize,
-    /// Steps after minimisation.
-    pub steps: usize,
-    /// Search, minimisation and both replays, in seconds.
-    pub seconds: f64,
-    /// Replay on the protocol crate with the bug: the property violated there too.
-    pub reproduced_with_bug: bool,
-    /// Replay on the fixed protocol crate: no safety property violated.
-    pub clean_without_bug: bool,
-    /// The trace file.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub trace: Option<String>,
-}
-
-fn missed(id: &'static str, why: String, seconds: f64) -> Verified {
-    Verified {
-        id,
-        caught: false,
-        missed_because: Some(why),
-        property: None,
-        preset: None,
-        steps_found: 0,
-        steps: 0,
-        seconds,
-        reproduced_with_bug: false,
-        clean_without_bug: false,
-        trace: None,
-    }
-}
-
-/// Verify one bug (see the module docs).
-pub fn verify(bug: Bug, opts: &BugsOpts) -> Verified {
-    let Some(model_bug) = ModelBug::from_id(bug.id()) else {
-        return missed(bug.id(), "not seeded in the model yet".into(), 0.0);
-    };
-    let start = Instant::now();
-    let (expected, own_preset) = model_bug.expected();
-    let chosen = preset(opts.preset.as_deref().unwrap_or(own_preset)).expect("checked by `run`");
-    let preset_name = chosen.name;
-    let mut cfg = chosen.config();
-    cfg.bugs.insert(model_bug);
-    // A bug that breaks a liveness property is searched with the fair continuation run in
-    // every state; safety bugs are searched without it, which is much faster.
-    let breaks_liveness = expected.iter().any(|name| {
-        highwater_properties::by_name(name).is_some_and(|p| p.kind == highwater_properties::Kind::Liveness)
-    });
-    let (liveness, liveness_bound) = match breaks_liveness {
-        true => (Liveness::EveryState { bound: DEFAULT_LIVENESS_BOUND }, DEFAULT_LIVENESS_BOUND),
-        false => (Liveness::Off, 0),
-    };
-    let search = match model_bug.search() {
-        BugSearch::BreadthFirst => Search::Bfs,
-        BugSearch::DepthFirst => Search::Dfs,
-        BugSearch::RandomWalks => Search::Simulation,
-    };
-    let options = SearchOptions {
-        search,
-        seed: opts.seed,
-        first_violation: true,
-        ..SearchOptions::dfs(Duration::from_secs(opts.budget), liveness)
-    };
-    let mut searched = ClusterModel::new(cfg.clone());
-    searched.only_properties = Some(expected.to_vec());
-    let outcome = run::check(searched, &options);
-    let Some(found) = outcome.properties.iter().find(|p| p.status == Status::Violated && expected.contains(&p.name))
-    else {
-        let searched = match (outcome.complete, search) {
-            (true, _) => format!("`{preset_name}` checked exhaustively ({} unique states)", outcome.unique_states),
-            (false, Search::Simulation) => {
-                format!("none within {} s of random walks (seed {}) on `{preset_name}`", opts.budget, opts.seed)
-            }
-            (false, _) => format!("none within {} s on `{preset_name}`", opts.budget),
-        };
-        let why = format!("no violation of {}: {searched}", expected.join(" or "));
-        return Verified { preset: Some(preset_name), ..missed(bug.id(), why, start.elapsed().as_secs_f64()) };
-    };
-    let property = highwater_properties::by_name(found.name).expect("a known property");
-    let model = ClusterModel::new(cfg.clone());
-    let info = TraceInfo {
-        preset: preset_name,
-        property: Some(property),
-        checker: match search {
-            Search::Dfs => "dfs",
-            Search::Bfs => "bfs",
-            Search::Simulation => "simulation",
-        },
-        seed: if search == Search::Simulation { opts.seed } else { 0 },
-        steps_found: 0,
-        liveness_bound,
-    };
-    let path = found.path.as_deref().unwrap_or_default();
-    let trace = match tracefile::minimised(&model, &cfg, path, found.found_at, &info) {
-        Ok(trace) => trace,
-        Err(e) => {
-            return missed(bug.id(), format!("the counterexample is not a path: {e}"), start.elapsed().as_secs_f64())
-        }
-    };
-    let file = opts.out.join(format!("{}.json", bug.id()));
-    if let Err(e) = tracefile::write_whole(&file, &trace.to_json()) {
-        return missed(bug.id(), format!("{}: cannot write: {e}", file.display()), start.elapsed().as_secs_f64());
-    }
-    let with_bug = replay_implementation_with(&cfg, &trace, Bugs::only(bug));
-    let without = replay_implementation_with(&cfg, &trace, Bugs::NONE);
-    let reproduced_with_bug = with_bug.violated.iter().any(|(name, _)| *name == property.name);
-    let clean_without_bug = without.violated.is_empty();
-    Verified {
-        id: bug.id(),
-        caught: reproduced_with_bug && clean_without_bug,
-        missed_because: match (reproduced_with_bug, clean_without_bug) {
-            (true, true) => None,
-            (false, _) => Some("the protocol crate with the bug does not reproduce the violation".into()),
-            (true, false) => Some("the fixed protocol crate violates a property on the same steps".into()),
-        },
-        property: Some(property.name),
-        preset: Some(preset_name),
-        steps_found: trace.meta.steps_found.parse().unwrap_or_default(),
-        steps: trace.states.len() - 1,
-        seconds: start.elapsed().as_secs_f64(),
-        reproduced_with_bug,
-        clean_without_bug,
-        trace: Some(file.display().to_string()),
-    }
+/// How `highwater bugs` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum BugsFormat {
+    /// A readable listing.
+    Text,
+    /// One JSON object.
+    Json,
+    /// The catalogue as a Markdown table, as `docs/bugs.md` carries it.
+    Markdown,
 }
 
 /// Run `bugs`.
@@ -203,19 +67,29 @@ pub fn exec(opts: BugsOpts) -> u8 {
     if !opts.verify {
         return list(&opts);
     }
+    if opts.format == BugsFormat::Markdown {
+        eprintln!("error: --format markdown prints the catalogue; with --verify, use text or json");
+        return exit_codes::USAGE;
+    }
     if let Err(error) = std::fs::create_dir_all(&opts.out) {
         eprintln!("error: --out {}: cannot create the directory: {error}", opts.out.display());
         return exit_codes::USAGE;
     }
     let chosen = Bug::ALL.iter().filter(|b| opts.only.is_empty() || opts.only.iter().any(|id| id == b.id()));
-    let results: Vec<Verified> = chosen.map(|b| verify(*b, &opts)).collect();
+    let options = VerifyOptions {
+        out: opts.out.clone(),
+        budget: Duration::from_secs(opts.budget),
+        seed: opts.seed,
+        preset: opts.preset.clone(),
+    };
+    let results: Vec<Verified> = chosen.map(|b| verify(*b, &options)).collect();
     let caught = results.iter().filter(|r| r.caught).count();
     let code = if caught == results.len() { exit_codes::OK } else { exit_codes::VIOLATED };
     match opts.format {
-        Format::Json => {
+        BugsFormat::Json => {
             println!("{}", json!({ "bugs": results, "caught": caught, "total": results.len(), "exit_code": code }))
         }
-        Format::Text => {
+        BugsFormat::Text | BugsFormat::Markdown => {
             println!(
                 "{:<42} {:<7} {:<34} {:>11} {:>7}  replay (with bug / fixed)",
                 "bug", "caught", "property", "steps", "seconds"
@@ -246,29 +120,36 @@ pub fn exec(opts: BugsOpts) -> u8 {
 }
 
 fn list(opts: &BugsOpts) -> u8 {
-    let rows: Vec<_> = Bug::ALL
-        .iter()
-        .map(|b| {
-            json!({
-                "id": b.id(),
-                "source": b.source(),
-                "changes": b.changes(),
-                "breaks": b.breaks(),
-                "in_model": ModelBug::from_id(b.id()).is_some(),
-            })
-        })
-        .collect();
+    let changes = |id: &str| Bug::from_id(id).map(Bug::changes).unwrap_or_default();
     match opts.format {
-        Format::Json => println!("{}", json!({ "bugs": rows })),
-        Format::Text => {
-            for b in Bug::ALL {
-                let in_model = if ModelBug::from_id(b.id()).is_some() { "model + protocol" } else { "protocol only" };
+        BugsFormat::Json => {
+            let rows: Vec<_> = catalogue::BUGS
+                .iter()
+                .map(|b| {
+                    json!({
+                        "id": b.id,
+                        "source": b.source,
+                        "description": b.description,
+                        "property": b.property,
+                        "preset": b.preset,
+                        "search": b.search,
+                        "protocol_changes": changes(b.id),
+                    })
+                })
+                .collect();
+            println!("{}", json!({ "bugs": rows }));
+        }
+        BugsFormat::Markdown => print!("{}", catalogue::markdown_table()),
+        BugsFormat::Text => {
+            for b in catalogue::BUGS {
                 println!(
-                    "{} ({}; {in_model})\n    changes: {}\n    breaks:  {}",
-                    b.id(),
-                    b.source(),
-                    b.changes(),
-                    b.breaks()
+                    "{} ({})\n    {}\n    caught by {} on {}, searched {}",
+                    b.id,
+                    b.source,
+                    b.description,
+                    b.property,
+                    b.preset,
+                    b.search.name()
                 );
             }
         }

@@ -20,8 +20,7 @@ pub enum Format {
     Json,
 }
 
-/// Steps a fair continuation may take unless told otherwise (`--liveness-bound`).
-pub const DEFAULT_LIVENESS_BOUND: usize = 400;
+pub use crate::run::DEFAULT_LIVENESS_BOUND;
 
 /// How bounded liveness is checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

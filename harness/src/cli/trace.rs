@@ -2,12 +2,13 @@
 
 use std::path::{Path, PathBuf};
 
-use highwater_model::{ClusterModel, ModelConfig};
+use highwater_model::ClusterModel;
 use highwater_traces::Trace;
 
 use super::config_opts::ConfigOpts;
 use crate::exit_codes;
 use crate::rng::Rng;
+use crate::tracefile::load;
 use crate::tracefile::{self, TraceInfo};
 use crate::viewdiff::{self, FieldDiff};
 
@@ -42,23 +43,6 @@ pub enum TraceCommand {
 pub struct TraceOpts {
     #[command(subcommand)]
     pub command: TraceCommand,
-}
-
-/// A trace file read and checked, or the message saying why not (naming the file).
-pub fn load(file: &Path) -> Result<(Trace, ModelConfig), String> {
-    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
-    let trace = Trace::parse(&text).map_err(|e| format!("{}: {e}", file.display()))?;
-    let cfg: ModelConfig = serde_json::from_str(&trace.meta.config)
-        .map_err(|e| format!("{}: #meta.config is not a model configuration: {e}", file.display()))?;
-    cfg.validate().map_err(|e| format!("{}: #meta.config: {e}", file.display()))?;
-    if !trace.meta.property.is_empty() && highwater_properties::by_name(&trace.meta.property).is_none() {
-        return Err(format!(
-            "{}: #meta.property `{}` is not a property of this suite",
-            file.display(),
-            trace.meta.property
-        ));
-    }
-    Ok((trace, cfg))
 }
 
 /// Fields `show` leaves out: the log is summed up by its end offset, and the highest epochs

@@ -267,7 +267,8 @@ impl Broker {
         for member in members.into_iter().filter(|m| *m != me) {
             match state.followers.get(&member).and_then(|f| f.log_end_offset) {
                 Some(follower_leo) => candidate = candidate.min(follower_leo),
-                // A member that has not fetched in this epoch holds the HW back (HK Kip320 rule 3).
+                // A member that has not fetched in this epoch holds the HW back (rule 3 of
+                // hachikuji's kafka-specification `Kip320.tla`).
                 None => return,
             }
         }

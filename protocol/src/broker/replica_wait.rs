@@ -1,7 +1,8 @@
-//! The leader's long poll for follower fetches (Kafka's `DelayedFetch` with
-//! `replica.fetch.wait.max.ms`): a fetch with nothing new for its follower waits at the leader,
-//! and is answered when the leader appends or its HW moves. A follower therefore fetches again
-//! as soon as an answer comes, and an answer in flight always carries news.
+//! The leader's long poll for follower fetches (Kafka's `DelayedFetch`): a fetch with nothing
+//! new for its follower waits at the leader, and is answered when the leader appends or its HW
+//! moves. Kafka also answers it when `replica.fetch.wait.max.ms` is up; here it waits until the
+//! leader has news, its connection resets or leadership changes. A follower therefore fetches
+//! again as soon as an answer comes, and an answer in flight always carries news.
 
 use std::collections::BTreeSet;
 
@@ -13,7 +14,7 @@ use crate::types::{NodeId, NO_PREFERRED_REPLICA};
 
 impl Broker {
     /// Answer every waiting follower fetch that has news: records past its offset, or a HW the
-    /// follower has not been sent in this session.
+    /// follower has not been sent in this fetch session.
     pub(super) fn answer_waiting_replica_fetches(&mut self, out: &mut Outbox) {
         let (leo, hw) = (self.log.log_end_offset(), self.high_watermark);
         let Role::Leader(state) = &self.role else { return };

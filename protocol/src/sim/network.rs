@@ -18,7 +18,7 @@ impl Network {
     /// Queue a message at the tail of `from -> to`. A `PartitionChange` replaces any older one
     /// still queued on the connection: KRaft brokers apply metadata as the delta between two
     /// images, so changes published before a broker catches up reach it as one (the model's
-    /// step rule, README "The model").
+    /// step rule too; `docs/model.md` says why it keeps every behaviour).
     pub fn push(&mut self, from: NodeId, to: NodeId, message: Message) {
         let queue = self.queues.entry((from, to)).or_default();
         if matches!(message, Message::PartitionChange(_)) {

@@ -1,0 +1,290 @@
+//! The gate: a suite of checks (exhaustive model checks, seeded bugs caught and replayed, corpus
+//! replay, conformance samples), each with its result, as `highwater ci` runs and reports it.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use highwater_model::{preset, ClusterModel};
+use highwater_protocol::{Bug, Bugs};
+use serde::{Deserialize, Serialize};
+
+use super::bugs::{verify, VerifyOptions};
+use super::conform::sample;
+use super::replay::{replay_model, ImplementationResult, ModelReplay};
+use crate::adapter::protocol_bug;
+use crate::exit_codes;
+use crate::run::{self, Liveness, SearchOptions, DEFAULT_LIVENESS_BOUND};
+
+/// A suite: what the gate runs.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Suite {
+    /// Exhaustive model checks.
+    #[serde(default)]
+    pub check: Vec<CheckSpec>,
+    /// Seeded bugs that must be caught.
+    #[serde(default)]
+    pub bugs: Option<BugsSpec>,
+    /// Trace files or directories of them to replay.
+    #[serde(default)]
+    pub corpus: Vec<PathBuf>,
+    /// Conformance samples.
+    #[serde(default)]
+    pub conform: Vec<ConformSpec>,
+    /// Bugs the protocol crate under test carries (to see the gate fail); none normally.
+    #[serde(default)]
+    pub protocol_bugs: Vec<String>,
+}
+
+/// One exhaustive check.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckSpec {
+    /// The preset.
+    pub preset: String,
+    /// Check bounded liveness in every state (default true).
+    #[serde(default = "yes")]
+    pub liveness: bool,
+    /// Seconds before the run is cut short (and the check fails as inconclusive).
+    #[serde(default = "default_timeout")]
+    pub timeout: u64,
+    /// Require every coverage predicate to be reached (default true). A preset made for one
+    /// scenario (no consumer, no rack outage) cannot reach some; `false` lets the check pass on
+    /// its safety and liveness verdicts alone, and names what was not reached.
+    #[serde(default = "yes")]
+    pub coverage: bool,
+}
+
+/// The bugs that must be caught.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BugsSpec {
+    /// Bug ids; `["all"]` for every seeded bug.
+    pub must_catch: Vec<String>,
+    /// Seconds each bug's search may take.
+    #[serde(default = "default_budget")]
+    pub budget: u64,
+    /// Seed of the random walks for the bugs searched by simulation.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+}
+
+/// One conformance sample.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConformSpec {
+    /// The preset.
+    pub preset: String,
+    /// Walks.
+    pub samples: usize,
+    /// Seed.
+    pub seed: u64,
+    /// Steps per walk.
+    #[serde(default = "default_depth")]
+    pub depth: usize,
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_timeout() -> u64 {
+    600
+}
+fn default_budget() -> u64 {
+    60
+}
+fn default_seed() -> u64 {
+    1
+}
+fn default_depth() -> usize {
+    40
+}
+
+impl Suite {
+    /// The default suite: `smoke` exhaustively, every seeded bug, the corpus, 200 conformance
+    /// walks of `smoke`.
+    pub fn default_suite() -> Suite {
+        Suite {
+            check: vec![CheckSpec {
+                preset: "smoke".into(),
+                liveness: true,
+                timeout: default_timeout(),
+                coverage: true,
+            }],
+            bugs: Some(BugsSpec { must_catch: vec!["all".into()], budget: default_budget(), seed: default_seed() }),
+            corpus: vec!["traces/corpus".into(), "traces/corpus/bugs".into()],
+            conform: vec![ConformSpec { preset: "smoke".into(), samples: 200, seed: 1, depth: default_depth() }],
+            protocol_bugs: Vec::new(),
+        }
+    }
+
+    /// Read a suite file; errors name the file and what is wrong.
+    pub fn load(file: &Path) -> Result<Suite, String> {
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
+        let suite: Suite = toml::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+        for name in suite.check.iter().map(|c| &c.preset).chain(suite.conform.iter().map(|c| &c.preset)) {
+            if preset(name).is_none() {
+                return Err(format!("{}: unknown preset {name:?}", file.display()));
+            }
+        }
+        for id in suite.bugs.iter().flat_map(|b| &b.must_catch).filter(|id| id.as_str() != "all") {
+            protocol_bug(id).map_err(|e| format!("{}: bugs.must_catch: {e}", file.display()))?;
+        }
+        for id in &suite.protocol_bugs {
+            protocol_bug(id).map_err(|e| format!("{}: protocol_bugs: {e}", file.display()))?;
+        }
+        Ok(suite)
+    }
+}
+
+/// One check's result: one JUnit test case.
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckResult {
+    /// The JUnit class: check, bug, replay or conform.
+    pub kind: &'static str,
+    /// The test case's name.
+    pub name: String,
+    /// Passed.
+    pub passed: bool,
+    /// Seconds.
+    pub seconds: f64,
+    /// What happened, in a line.
+    pub detail: String,
+    /// The trace that shows a failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<String>,
+}
+
+fn timed(kind: &'static str, name: String, f: impl FnOnce() -> (bool, String, Option<String>)) -> CheckResult {
+    let start = Instant::now();
+    let (passed, detail, trace) = f();
+    CheckResult { kind, name, passed, seconds: start.elapsed().as_secs_f64(), detail, trace }
+}
+
+fn run_check(spec: &CheckSpec) -> CheckResult {
+    timed("check", format!("check {}", spec.preset), || {
+        let cfg = preset(&spec.preset).expect("validated").config();
+        let liveness =
+            if spec.liveness { Liveness::EveryState { bound: DEFAULT_LIVENESS_BOUND } } else { Liveness::Off };
+        let options = SearchOptions::dfs(Duration::from_secs(spec.timeout), liveness);
+        let outcome = run::check(ClusterModel::new(cfg), &options);
+        let tolerated = |status: run::Status| !spec.coverage && status == run::Status::NotReached;
+        let failing: Vec<String> = outcome
+            .properties
+            .iter()
+            .filter(|p| !matches!(p.status, run::Status::Holds | run::Status::Reached | run::Status::NotChecked))
+            .filter(|p| !tolerated(p.status))
+            .map(|p| format!("{} {}", p.name, serde_json::to_value(p.status).unwrap_or_default()))
+            .collect();
+        let not_reached: Vec<&str> =
+            outcome.properties.iter().filter(|p| tolerated(p.status)).map(|p| p.name).collect();
+        let code = outcome.exit_code();
+        let passed = code == exit_codes::OK || (code == exit_codes::NOT_REACHED && !spec.coverage);
+        let detail = match (&outcome.stopped_by, failing.is_empty(), not_reached.is_empty()) {
+            (Some(why), _, _) => format!("INCOMPLETE: stopped by {why}"),
+            (None, true, true) => format!("{} unique states, every property holds", outcome.unique_states),
+            (None, true, false) => format!(
+                "{} unique states, every safety and liveness property holds; not reached (coverage not required): {}",
+                outcome.unique_states,
+                not_reached.join(", ")
+            ),
+            (None, false, _) => failing.join(", "),
+        };
+        (passed, detail, None)
+    })
+}
+
+fn run_corpus(paths: &[PathBuf], extra: Bugs, results: &mut Vec<CheckResult>) {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for path in paths {
+        match std::fs::read_dir(path) {
+            Ok(entries) => files.extend(
+                entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "json")),
+            ),
+            Err(_) => files.push(path.clone()),
+        }
+    }
+    files.sort();
+    for file in files {
+        results.push(timed("replay", format!("replay {}", file.display()), || match replay_model(&file) {
+            Err(error) => (false, error, Some(file.display().to_string())),
+            Ok(replayed) => {
+                let trace_and_cfg = crate::tracefile::load(&file).expect("replay_model read it");
+                let mut bugs = crate::adapter::protocol_bugs(&trace_and_cfg.1);
+                bugs = extra.iter().fold(bugs, Bugs::with);
+                let implementation =
+                    super::replay::replay_implementation_with(&trace_and_cfg.1, &trace_and_cfg.0, bugs);
+                let model_ok = matches!(replayed.model, ModelReplay::Conforms);
+                let implementation_ok = matches!(implementation.result, ImplementationResult::Conforms);
+                // A bug's counterexample must break its property on the implementation; any
+                // other trace must break nothing there.
+                let expected_violation = (replayed.verdict == "VIOLATED").then_some(replayed.property.as_str());
+                let violated: Vec<&str> = implementation.violated.iter().map(|(n, _)| *n).collect();
+                let violations_ok = match expected_violation {
+                    Some(property) => violated.contains(&property),
+                    None => violated.is_empty(),
+                };
+                let passed = model_ok && implementation_ok && violations_ok;
+                let detail = format!(
+                    "model {:?}; implementation {:?}; violated on the implementation: {violated:?}",
+                    replayed.model, implementation.result
+                );
+                (passed, detail, (!passed).then(|| file.display().to_string()))
+            }
+        }));
+    }
+}
+
+fn run_conform(spec: &ConformSpec, out: &Path, extra: Bugs) -> CheckResult {
+    let name = format!("conform {} seed {} x{}", spec.preset, spec.seed, spec.samples);
+    timed("conform", name, || {
+        let cfg = preset(&spec.preset).expect("validated").config();
+        let dir = out.join(format!("conform-{}-{}", spec.preset, spec.seed));
+        match sample(&cfg, &spec.preset, (spec.samples, spec.depth, spec.seed), &dir, extra) {
+            Err(error) => (false, error, None),
+            Ok(s) => match s.divergence {
+                None => (true, format!("{} walks, {} steps, no divergence", s.walks, s.steps), None),
+                Some(d) => (
+                    false,
+                    format!("walk {} {} ({} steps after minimisation)", d.walk, d.describe(), d.steps),
+                    Some(d.file.display().to_string()),
+                ),
+            },
+        }
+    })
+}
+
+/// Run every check of `suite`, writing counterexamples and divergences under `out`, in suite
+/// order: model checks, seeded bugs, the corpus, conformance.
+pub fn run_suite(suite: &Suite, out: &Path) -> Vec<CheckResult> {
+    let extra = suite.protocol_bugs.iter().map(|id| protocol_bug(id).expect("validated")).fold(Bugs::NONE, Bugs::with);
+    let mut results: Vec<CheckResult> = suite.check.iter().map(run_check).collect();
+    if let Some(bugs) = &suite.bugs {
+        let all = bugs.must_catch.iter().any(|id| id == "all");
+        let chosen: Vec<Bug> =
+            Bug::ALL.iter().copied().filter(|b| all || bugs.must_catch.iter().any(|id| id == b.id())).collect();
+        let options = VerifyOptions {
+            out: out.join("bugs"),
+            budget: Duration::from_secs(bugs.budget),
+            seed: bugs.seed,
+            preset: None,
+        };
+        let _ = std::fs::create_dir_all(&options.out);
+        for bug in chosen {
+            results.push(timed("bug", format!("bug {}", bug.id()), || {
+                let v = verify(bug, &options);
+                let detail = match (&v.property, &v.missed_because) {
+                    (_, Some(why)) => why.clone(),
+                    (Some(p), None) => {
+                        format!("{p} violated in {} steps; reproduced with the bug, clean without", v.steps)
+                    }
+                    (None, None) => String::new(),
+                };
+                (v.caught, detail, v.trace.clone())
+            }));
+        }
+    }
+    run_corpus(&suite.corpus, extra, &mut results);
+    results.extend(suite.conform.iter().map(|spec| run_conform(spec, out, extra)));
+    results
+}

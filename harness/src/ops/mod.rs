@@ -1,0 +1,8 @@
+//! The harness's operations as a library, each with its own option and result types: replay a
+//! trace, sample conformance, verify the seeded bugs, run the gate. `cli` parses flags into these
+//! and prints what they return.
+
+pub mod bugs;
+pub mod conform;
+pub mod gate;
+pub mod replay;

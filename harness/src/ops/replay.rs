@@ -1,0 +1,201 @@
+//! Replay: does a trace still hold?
+//!
+//! (a) Through the model: every step must be one the model offers, every view must equal the
+//! recorded one, and the last state must show the recorded verdict. (b) Through the protocol
+//! crate's `sim::Cluster` (by way of `adapter`): the same steps, the implementation's view
+//! compared with the trace's after each, and every safety property evaluated on it.
+
+use std::time::Instant;
+
+use highwater_model::view::view;
+use highwater_model::ClusterModel;
+use highwater_properties::Kind;
+use serde::Serialize;
+
+use crate::adapter::{Implementation, Refused};
+use crate::run::DEFAULT_LIVENESS_BOUND;
+use crate::tracefile::{load, shows, walk};
+use crate::viewdiff::{diff, FieldDiff};
+
+/// What replaying one file through the model found.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "result")]
+pub enum ModelReplay {
+    /// Every view as recorded, and the verdict as recorded.
+    Conforms,
+    /// A view differs from the recorded one.
+    Diverged {
+        /// The step (0 is the initial state).
+        step: usize,
+        /// The first field that differs.
+        first: FieldDiff,
+        /// How many fields differ at that step.
+        fields: usize,
+    },
+    /// The path is intact but its last state no longer shows the recorded verdict.
+    VerdictLost,
+}
+
+/// What replaying one file through the protocol crate found.
+#[derive(Clone, Debug, Serialize)]
+pub struct ImplementationReplay {
+    /// Conforms, or where it first differs.
+    #[serde(flatten)]
+    pub result: ImplementationResult,
+    /// Safety properties violated on the implementation's views, with the first step each fails.
+    pub violated: Vec<(&'static str, usize)>,
+    /// Wall time, in microseconds.
+    pub elapsed_us: u128,
+}
+
+/// Whether the implementation followed the trace.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "result")]
+pub enum ImplementationResult {
+    /// Every view as recorded.
+    Conforms,
+    /// A view differs.
+    Diverged {
+        /// The step (0 is the initial state).
+        step: usize,
+        /// The first field that differs.
+        first: FieldDiff,
+        /// How many fields differ at that step.
+        fields: usize,
+    },
+    /// The implementation cannot take the step at all.
+    Refused {
+        /// The step.
+        step: usize,
+        /// Why.
+        why: String,
+    },
+}
+
+/// Replay `actions` through the protocol crate, comparing with `recorded` views.
+pub fn replay_implementation(
+    cfg: &highwater_model::ModelConfig,
+    trace: &highwater_traces::Trace,
+) -> ImplementationReplay {
+    replay_implementation_with(cfg, trace, crate::adapter::protocol_bugs(cfg))
+}
+
+/// The same, with the protocol crate built with `bugs` (whatever the configuration says).
+pub fn replay_implementation_with(
+    cfg: &highwater_model::ModelConfig,
+    trace: &highwater_traces::Trace,
+    bugs: highwater_protocol::Bugs,
+) -> ImplementationReplay {
+    let start = Instant::now();
+    let mut implementation = Implementation::with_bugs(cfg, bugs);
+    let mut result = ImplementationResult::Conforms;
+    let mut violated: Vec<(&'static str, usize)> = Vec::new();
+    for (step, recorded) in trace.states.iter().enumerate() {
+        if let Some(action) = &recorded.action {
+            if let Err(Refused(why)) = implementation.step(action) {
+                result = ImplementationResult::Refused { step, why };
+                break;
+            }
+        }
+        let actual = implementation.view();
+        for name in highwater_properties::violated_safety(&actual) {
+            if !violated.iter().any(|(n, _)| *n == name) {
+                violated.push((name, step));
+            }
+        }
+        let differences = diff(&recorded.view, &actual);
+        if let (Some(first), ImplementationResult::Conforms) = (differences.first(), &result) {
+            result = ImplementationResult::Diverged { step, first: first.clone(), fields: differences.len() };
+            break;
+        }
+    }
+    // A liveness trace ends where the model's fair continuation cannot reach the goal; the
+    // implementation, from where the trace left it (at a divergence, from there), runs its own.
+    let liveness = highwater_properties::by_name(&trace.meta.property).filter(|p| p.kind == Kind::Liveness);
+    if let (Some(property), false) = (liveness, matches!(result, ImplementationResult::Refused { .. })) {
+        let bound = trace.meta.liveness_bound.parse().unwrap_or(DEFAULT_LIVENESS_BOUND);
+        if !implementation.reaches_fairly(property.check, bound) {
+            violated.push((property.name, trace.states.len() - 1));
+        }
+    }
+    ImplementationReplay { result, violated, elapsed_us: start.elapsed().as_micros() }
+}
+
+/// One file's outcome.
+#[derive(Clone, Debug, Serialize)]
+pub struct Replayed {
+    /// The file.
+    pub file: String,
+    /// Its property and recorded verdict.
+    pub property: String,
+    /// The recorded verdict.
+    pub verdict: String,
+    /// Steps.
+    pub steps: usize,
+    /// The model side.
+    pub model: ModelReplay,
+    /// The implementation side.
+    pub implementation: ImplementationReplay,
+    /// Wall time of the model side, in microseconds.
+    pub model_us: u128,
+}
+
+/// Replay one file through the model. `Err` is an input error (exit 2).
+pub fn replay_model(file: &std::path::Path) -> Result<Replayed, String> {
+    let (trace, cfg) = load(file)?;
+    let liveness_bound = match (property_kind(&trace.meta.property), trace.meta.liveness_bound.parse()) {
+        (Some(Kind::Liveness), Ok(bound)) => bound,
+        (Some(Kind::Liveness), Err(_)) => {
+            return Err(format!("{}: #meta.liveness-bound must be a number for a liveness trace", file.display()))
+        }
+        _ => 0,
+    };
+    let property = highwater_properties::by_name(&trace.meta.property);
+    let model = ClusterModel::new(cfg);
+    let actions = trace.actions();
+    let start = Instant::now();
+    let states = walk(&model, &actions).map_err(|e| format!("{}: {e}", file.display()))?;
+    let mut result = ModelReplay::Conforms;
+    for (step, (recorded, state)) in trace.states.iter().zip(&states).enumerate() {
+        let differences = diff(&recorded.view, &view(&model, state));
+        if let Some(first) = differences.first() {
+            result = ModelReplay::Diverged { step, first: first.clone(), fields: differences.len() };
+            break;
+        }
+    }
+    if matches!(result, ModelReplay::Conforms)
+        && property.is_some_and(|p| !shows(&model, p, states.last().expect("non-empty"), liveness_bound))
+    {
+        result = ModelReplay::VerdictLost;
+    }
+    Ok(Replayed {
+        file: file.display().to_string(),
+        property: trace.meta.property.clone(),
+        verdict: trace.meta.verdict.clone(),
+        steps: actions.len(),
+        model: result,
+        model_us: start.elapsed().as_micros(),
+        implementation: replay_implementation_with(
+            &model.cfg,
+            &trace,
+            implementation_bugs(&model.cfg, &trace).map_err(|e| format!("{}: {e}", file.display()))?,
+        ),
+    })
+}
+
+/// The bugs the protocol crate is built with for a trace: the model's, and any the trace says
+/// the implementation under test carried beyond them.
+fn implementation_bugs(
+    cfg: &highwater_model::ModelConfig,
+    trace: &highwater_traces::Trace,
+) -> Result<highwater_protocol::Bugs, String> {
+    let mut bugs = crate::adapter::protocol_bugs(cfg);
+    for id in trace.meta.protocol_bugs.split(',').filter(|id| !id.is_empty()) {
+        bugs = bugs.with(crate::adapter::protocol_bug(id).map_err(|e| format!("#meta.protocol-bugs: {e}"))?);
+    }
+    Ok(bugs)
+}
+
+fn property_kind(name: &str) -> Option<Kind> {
+    highwater_properties::by_name(name).map(|p| p.kind)
+}
