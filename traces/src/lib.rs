@@ -1,10 +1,4 @@
-//! # highwater-traces
-//!
-//! The suite's neutral language, shared by the model, the properties and the harness: node ids,
-//! records, the Kafka message set as plain data, the actions a run is made of, and
-//! [`ClusterView`], the observable state of a cluster after a step with its ghost history.
-//! Everything here is serde data; nothing here knows the model checker or the protocol crate.
-
+#![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 
 mod action;

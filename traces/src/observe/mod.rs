@@ -7,8 +7,8 @@
 //! written twice on purpose, once in the model and once in the protocol crate: conformance is
 //! the check that they agree, so nothing here decides what a broker or client does.
 
-mod ghost;
-mod step;
+pub mod ghost;
+pub mod step;
 
 pub use ghost::{
     fetch_without_last_epoch, served_across_epochs, BrokenRequestRule, Delivering, Ghost, Happened, KeptFailedReplica,
