@@ -3,11 +3,9 @@
 use highwater_protocol as protocol;
 use highwater_protocol::sim::ClusterState;
 use highwater_traces::{
-    BrokerView, ClusterView, ConsumerView, ControllerView, EpochEndOffset, ErrorCode, Message, NodeId, OffsetRecord,
-    Record, ReplicaInfo, Reset, ResetCause, Role, SeekTo, TimerKind,
+    BrokerView, ClusterView, ConsumerView, ControllerView, Delivery, EpochEndOffset, ErrorCode, Ghost, Message, NodeId,
+    OffsetRecord, Record, ReplicaInfo, Reset, ResetCause, Role, SeekTo, TimerKind,
 };
-
-use super::ghost::Watch;
 
 pub(super) fn node(node: NodeId) -> protocol::NodeId {
     match node {
@@ -187,7 +185,7 @@ fn reset_cause(cause: protocol::ResetCause) -> ResetCause {
 }
 
 /// The implementation's state as a `ClusterView` (`faults_left` is the caller's to fill).
-pub(super) fn view(state: &ClusterState, watch: &Watch) -> ClusterView {
+pub(super) fn view(state: &ClusterState, deliveries: &[Vec<Delivery>], ghost: &Ghost) -> ClusterView {
     ClusterView {
         controller: ControllerView {
             leader: state.controller.leader,
@@ -225,7 +223,7 @@ pub(super) fn view(state: &ClusterState, watch: &Watch) -> ClusterView {
                 position_epoch: c.position.offset_epoch,
                 current_leader_epoch: c.current_leader_epoch,
                 preferred_read_replica: c.preferred_read_replica,
-                delivered: watch.deliveries.get(c.consumer_id as usize).cloned().unwrap_or_default(),
+                delivered: deliveries.get(c.consumer_id as usize).cloned().unwrap_or_default(),
                 resets: c
                     .resets
                     .iter()
@@ -237,6 +235,6 @@ pub(super) fn view(state: &ClusterState, watch: &Watch) -> ClusterView {
             .collect(),
         cut_racks: state.cut_racks.clone(),
         faults_left: 0,
-        ghost: watch.ghost.clone(),
+        ghost: ghost.clone(),
     }
 }

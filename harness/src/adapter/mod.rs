@@ -265,7 +265,7 @@ impl Implementation {
 
     /// The cluster now, in the suite's vocabulary.
     pub fn view(&self) -> ClusterView {
-        let mut view = convert::view(&self.sim.state(), &self.watch);
+        let mut view = convert::view(&self.sim.state(), &self.watch.deliveries, &self.watch.ghost);
         view.faults_left = self.crashes_left + self.outages_left;
         view
     }
