@@ -270,6 +270,16 @@ pub fn check(model: ClusterModel, options: &SearchOptions) -> Outcome {
     let properties = ALL
         .iter()
         .map(|p| {
+            if !p.applies(model.cfg.semantics) {
+                return PropertyOutcome {
+                    name: p.name,
+                    kind: p.kind.name(),
+                    status: Status::NotChecked,
+                    path: None,
+                    encoded: None,
+                    found_at: 0,
+                };
+            }
             if p.kind == Kind::Liveness && !matches!(options.liveness, Liveness::EveryState { .. }) {
                 let sampled = sampled.iter().find(|l| l.name == p.name);
                 let status = match sampled.map(|l| l.counterexample.is_some()) {

@@ -48,7 +48,13 @@ fn highwater_bugs_prints_the_catalogue() {
     for b in BUGS {
         let line = format!("{} ({})", b.id, b.source);
         assert!(text.contains(&line), "missing {line:?} in:\n{text}");
-        let caught = format!("caught by {} on {}, searched {}", b.property, b.preset, b.search.name());
+        let caught = format!(
+            "caught by {} on {} under {} semantics, searched {}",
+            b.property,
+            b.preset,
+            b.semantics.name(),
+            b.search.name()
+        );
         assert!(text.contains(&caught), "missing {caught:?} in:\n{text}");
     }
     let markdown =

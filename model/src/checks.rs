@@ -11,7 +11,7 @@ use highwater_traces::ClusterView;
 use stateright::{Expectation, Property};
 
 use crate::cluster::{ClusterModel, ClusterState};
-use crate::config::ModelConfig;
+use crate::config::{ModelConfig, Semantics};
 use crate::fair::{nothing_to_heal, reaches_fairly};
 use crate::view::view;
 
@@ -75,9 +75,10 @@ const _: () = assert!(ALL.len() <= CHECKS.len(), "more properties than CHECKS ha
 /// `eventually` (blind on cycles): with a bound set (`ClusterModel::with_liveness_bound`), each
 /// liveness property is an `always` whose condition is "from here, once faults stop, a fair
 /// continuation reaches the goal within the bound", so it is checked in every reachable state.
-pub fn stateright_properties(with_liveness: bool) -> Vec<Property<ClusterModel>> {
+pub fn stateright_properties(with_liveness: bool, semantics: Semantics) -> Vec<Property<ClusterModel>> {
     ALL.iter()
         .zip(CHECKS)
+        .filter(|(p, _)| p.applies(semantics))
         .filter_map(|(p, condition)| match p.kind {
             Kind::Safety => Some(Property { expectation: Expectation::Always, name: p.name, condition }),
             Kind::Coverage => Some(Property { expectation: Expectation::Sometimes, name: p.name, condition }),

@@ -417,8 +417,8 @@ impl ClusterModel {
     /// outdated messages taken, the ghost brought up to date, and what nothing reads forgotten.
     fn end_step(&self, last: &ClusterState, next: &mut ClusterState) {
         self.take_outdated(next);
-        let start = StepStart::of(&Facts::new(&last.sys, &last.cut));
-        next.ghost.end_step(&start, &Facts::new(&next.sys, &next.cut));
+        let start = StepStart::of(&Facts::new(&last.sys, &last.cut, self.cfg.semantics));
+        next.ghost.end_step(&start, &Facts::new(&next.sys, &next.cut, self.cfg.semantics));
         self.forget_dead_state(next);
     }
 
@@ -447,10 +447,10 @@ impl ClusterModel {
         let channels = Self::channels_in(sys);
         let msg = channels.get(&(src, dst))?.front()?.clone();
         let queued = channels.get(&(dst, src)).map_or(0, VecDeque::len);
-        let delivering = ghost.before_delivery(&Facts::new(sys, cut), from, to, &msg);
+        let delivering = ghost.before_delivery(&Facts::new(sys, cut, self.cfg.semantics), from, to, &msg);
         let next = self.inner.next_state(sys, ActorModelAction::Deliver { src, dst, msg })?;
         let answer = Self::channels_in(&next).get(&(dst, src)).filter(|q| q.len() > queued).and_then(VecDeque::back);
-        ghost.after_delivery(&Facts::new(&next, cut), delivering, answer);
+        ghost.after_delivery(&Facts::new(&next, cut, self.cfg.semantics), delivering, answer);
         Some(next)
     }
 
@@ -570,7 +570,7 @@ impl Model for ClusterModel {
     }
 
     fn properties(&self) -> Vec<Property<Self>> {
-        let mut properties = crate::checks::stateright_properties(self.liveness_bound.is_some());
+        let mut properties = crate::checks::stateright_properties(self.liveness_bound.is_some(), self.cfg.semantics);
         if let Some(only) = &self.only_properties {
             properties.retain(|p| only.contains(&p.name));
         }

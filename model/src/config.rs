@@ -8,16 +8,7 @@ use highwater_traces::{BrokerId, Rack};
 
 use crate::bugs::ModelBug;
 
-/// KIP-392's two readings of the out-of-range rules (see the protocol crate's `FetchSemantics`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Semantics {
-    /// Apache Kafka: empty between HW and LEO; OFFSET_OUT_OF_RANGE past a lagging follower's LEO.
-    #[default]
-    Apache,
-    /// The KIP text: OFFSET_NOT_AVAILABLE in both cases.
-    KipStrict,
-}
+pub use highwater_traces::Semantics;
 
 /// Which replica selector the leader runs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

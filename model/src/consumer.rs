@@ -162,6 +162,13 @@ impl ConsumerState {
         if self.preferred.is_some_and(|p| offline.contains(&p)) {
             self.preferred = None;
         }
+        // Kafka 4.4 `SubscriptionState.maybeValidatePosition`: metadata naming another leader or
+        // leader epoch than the position's drops the preferred read replica, unless it names no
+        // leader or a reset is pending.
+        let moved = leader != self.leader || epoch != self.leader_epoch;
+        if moved && leader != NO_BROKER && !matches!(self.phase, Phase::Resetting { .. }) {
+            self.preferred = None;
+        }
         self.leader = leader;
         self.leader_epoch = epoch;
         if newer && self.position_epoch != NO_EPOCH && self.phase == Phase::Fetching {

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use highwater_traces::observe::{BrokerFacts, ConsumerFacts, Observed};
 use highwater_traces::{
     BrokerId, BrokerView, ClusterView, ConsumerView, ControllerView, Delivery, LeaderEpoch, Offset, Rack, Record, Role,
-    NO_BROKER,
+    Semantics, NO_BROKER,
 };
 use stateright::actor::ActorModelState;
 
@@ -92,6 +92,7 @@ pub fn view(model: &ClusterModel, state: &ClusterState) -> ClusterView {
         cut_racks: state.cut.iter().cloned().collect(),
         faults_left: state.crashes_left + state.outages_left,
         ghost: state.ghost.clone(),
+        semantics: model.cfg.semantics,
     }
 }
 
@@ -100,11 +101,12 @@ pub fn view(model: &ClusterModel, state: &ClusterState) -> ClusterView {
 pub(crate) struct Facts<'a> {
     sys: &'a ActorModelState<Node>,
     cut: &'a BTreeSet<Rack>,
+    semantics: Semantics,
 }
 
 impl<'a> Facts<'a> {
-    pub(crate) fn new(sys: &'a ActorModelState<Node>, cut: &'a BTreeSet<Rack>) -> Self {
-        Facts { sys, cut }
+    pub(crate) fn new(sys: &'a ActorModelState<Node>, cut: &'a BTreeSet<Rack>, semantics: Semantics) -> Self {
+        Facts { sys, cut, semantics }
     }
 
     fn broker(&self, id: BrokerId) -> Option<&'a BrokerState> {
@@ -188,5 +190,9 @@ impl Observed for Facts<'_> {
 
     fn any_rack_cut(&self) -> bool {
         !self.cut.is_empty()
+    }
+
+    fn semantics(&self) -> Semantics {
+        self.semantics
     }
 }

@@ -16,7 +16,7 @@ pub mod coverage;
 pub mod liveness;
 pub mod safety;
 
-use highwater_traces::{ClusterView, Happened};
+use highwater_traces::{ClusterView, Happened, Semantics};
 
 /// What kind of property.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -53,11 +53,31 @@ pub struct Property {
     pub check: fn(&ClusterView) -> bool,
     /// Liveness only: when the goal is owed.
     pub precondition: Option<fn(&ClusterView) -> bool>,
+    /// The semantics it is judged under, when it is a promise of one alone (KIP-392's text
+    /// promises what Kafka as built does not); `None`: both.
+    pub under: Option<Semantics>,
+}
+
+impl Property {
+    /// Whether it is judged under `semantics`.
+    pub fn applies(&self, semantics: Semantics) -> bool {
+        self.under.is_none_or(|under| under == semantics)
+    }
 }
 
 macro_rules! safety {
     ($name:literal, $f:path, $statement:literal) => {
-        Property { name: $name, kind: Kind::Safety, statement: $statement, check: $f, precondition: None }
+        Property { name: $name, kind: Kind::Safety, statement: $statement, check: $f, precondition: None, under: None }
+    };
+    ($name:literal, $f:path, $statement:literal, under $semantics:ident) => {
+        Property {
+            name: $name,
+            kind: Kind::Safety,
+            statement: $statement,
+            check: $f,
+            precondition: None,
+            under: Some(Semantics::$semantics),
+        }
     };
 }
 
@@ -69,6 +89,7 @@ macro_rules! coverage {
             statement: $statement,
             check: |view| coverage::reached(view, $what),
             precondition: None,
+            under: None,
         }
     };
 }
@@ -81,6 +102,7 @@ macro_rules! liveness {
             statement: $statement,
             check: $goal,
             precondition: Some(liveness::faults_over),
+            under: None,
         }
     };
 }
@@ -95,7 +117,18 @@ pub const ALL: &[Property] = &[
     safety!(
         "no-offset-above-hw",
         safety::no_offset_above_hw,
-        "a replica never tells a consumer an offset above its own high watermark (ListOffsets, OffsetsForLeaderEpoch)"
+        "a leader's ListOffsets answer never tells a consumer an offset above its high watermark"
+    ),
+    safety!(
+        "epoch-query-capped",
+        safety::epoch_query_capped,
+        "an OffsetsForLeaderEpoch answer never tells a consumer an end offset above the high watermark (KIP-392's text; Kafka answers the epoch's end offset)",
+        under KipStrict
+    ),
+    safety!(
+        "consumer-position-committed",
+        safety::consumer_position_committed,
+        "no consumer's position ever goes past the committed records: no answer, uncapped or not, moves it above the high watermark"
     ),
     safety!(
         "consumed-is-committed",
@@ -190,7 +223,10 @@ pub fn by_name(name: &str) -> Option<&'static Property> {
     ALL.iter().find(|p| p.name == name)
 }
 
-/// Names of the safety properties `view` violates.
+/// Names of the safety properties `view` violates, of those judged under its semantics.
 pub fn violated_safety(view: &ClusterView) -> Vec<&'static str> {
-    ALL.iter().filter(|p| p.kind == Kind::Safety && !(p.check)(view)).map(|p| p.name).collect()
+    ALL.iter()
+        .filter(|p| p.kind == Kind::Safety && p.applies(view.semantics) && !(p.check)(view))
+        .map(|p| p.name)
+        .collect()
 }

@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use highwater_traces::{BrokenRequestRule, ClusterView, LeaderEpoch, NodeId, Offset, Redirect, ResetCause, Role};
+use highwater_traces::{
+    BrokenRequestRule, ClusterView, LeaderEpoch, NodeId, Offset, OffsetAnswer, Redirect, ResetCause, Role,
+};
 
 /// A replica never hands a consumer a record at or above its own high watermark.
 /// Source: KIP-392 ("only committed data is returned to the consumer"); `ReplicaManager.readFromLog`.
@@ -10,13 +12,40 @@ pub fn no_read_above_hw(view: &ClusterView) -> bool {
     view.consumers.iter().flat_map(|c| &c.delivered).all(|d| d.offset < d.served_hw)
 }
 
-/// A replica never tells a consumer an offset above its own high watermark: ListOffsets and
-/// OffsetsForLeaderEpoch answers are capped like reads, or refused in the window where the HW
-/// is below the leader epoch start offset. An answer above it reveals records that may yet be
-/// truncated, and a consumer that moves its position there can skip or re-read them.
-/// Source: KIP-392 (OffsetsForLeaderEpoch capped at the HW for consumers); KIP-207.
+/// A leader's ListOffsets answer never tells a consumer an offset above its high watermark: the
+/// latest offset a consumer reading committed data may see is the HW, and in the window where
+/// the HW is below the leader epoch start offset the leader refuses (KIP-207). An answer above it
+/// would move a seeking consumer onto records that may yet be truncated. Source: Kafka 4.4
+/// `Partition.fetchOffsetForTimestamp` (`IsolationLevel.READ_UNCOMMITTED` ends at the HW); KIP-207.
 pub fn no_offset_above_hw(view: &ClusterView) -> bool {
-    view.ghost.offsets_above_hw.iter().all(|told| told.offset <= told.high_watermark)
+    told_within_hw(view, OffsetAnswer::ListOffsets)
+}
+
+/// An OffsetsForLeaderEpoch answer to a consumer never exceeds the replica's high watermark:
+/// KIP-392's text caps it, and answers OFFSET_NOT_AVAILABLE while the HW is below the leader
+/// epoch start offset. Kafka as built does not: `Partition.lastOffsetForLeaderEpoch` answers
+/// the epoch's end offset, the log end offset for the latest epoch (Kafka 4.4), so this is
+/// judged under KIP-strict semantics only; `consumer-position-committed` judges what the
+/// uncapped answer does to a consumer.
+pub fn epoch_query_capped(view: &ClusterView) -> bool {
+    told_within_hw(view, OffsetAnswer::OffsetsForLeaderEpoch)
+}
+
+fn told_within_hw(view: &ClusterView, answer: OffsetAnswer) -> bool {
+    view.ghost
+        .offsets_above_hw
+        .iter()
+        .filter(|told| told.answer == answer)
+        .all(|told| told.offset <= told.high_watermark)
+}
+
+/// No consumer's position goes past the committed records (the highest HW any leader reached):
+/// whatever a replica answers, a consumer fetches, seeks and validates only up to the HW. An
+/// OffsetsForLeaderEpoch end offset above the HW (Kafka's answer) can only move a position down:
+/// Kafka 4.4 `SubscriptionState.maybeCompleteValidation` truncates to the end offset when it is
+/// below the position and otherwise keeps the position. Source: KIP-392 discussion (Jun, point 1).
+pub fn consumer_position_committed(view: &ClusterView) -> bool {
+    view.consumers.iter().all(|c| c.position <= view.ghost.true_hw)
 }
 
 /// Every record a consumer received is committed, at that offset, and stays so.

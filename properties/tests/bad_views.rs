@@ -70,6 +70,7 @@ fn good() -> ClusterView {
             broken_request_rules: Default::default(),
             epochs_seen: [(NodeId::Controller, 1), (NodeId::Broker(1), 1), (NodeId::Consumer(0), 0)].into(),
         },
+        semantics: Semantics::Apache,
     }
 }
 
@@ -95,21 +96,38 @@ fn no_read_above_hw() {
     rejects("no-read-above-hw", bad);
 }
 
+fn told(answer: OffsetAnswer, offset: Offset) -> OffsetAboveHw {
+    OffsetAboveHw { by: 1, consumer: 0, answer, offset, high_watermark: 2 }
+}
+
 #[test]
 fn no_offset_above_hw() {
-    let mut bad = good();
-    let told = |offset| OffsetAboveHw {
-        by: 1,
-        consumer: 0,
-        answer: OffsetAnswer::OffsetsForLeaderEpoch,
-        offset,
-        high_watermark: 2,
-    };
     let mut at_hw = good();
-    at_hw.ghost.offsets_above_hw.insert(told(2));
-    assert!(safety::no_offset_above_hw(&at_hw), "an end offset equal to the HW reveals nothing uncommitted");
-    bad.ghost.offsets_above_hw.insert(told(3));
+    at_hw.ghost.offsets_above_hw.insert(told(OffsetAnswer::ListOffsets, 2));
+    assert!(safety::no_offset_above_hw(&at_hw), "the latest offset equal to the HW reveals nothing uncommitted");
+    let mut bad = good();
+    bad.ghost.offsets_above_hw.insert(told(OffsetAnswer::ListOffsets, 3));
     rejects("no-offset-above-hw", bad);
+}
+
+#[test]
+fn epoch_query_capped_is_kip_392_s_promise_alone() {
+    let mut at_hw = good();
+    at_hw.ghost.offsets_above_hw.insert(told(OffsetAnswer::OffsetsForLeaderEpoch, 2));
+    assert!(safety::epoch_query_capped(&at_hw), "an end offset equal to the HW reveals nothing uncommitted");
+    let mut bad = good();
+    bad.ghost.offsets_above_hw.insert(told(OffsetAnswer::OffsetsForLeaderEpoch, 3));
+    assert!(!safety::epoch_query_capped(&bad) && safety::no_offset_above_hw(&bad), "only the epoch query broke");
+    assert!(violated_safety(&bad).is_empty(), "Kafka as built answers the end offset: not judged under Apache");
+    bad.semantics = Semantics::KipStrict;
+    rejects("epoch-query-capped", bad);
+}
+
+#[test]
+fn consumer_position_committed() {
+    let mut bad = good();
+    bad.consumers[0].position = 3;
+    rejects("consumer-position-committed", bad);
 }
 
 #[test]
@@ -335,7 +353,9 @@ fn every_property_has_a_unique_name_a_statement_and_the_right_shape() {
     names.sort_unstable();
     names.dedup();
     assert_eq!(names.len(), ALL.len());
-    assert_eq!(ALL.iter().filter(|p| p.kind == Kind::Safety).count(), 15);
+    assert_eq!(ALL.iter().filter(|p| p.kind == Kind::Safety).count(), 17);
+    let kip_only: Vec<&str> = ALL.iter().filter(|p| p.under.is_some()).map(|p| p.name).collect();
+    assert_eq!(kip_only, ["epoch-query-capped"], "only KIP-392's text promises this");
     assert_eq!(ALL.iter().filter(|p| p.kind == Kind::Coverage).count(), 6);
     for p in ALL {
         assert!(!p.statement.is_empty());

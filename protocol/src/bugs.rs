@@ -75,9 +75,9 @@ bugs! {
     /// ListOffsets and consumer OffsetsForLeaderEpoch are served while the HW is below the epoch start offset.
     ListOffsetsDuringLesoWindow = "list-offsets-during-leso-window", "KAFKA-2334 / KIP-207",
         "no OFFSET_NOT_AVAILABLE while HW < leader-epoch start offset";
-    /// Consumer OffsetsForLeaderEpoch answers are not bounded by the HW.
+    /// Consumer OffsetsForLeaderEpoch answers are not bounded by the HW under KIP-392's text.
     ConsumerEpochQueryUncapped = "consumer-epoch-query-uncapped", "KIP-392",
-        "OffsetsForLeaderEpoch from a consumer returns end offsets above the HW";
+        "under KipStrict, OffsetsForLeaderEpoch from a consumer returns end offsets above the HW, as Kafka does (under Apache it changes nothing)";
     /// The selector may pick a replica outside the ISR.
     PreferredReplicaOutsideIsr = "preferred-replica-outside-isr", "KAFKA-14372",
         "selection candidates are all replicas holding the offset, in the ISR or not";

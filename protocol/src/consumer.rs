@@ -191,7 +191,8 @@ impl Consumer {
 
     /// New metadata. Older leader epochs are ignored (`Metadata.updateLatestMetadata`); a newer
     /// epoch makes a position with an epoch go through validation (KIP-320); a preferred replica
-    /// that metadata shows offline is dropped (`selectReadReplica`).
+    /// that metadata shows offline, or any change of leader or leader epoch, drops it
+    /// (`selectReadReplica`, `maybeValidatePosition`).
     fn on_metadata_response(&mut self, now: Millis, metadata: MetadataResponse, out: &mut Outbox) {
         let known_epoch = self.current_leader_epoch();
         if metadata.leader_epoch < known_epoch {
@@ -202,6 +203,14 @@ impl Consumer {
             if metadata.offline_replicas.contains(&p.broker_id) {
                 self.preferred = None;
             }
+        }
+        // `SubscriptionState.maybeValidatePosition`: a leader or leader epoch other than the one
+        // the consumer knew drops the preferred read replica, unless metadata names no leader or
+        // a reset is pending.
+        let known = self.metadata.as_ref().map(|m| (m.leader_id, m.leader_epoch));
+        let moved = known != Some((metadata.leader_id, metadata.leader_epoch));
+        if moved && metadata.leader_id >= 0 && !matches!(self.phase, ConsumerPhase::Resetting(_)) {
+            self.preferred = None;
         }
         self.metadata = Some(metadata);
         if newer && self.position.offset_epoch != NO_EPOCH && self.phase == ConsumerPhase::Fetching {

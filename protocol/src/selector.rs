@@ -33,13 +33,14 @@ pub struct ReplicaView {
 }
 
 impl ReplicaView {
-    /// `ReplicaView.comparator()`: more caught up, then more recently caught up, then lower id
-    /// (lower id compares *greater*, so `max_by` picks it on a tie).
+    /// Kafka 4.4 `ReplicaView.comparator()`: more caught up, then more recently caught up, then
+    /// the broker id; `RackAwareReplicaSelector.select` takes the maximum, so a full tie goes to
+    /// the highest id.
     pub fn compare(a: &ReplicaView, b: &ReplicaView) -> Ordering {
         a.log_end_offset
             .cmp(&b.log_end_offset)
             .then(b.time_since_last_caught_up_ms.cmp(&a.time_since_last_caught_up_ms))
-            .then(b.broker_id.cmp(&a.broker_id))
+            .then(a.broker_id.cmp(&b.broker_id))
     }
 }
 
@@ -140,11 +141,12 @@ mod tests {
         assert_eq!(RackAwareReplicaSelector.select(&client("c"), &p).unwrap().broker_id, 4);
     }
 
+    /// Kafka 4.4 `RackAwareReplicaSelector.select`: the maximum of `ReplicaView.comparator()`.
     #[test]
-    fn ties_break_on_recency_then_lowest_id() {
+    fn ties_break_on_recency_then_the_highest_id_as_kafka_s_comparator_does() {
         let p = view(vec![replica(1, "a", 9, 0), replica(3, "b", 8, 20), replica(2, "b", 8, 10)]);
         assert_eq!(RackAwareReplicaSelector.select(&client("b"), &p).unwrap().broker_id, 2, "more recent");
-        let p = view(vec![replica(1, "a", 9, 0), replica(3, "b", 8, 10), replica(2, "b", 8, 10)]);
-        assert_eq!(RackAwareReplicaSelector.select(&client("b"), &p).unwrap().broker_id, 2, "lower id");
+        let p = view(vec![replica(1, "a", 9, 0), replica(2, "b", 8, 10), replica(3, "b", 8, 10)]);
+        assert_eq!(RackAwareReplicaSelector.select(&client("b"), &p).unwrap().broker_id, 3, "a full tie: highest id");
     }
 }

@@ -112,6 +112,22 @@ fn replica_offline_in_metadata_returns_to_the_leader() {
     assert_eq!(fetches(&out)[0].0, NodeId::Broker(1));
 }
 
+/// Kafka 4.4 `SubscriptionState.maybeValidatePosition`: metadata naming another leader epoch
+/// (or leader) drops the preferred read replica, lease or not, so the next fetch goes to the
+/// leader at once.
+#[test]
+fn a_leader_change_in_metadata_drops_the_preferred_replica_at_once() {
+    let (mut consumer, _, request) = started(rack_b());
+    let (_, next) = redirected_to_2(&mut consumer, &request);
+    consumer.handle(1_000, fetch_answer(2, &next, ErrorCode::NONE, Vec::new(), -1));
+    consumer.handle(1_100, metadata(1, 0, &[]));
+    assert_eq!(consumer.preferred_read_replica().map(|p| p.broker_id), Some(2), "the same leader and epoch");
+    consumer.handle(1_200, metadata(1, 1, &[]));
+    assert_eq!(consumer.preferred_read_replica(), None, "a new leader epoch, with the lease still running");
+    let out = consumer.handle(1_500, Input::Timer(TimerKind::ConsumerFetch));
+    assert_eq!(fetches(&out)[0].0, NodeId::Broker(1));
+}
+
 #[test]
 fn out_of_range_from_a_follower_returns_to_the_leader_without_reset() {
     let (mut consumer, _, request) = started(rack_b());

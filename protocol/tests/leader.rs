@@ -338,9 +338,33 @@ fn list_offsets_earliest_is_unaffected_by_the_window() {
     assert_eq!(r.error_code, ErrorCode::INVALID_REQUEST);
 }
 
+fn kip_strict(id: BrokerId) -> BrokerConfig {
+    let mut config = broker_config(id);
+    config.fetch_semantics = FetchSemantics::KipStrict;
+    config
+}
+
+/// Kafka 4.4 `Partition.lastOffsetForLeaderEpoch` answers `LeaderEpochFileCache.endOffsetFor`
+/// for every requester: the epoch's end offset, the log end offset for the latest epoch, even
+/// above the HW and inside KIP-207's window.
 #[test]
-fn consumer_epoch_query_never_reveals_an_offset_above_the_hw() {
+fn consumer_epoch_query_answers_the_epoch_end_offset_as_kafka_does() {
     let mut leader = leader_in_leso_window(broker_config(1));
+    let latest = epoch_query(&mut leader, 1, 1);
+    assert_eq!((latest.error_code, latest.leader_epoch, latest.end_offset), (ErrorCode::NONE, 1, 2), "the LEO, HW 1");
+    let e0 = epoch_query(&mut leader, 1, 0);
+    assert_eq!((e0.error_code, e0.leader_epoch, e0.end_offset), (ErrorCode::NONE, 0, 2), "epoch 0 ends at 2 > HW 1");
+    leader.handle(0, from_broker(3, replica_fetch(3, 1, 2, 0)));
+    leader.handle(0, produce(3));
+    let e1 = epoch_query(&mut leader, 1, 1);
+    assert_eq!((e1.error_code, e1.end_offset), (ErrorCode::NONE, 3), "the LEO 3, above HW 2");
+}
+
+/// KIP-392's text: a consumer's answer is capped at the HW, and refused while the HW is below the
+/// leader epoch start offset.
+#[test]
+fn consumer_epoch_query_is_capped_at_the_hw_under_the_kip_s_text() {
+    let mut leader = leader_in_leso_window(kip_strict(1));
     assert_eq!(epoch_query(&mut leader, 1, 1).error_code, ErrorCode::OFFSET_NOT_AVAILABLE, "latest epoch, in window");
     assert_eq!(epoch_query(&mut leader, 1, 0).error_code, ErrorCode::OFFSET_NOT_AVAILABLE, "epoch 0 ends at 2 > HW 1");
     leader.handle(0, from_broker(3, replica_fetch(3, 1, 2, 0)));

@@ -146,7 +146,8 @@ fn impatient_consumer(racks: &[&str]) -> ClusterConfig {
 #[test]
 fn a_produce_then_consume_from_a_follower_that_has_not_fetched_it_yet() {
     let mut sim = Checked::new(kip392_cluster(&["a", "b", "b"]));
-    assert_eq!(sim.consumer().preferred_read_replica().map(|p| p.broker_id), Some(2));
+    // Followers 2 and 3 tie; Kafka's selector takes the highest id.
+    assert_eq!(sim.consumer().preferred_read_replica().map(|p| p.broker_id), Some(3));
     sim.produce(42);
     sim.run(10_000);
     assert_eq!(sim.delivered_values(), vec![42]);
@@ -155,12 +156,12 @@ fn a_produce_then_consume_from_a_follower_that_has_not_fetched_it_yet() {
         .expect("the producer's record is committed");
     let consumed_at = sim.first_time(|_, o| matches!(o, Output::DeliverRecords(_))).unwrap();
     assert!(consumed_at >= committed_at, "visible on the follower only after the leader committed it");
-    // Every answer the consumer got was NONE, from the leader's redirect or from follower 2.
+    // Every answer the consumer got was NONE, from the leader's redirect or from follower 3.
     let answers = sim.consumer_fetch_answers();
     assert!(answers.iter().all(|(_, _, r)| r.error_code == ErrorCode::NONE), "{answers:?}");
     let delivering: Vec<_> =
         answers.iter().filter(|(_, _, r)| !r.records.is_empty()).map(|(_, from, _)| *from).collect();
-    assert_eq!(delivering, vec![NodeId::Broker(2)]);
+    assert_eq!(delivering, vec![NodeId::Broker(3)]);
     assert!(sim.consumer().resets().is_empty());
 }
 
@@ -172,17 +173,17 @@ fn b_seek_to_beginning_while_the_preferred_follower_lacks_committed_data() {
     }
     sim.run(10_000);
     assert_eq!(sim.delivered_values(), vec![1, 2, 3]);
-    // Two more records: follower 2 fetches them before 3 does, so the leader commits them only
-    // after 2's last fetch, and 2's HW stays at 3 until its next fetch.
+    // Two more records: the preferred follower 3 fetches them before 2 does, so the leader
+    // commits them only after 3's last fetch, and 3's HW stays at 3 until its next fetch.
     sim.produce(4);
     sim.produce(5);
     sim.quiet_holding(&Checked::leader_to_followers_except(0));
-    sim.follower_fetches(2);
     sim.follower_fetches(3);
+    sim.follower_fetches(2);
     // One request in flight: 5 was sent when 4 was acknowledged, and is not committed yet.
     let leader_hw = sim.cluster.broker(1).unwrap().high_watermark();
-    let follower_hw = sim.cluster.broker(2).unwrap().high_watermark();
-    assert_eq!((leader_hw, follower_hw), (4, 3), "follower 2 lacks committed record 3 (value 4)");
+    let follower_hw = sim.cluster.broker(3).unwrap().high_watermark();
+    assert_eq!((leader_hw, follower_hw), (4, 3), "follower 3 lacks committed record 3 (value 4)");
 
     sim.seek(SeekTo::Beginning);
     sim.run(10_000);
@@ -190,7 +191,7 @@ fn b_seek_to_beginning_while_the_preferred_follower_lacks_committed_data() {
     assert_eq!(after_seek, vec![1, 2, 3, 4, 5], "delayed, never lost");
     let causes: Vec<_> = sim.consumer().resets().iter().map(|r| r.cause).collect();
     assert_eq!(causes, vec![ResetCause::Seek], "no out-of-range reset");
-    assert_eq!(sim.consumer().preferred_read_replica().map(|p| p.broker_id), Some(2), "stayed on the follower");
+    assert_eq!(sim.consumer().preferred_read_replica().map(|p| p.broker_id), Some(3), "stayed on the follower");
 }
 
 #[test]
@@ -300,7 +301,7 @@ fn f_the_consumers_rack_becomes_unreachable_and_it_keeps_progressing_on_the_lead
     let mut sim = Checked::new(kip392_cluster(&["a", "b", "b"]));
     sim.produce(1);
     sim.run(10_000);
-    assert_eq!(sim.consumer().preferred_read_replica().map(|p| p.broker_id), Some(2));
+    assert_eq!(sim.consumer().preferred_read_replica().map(|p| p.broker_id), Some(3));
 
     let outputs = sim.cluster.cut_rack("b").unwrap();
     sim.record(outputs);

@@ -211,11 +211,14 @@ fn list_offsets_during_leso_window() {
     assert_eq!(buggy, (ErrorCode::NONE, 1), "answers 1 where the previous leader had answered 2");
 }
 
-/// consumer-epoch-query-uncapped (KIP-392 OffsetsForLeaderEpoch `replica_id`).
+/// consumer-epoch-query-uncapped (KIP-392 OffsetsForLeaderEpoch `replica_id`): a departure from
+/// KIP-392's text, which is Kafka's own behaviour, so under `Apache` semantics it changes nothing.
 #[test]
 fn consumer_epoch_query_uncapped() {
-    let (fixed, buggy) = both(Bug::ConsumerEpochQueryUncapped, |bug| {
-        let mut leader = broker_in(with_bug(broker_config(1), bug), 1, 0, &[1, 2]);
+    let query = |semantics: FetchSemantics, bug: Option<Bug>| {
+        let mut config = with_bug(broker_config(1), bug);
+        config.fetch_semantics = semantics;
+        let mut leader = broker_in(config, 1, 0, &[1, 2]);
         leader.handle(0, produce(1));
         leader.handle(0, from_broker(2, replica_fetch(2, 0, 1, 0)));
         leader.handle(0, produce(2));
@@ -224,8 +227,11 @@ fn consumer_epoch_query_uncapped() {
         let out = leader.handle(0, from_consumer(0, Message::OffsetsForLeaderEpoch(request)));
         let Message::OffsetsForLeaderEpochResponse(r) = &sent(&out)[0].1 else { panic!() };
         r.end_offset
-    });
+    };
+    let (fixed, buggy) = both(Bug::ConsumerEpochQueryUncapped, |bug| query(FetchSemantics::KipStrict, bug));
     assert_eq!((fixed, buggy), (1, 2), "reveals the LEO (2) above the HW (1)");
+    let (fixed, buggy) = both(Bug::ConsumerEpochQueryUncapped, |bug| query(FetchSemantics::Apache, bug));
+    assert_eq!((fixed, buggy), (2, 2), "Kafka answers the LEO anyway");
 }
 
 /// preferred-replica-outside-isr (KAFKA-14372).

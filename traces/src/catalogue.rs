@@ -7,6 +7,8 @@
 
 use serde::Serialize;
 
+use crate::view::Semantics;
+
 /// How `highwater bugs --verify` searches the model for a seeded bug.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -50,10 +52,21 @@ pub struct SeededBug {
     pub preset: &'static str,
     /// How `bugs --verify` searches for it there.
     pub search: BugSearch,
+    /// The semantics it departs from: a bug is a departure from the rules it is checked under.
+    pub semantics: Semantics,
+}
+
+macro_rules! semantics {
+    () => {
+        Semantics::Apache
+    };
+    ($semantics:ident) => {
+        Semantics::$semantics
+    };
 }
 
 macro_rules! catalogue {
-    ($( $id:literal, $source:literal, $property:literal, $preset:literal, $search:ident, $description:literal; )*) => {
+    ($( $id:literal, $source:literal, $property:literal, $preset:literal, $search:ident $(under $semantics:ident)?, $description:literal; )*) => {
         /// Every seeded bug, in table order.
         pub const BUGS: &[SeededBug] = &[$(
             SeededBug {
@@ -63,6 +76,7 @@ macro_rules! catalogue {
                 property: $property,
                 preset: $preset,
                 search: BugSearch::$search,
+                semantics: semantics!($($semantics)?),
             },
         )*];
     };
@@ -91,8 +105,8 @@ catalogue! {
         "a follower truncates to the leader's end offset in one round, without comparing epochs";
     "no-epoch-cache-entry-on-election", "KAFKA-7415", "isr-completeness", "elections", BreadthFirst,
         "a new leader does not write its epoch into its epoch cache until its first record";
-    "consumer-epoch-query-uncapped", "KIP-392", "no-offset-above-hw", "kip207", BreadthFirst,
-        "OffsetsForLeaderEpoch from a consumer answers end offsets above the HW";
+    "consumer-epoch-query-uncapped", "KIP-392", "epoch-query-capped", "kip207", BreadthFirst under KipStrict,
+        "OffsetsForLeaderEpoch from a consumer answers end offsets above the HW, as Kafka 4.4 does and KIP-392's text forbids";
     "hw-stuck-after-shrink", "KAFKA-13091", "committed-eventually-visible", "smoke", BreadthFirst,
         "the leader does not try to advance the HW when an ISR shrink commits";
     "follower-out-of-range-resets", "KAFKA-14255", "consumer-prefix", "lagging", BreadthFirst,
@@ -114,16 +128,17 @@ pub fn bug(id: &str) -> Option<&'static SeededBug> {
 
 /// The catalogue as a Markdown table, as `docs/bugs.md` carries it.
 pub fn markdown_table() -> String {
-    let mut out = String::from("| id | source | what goes wrong | caught by | preset | search |\n");
-    out.push_str("|---|---|---|---|---|---|\n");
+    let mut out = String::from("| id | source | what goes wrong | caught by | preset | semantics | search |\n");
+    out.push_str("|---|---|---|---|---|---|---|\n");
     for b in BUGS {
         out.push_str(&format!(
-            "| `{}` | {} | {} | `{}` | `{}` | {} |\n",
+            "| `{}` | {} | {} | `{}` | `{}` | {} | {} |\n",
             b.id,
             b.source,
             b.description,
             b.property,
             b.preset,
+            b.semantics.name(),
             b.search.name()
         ));
     }

@@ -20,7 +20,7 @@ pub use observe::{
     KeptFailedReplica, MessageEpochs, OffsetAboveHw, OffsetAnswer, Redirect,
 };
 pub use trace::{StateMeta, Trace, TraceError, TraceMeta, TraceState, FORMAT, VARS};
-pub use view::{BrokerView, ClusterView, ConsumerView, ControllerView, Delivery, Reset, ResetCause, Role};
+pub use view::{BrokerView, ClusterView, ConsumerView, ControllerView, Delivery, Reset, ResetCause, Role, Semantics};
 
 #[cfg(test)]
 mod tests {

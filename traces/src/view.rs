@@ -136,6 +136,32 @@ pub struct ConsumerView {
     pub failed: bool,
 }
 
+/// Which rules a run follows where KIP-392's text and Kafka as built differ.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Semantics {
+    /// Apache Kafka 4.4 as built.
+    #[default]
+    Apache,
+    /// KIP-392's text.
+    KipStrict,
+}
+
+impl Semantics {
+    /// Whether this is Kafka as built (the default, left out of trace files).
+    pub fn is_apache(&self) -> bool {
+        *self == Semantics::Apache
+    }
+
+    /// Its name in configurations and output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Semantics::Apache => "apache",
+            Semantics::KipStrict => "kip-strict",
+        }
+    }
+}
+
 /// Everything observable after a step.
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ClusterView {
@@ -151,6 +177,10 @@ pub struct ClusterView {
     pub faults_left: u32,
     /// Ghost history.
     pub ghost: Ghost,
+    /// The rules the run follows (the properties that are promises of KIP-392's text alone are
+    /// judged only under `KipStrict`).
+    #[serde(default, skip_serializing_if = "Semantics::is_apache")]
+    pub semantics: Semantics,
 }
 
 impl ClusterView {

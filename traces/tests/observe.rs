@@ -8,7 +8,7 @@ use highwater_traces::observe::{
 };
 use highwater_traces::{
     BrokenRequestRule, BrokerId, Delivery, ErrorCode, Ghost, Happened, KeptFailedReplica, LeaderEpoch, Message, NodeId,
-    Offset, OffsetAnswer, Record, Role, NO_BROKER,
+    Offset, OffsetAnswer, Record, Role, Semantics, NO_BROKER,
 };
 
 /// Broker 1 leads epoch 2 with ISR {1, 2} and HW 1; broker 2 follows; consumer 0 fetches at 1.
@@ -20,6 +20,7 @@ struct Fake {
     deliveries: Vec<Delivery>,
     acked: Vec<(u64, Offset)>,
     cut: bool,
+    semantics: Semantics,
 }
 
 fn fake() -> Fake {
@@ -39,6 +40,7 @@ fn fake() -> Fake {
         deliveries: Vec::new(),
         acked: Vec::new(),
         cut: false,
+        semantics: Semantics::Apache,
     }
 }
 
@@ -69,6 +71,9 @@ impl Observed for Fake {
     }
     fn any_rack_cut(&self) -> bool {
         self.cut
+    }
+    fn semantics(&self) -> Semantics {
+        self.semantics
     }
 }
 
@@ -161,7 +166,12 @@ fn a_follower_s_empty_answer_is_coverage_and_an_offset_above_the_hw_is_recorded(
     };
     let d = ghost.before_delivery(&cluster, NodeId::Broker(1), NodeId::Consumer(0), &told);
     ghost.after_delivery(&cluster, d, None);
-    let above = ghost.offsets_above_hw.iter().next().expect("2 is above the HW of 1");
+    assert!(ghost.offsets_above_hw.is_empty(), "Kafka answers the epoch's end offset: no promise broken");
+    let mut strict = fake();
+    strict.semantics = Semantics::KipStrict;
+    let d = ghost.before_delivery(&strict, NodeId::Broker(1), NodeId::Consumer(0), &told);
+    ghost.after_delivery(&strict, d, None);
+    let above = ghost.offsets_above_hw.iter().next().expect("2 is above the HW of 1, which KIP-392's text caps");
     assert_eq!((above.answer, above.offset, above.high_watermark), (OffsetAnswer::OffsetsForLeaderEpoch, 2, 1));
     ghost.start_step();
     assert!(ghost.happened.is_empty() && ghost.offsets_above_hw.is_empty(), "a new step forgets the last one's");

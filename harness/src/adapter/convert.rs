@@ -185,7 +185,12 @@ fn reset_cause(cause: protocol::ResetCause) -> ResetCause {
 }
 
 /// The implementation's state as a `ClusterView` (`faults_left` is the caller's to fill).
-pub(super) fn view(state: &ClusterState, deliveries: &[Vec<Delivery>], ghost: &Ghost) -> ClusterView {
+pub(super) fn view(
+    state: &ClusterState,
+    deliveries: &[Vec<Delivery>],
+    ghost: &Ghost,
+    semantics: highwater_traces::Semantics,
+) -> ClusterView {
     ClusterView {
         controller: ControllerView {
             leader: state.controller.leader,
@@ -236,5 +241,6 @@ pub(super) fn view(state: &ClusterState, deliveries: &[Vec<Delivery>], ghost: &G
         cut_racks: state.cut_racks.clone(),
         faults_left: 0,
         ghost: ghost.clone(),
+        semantics,
     }
 }

@@ -5,7 +5,7 @@
 use highwater_protocol::sim::Cluster;
 use highwater_protocol::{ConsumerPhase, Message};
 use highwater_traces::observe::{BrokerFacts, ConsumerFacts, Observed, StepStart};
-use highwater_traces::{BrokerId, Delivery, LeaderEpoch, Offset, Record, Role, NO_BROKER};
+use highwater_traces::{BrokerId, Delivery, LeaderEpoch, Offset, Record, Role, Semantics, NO_BROKER};
 
 use super::convert;
 
@@ -53,6 +53,7 @@ impl Watch {
 pub(super) struct SimFacts<'a> {
     pub(super) sim: &'a Cluster,
     pub(super) deliveries: &'a [Vec<Delivery>],
+    pub(super) semantics: Semantics,
 }
 
 impl Observed for SimFacts<'_> {
@@ -118,5 +119,9 @@ impl Observed for SimFacts<'_> {
 
     fn any_rack_cut(&self) -> bool {
         !self.sim.cut_racks().is_empty()
+    }
+
+    fn semantics(&self) -> Semantics {
+        self.semantics
     }
 }

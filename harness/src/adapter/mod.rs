@@ -35,6 +35,7 @@ pub struct Budget {
 pub struct Implementation {
     sim: Cluster,
     watch: Watch,
+    semantics: Semantics,
     crashes_left: u32,
     outages_left: u32,
     produced: u64,
@@ -83,6 +84,7 @@ impl Implementation {
         let mut implementation = Implementation {
             watch: Watch::new(&sim),
             sim,
+            semantics: cfg.semantics,
             crashes_left: cfg.crashes,
             outages_left: cfg.rack_outages,
             produced: 0,
@@ -141,12 +143,12 @@ impl Implementation {
     }
 
     fn facts(&self) -> SimFacts<'_> {
-        SimFacts { sim: &self.sim, deliveries: &self.watch.deliveries }
+        SimFacts { sim: &self.sim, deliveries: &self.watch.deliveries, semantics: self.semantics }
     }
 
     /// The step is over: the ghost folds in what it changed, and the next step starts here.
     fn end_step(&mut self) {
-        let facts = SimFacts { sim: &self.sim, deliveries: &self.watch.deliveries };
+        let facts = SimFacts { sim: &self.sim, deliveries: &self.watch.deliveries, semantics: self.semantics };
         self.watch.ghost.end_step(&self.watch.start, &facts);
         self.watch.start = StepStart::of(&facts);
     }
@@ -161,7 +163,7 @@ impl Implementation {
         let sent = self.sim.network().peek(from, to).cloned();
         let message = sent.as_ref().map(convert::message);
         let queued = self.sim.network().queue(to, from).count();
-        let facts = SimFacts { sim: &self.sim, deliveries: &self.watch.deliveries };
+        let facts = SimFacts { sim: &self.sim, deliveries: &self.watch.deliveries, semantics: self.semantics };
         let delivering = message.as_ref().map(|m| self.watch.ghost.before_delivery(&facts, from_node, to_node, m));
         self.sim.deliver(from, to)?;
         if let (highwater_traces::NodeId::Broker(broker), highwater_traces::NodeId::Consumer(consumer), Some(sent)) =
@@ -171,7 +173,7 @@ impl Implementation {
         }
         let answer = self.sim.network().queue(to, from).skip(queued).last().map(convert::message);
         if let Some(delivering) = delivering {
-            let facts = SimFacts { sim: &self.sim, deliveries: &self.watch.deliveries };
+            let facts = SimFacts { sim: &self.sim, deliveries: &self.watch.deliveries, semantics: self.semantics };
             self.watch.ghost.after_delivery(&facts, delivering, answer.as_ref());
         }
         Ok(())
@@ -265,7 +267,7 @@ impl Implementation {
 
     /// The cluster now, in the suite's vocabulary.
     pub fn view(&self) -> ClusterView {
-        let mut view = convert::view(&self.sim.state(), &self.watch.deliveries, &self.watch.ghost);
+        let mut view = convert::view(&self.sim.state(), &self.watch.deliveries, &self.watch.ghost, self.semantics);
         view.faults_left = self.crashes_left + self.outages_left;
         view
     }

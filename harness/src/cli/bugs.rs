@@ -133,6 +133,7 @@ fn list(opts: &BugsOpts) -> u8 {
                         "property": b.property,
                         "preset": b.preset,
                         "search": b.search,
+                        "semantics": b.semantics,
                         "protocol_changes": changes(b.id),
                     })
                 })
@@ -143,12 +144,13 @@ fn list(opts: &BugsOpts) -> u8 {
         BugsFormat::Text => {
             for b in catalogue::BUGS {
                 println!(
-                    "{} ({})\n    {}\n    caught by {} on {}, searched {}",
+                    "{} ({})\n    {}\n    caught by {} on {} under {} semantics, searched {}",
                     b.id,
                     b.source,
                     b.description,
                     b.property,
                     b.preset,
+                    b.semantics.name(),
                     b.search.name()
                 );
             }

@@ -82,6 +82,16 @@ pub fn text(preset: &str, cfg: &ModelConfig, options: &SearchOptions, outcome: &
         }
         Liveness::Off => {}
     }
+    let other_semantics: Vec<&str> =
+        highwater_properties::ALL.iter().filter(|p| !p.applies(cfg.semantics)).map(|p| p.name).collect();
+    if !other_semantics.is_empty() {
+        let _ = writeln!(
+            s,
+            "not checked under {} semantics: {} (a promise of the other semantics alone)",
+            cfg.semantics.name(),
+            other_semantics.join(", ")
+        );
+    }
     for t in &outcome.traces {
         let _ = writeln!(s, "wrote {}: {} steps, minimised from {}", t.file, t.steps, t.steps_found);
     }

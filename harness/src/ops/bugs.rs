@@ -85,6 +85,7 @@ pub fn verify(bug: Bug, opts: &VerifyOptions) -> Verified {
     let chosen = preset(opts.preset.as_deref().unwrap_or(entry.preset)).expect("a known preset");
     let preset_name = chosen.name;
     let mut cfg = chosen.config();
+    cfg.semantics = entry.semantics;
     cfg.bugs.insert(model_bug);
     // A bug that breaks a liveness property is searched with the fair continuation run in
     // every state; safety bugs are searched without it, which is much faster.

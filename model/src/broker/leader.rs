@@ -8,6 +8,7 @@ use highwater_traces::{
 
 use super::BrokerState;
 use crate::bugs::ModelBug;
+use crate::config::Semantics;
 use crate::node::Env;
 
 impl BrokerState {
@@ -259,7 +260,9 @@ impl BrokerState {
             return env.send(from, answer(error, NO_EPOCH, -1));
         }
         let (e, end) = self.end_offset_for(asked);
-        let capped = !env.cfg.has(ModelBug::ConsumerEpochQueryUncapped);
+        // Kafka 4.4 answers the epoch's end offset whoever asks (`Partition.lastOffsetForLeaderEpoch`);
+        // KIP-392's text caps a consumer's answer at the HW.
+        let capped = env.cfg.semantics == Semantics::KipStrict && !env.cfg.has(ModelBug::ConsumerEpochQueryUncapped);
         if capped && replica_id == CONSUMER_REPLICA_ID && end != -1 && end > self.hw {
             if self.in_leso_window() {
                 return env.send(from, answer(ErrorCode::OFFSET_NOT_AVAILABLE, NO_EPOCH, -1));

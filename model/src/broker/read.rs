@@ -105,7 +105,8 @@ impl BrokerState {
             return None;
         }
         // Same rack, most caught up, then (the clockless stand-in for) most recently caught up,
-        // then lowest id.
+        // then highest id, as Kafka 4.4's `RackAwareReplicaSelector.select` takes the maximum of
+        // `ReplicaView.comparator()`.
         best_in_rack(&self.followers, &self.isr, rack, offset, env)
     }
 
@@ -122,17 +123,19 @@ impl BrokerState {
         }
         let others = best_in_rack(&self.previous_followers, &self.isr, rack, offset, env)
             .and_then(|id| self.previous_followers.iter().find(|f| f.id == id))
-            .map(|f| (f.leo.unwrap_or(0), f.caught_up, -f.id));
-        let own = (env.cfg.rack_of(self.id) == rack).then_some((self.leo(), true, -self.id));
+            .map(|f| (f.leo.unwrap_or(0), u8::from(f.caught_up), f.id));
+        // The selector sees itself as caught up this very moment (Kafka gives the local replica
+        // no time since it was last caught up), so it is more recent than any other.
+        let own = (env.cfg.rack_of(self.id) == rack).then_some((self.leo(), 2, self.id));
         match own.max(others) {
-            Some((_, _, neg_id)) => (-neg_id != self.id).then_some(-neg_id),
+            Some((_, _, id)) => (id != self.id).then_some(id),
             None => Some(leader),
         }
     }
 }
 
 /// The best replica in `rack` among `followers` that are in `isr` (or any, with KAFKA-14372)
-/// and hold `offset`: most caught up, then caught up since the last tick, then lowest id.
+/// and hold `offset`: most caught up, then caught up since the last tick, then highest id.
 fn best_in_rack(
     followers: &[FollowerInfo],
     isr: &[BrokerId],
@@ -146,7 +149,7 @@ fn best_in_rack(
             let candidate = isr.contains(&f.id) || env.cfg.has(ModelBug::PreferredReplicaOutsideIsr);
             candidate && env.cfg.rack_of(f.id) == rack
         })
-        .filter_map(|f| f.leo.filter(|leo| offset <= *leo).map(|leo| (leo, f.caught_up, -f.id)))
+        .filter_map(|f| f.leo.filter(|leo| offset <= *leo).map(|leo| (leo, f.caught_up, f.id)))
         .max()
-        .map(|(_, _, neg_id)| -neg_id)
+        .map(|(_, _, id)| id)
 }

@@ -1,5 +1,5 @@
 //! What a replica answers clients: consumer fetches (KIP-392), ListOffsets (KIP-207) and
-//! OffsetsForLeaderEpoch (KIP-320, capped per KIP-392).
+//! OffsetsForLeaderEpoch (KIP-320; capped for consumers under KIP-392's text only).
 
 use super::{Broker, Role};
 use crate::bugs::Bug;
@@ -243,11 +243,13 @@ impl Broker {
         answer(ErrorCode::NONE, offset, self.log.epoch_before(offset), out);
     }
 
-    /// OffsetsForLeaderEpoch. Source: `Partition.lastOffsetForLeaderEpoch`; KIP-392 adds
-    /// `replica_id` so that a consumer's answer never exposes an offset above the HW: it is capped
-    /// at the HW, and while HW < epoch start offset an answer above the HW is OFFSET_NOT_AVAILABLE
-    /// ("the end offset of an epoch would exceed the high watermark", KIP-392 discussion). Capping
-    /// inside that window would make a consumer wrongly detect truncation.
+    /// OffsetsForLeaderEpoch. Source: Kafka 4.4 `Partition.lastOffsetForLeaderEpoch`, which
+    /// answers `LeaderEpochFileCache.endOffsetFor`: the epoch's end offset, the log end offset for
+    /// the latest epoch, whoever asks (`KafkaApis` never reads `replica_id`). KIP-392's text
+    /// (`FetchSemantics::KipStrict`) caps a consumer's answer at the HW instead, and while HW <
+    /// epoch start offset answers OFFSET_NOT_AVAILABLE ("the end offset of an epoch would exceed
+    /// the high watermark", KIP-392 discussion): capping inside that window would make a consumer
+    /// wrongly detect truncation.
     pub(super) fn on_offsets_for_leader_epoch(
         &mut self,
         from: NodeId,
@@ -269,7 +271,9 @@ impl Broker {
         let (epoch, end_offset) = self.log.epochs().end_offset_for(request.leader_epoch, self.log.log_end_offset());
         let consumer = request.replica_id == CONSUMER_REPLICA_ID;
         let above_hw = end_offset != UNDEFINED_OFFSET && end_offset > self.high_watermark;
-        if consumer && above_hw && !self.config.bugs.has(Bug::ConsumerEpochQueryUncapped) {
+        let capped = self.config.fetch_semantics == FetchSemantics::KipStrict
+            && !self.config.bugs.has(Bug::ConsumerEpochQueryUncapped);
+        if consumer && above_hw && capped {
             if self.in_leader_epoch_start_window() {
                 return answer(ErrorCode::OFFSET_NOT_AVAILABLE, NO_EPOCH, UNDEFINED_OFFSET, out);
             }

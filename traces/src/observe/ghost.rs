@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::{BrokerFacts, Observed, StepStart};
 use crate::ids::{BrokerId, LeaderEpoch, NodeId, Offset, Record, NO_BROKER};
 use crate::message::{ErrorCode, Message};
-use crate::view::Role;
+use crate::view::{Role, Semantics};
 
 /// A preferred-read-replica choice some broker made (a set: repeats are kept once).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -307,7 +307,12 @@ impl Ghost {
             Message::ListOffsetsResponse { error_code: ErrorCode::NONE, offset, .. } => {
                 Some((OffsetAnswer::ListOffsets, offset))
             }
-            Message::OffsetsForLeaderEpochResponse { error_code: ErrorCode::NONE, end_offset, .. } => {
+            // Only KIP-392's text caps this answer at the HW; Kafka answers the epoch's end offset
+            // (`Partition.lastOffsetForLeaderEpoch`), so under Apache semantics an answer above
+            // the HW breaks no promise and is not recorded.
+            Message::OffsetsForLeaderEpochResponse { error_code: ErrorCode::NONE, end_offset, .. }
+                if cluster.semantics() == Semantics::KipStrict =>
+            {
                 Some((OffsetAnswer::OffsetsForLeaderEpoch, end_offset))
             }
             _ => None,

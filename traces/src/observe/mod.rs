@@ -19,7 +19,7 @@ pub use step::{
 };
 
 use crate::ids::{BrokerId, LeaderEpoch, Offset, Record};
-use crate::view::{Delivery, Role};
+use crate::view::{Delivery, Role, Semantics};
 
 /// A broker as the observers read it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,6 +76,8 @@ pub trait Observed {
     fn acked(&self) -> &[(u64, Offset)];
     /// Whether any rack is cut now.
     fn any_rack_cut(&self) -> bool;
+    /// The rules the run follows.
+    fn semantics(&self) -> Semantics;
 }
 
 /// What [`Ghost::end_step`] compares a step's end with: the cluster as the step began.
