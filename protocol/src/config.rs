@@ -26,10 +26,11 @@ pub struct BrokerConfig {
     pub rack: Option<Rack>,
     /// `replica.lag.time.max.ms`: a follower not caught up for this long leaves the ISR.
     pub replica_lag_time_max_ms: Millis,
-    /// How long a follower backs off before fetching again after its fetch failed: an error
-    /// answer, or its connection to the leader reset. (An answer with data or a new HW is
-    /// fetched after at once: the leader long-polls, so every answer carries news.)
-    pub replica_fetch_wait_max_ms: Millis,
+    /// `replica.fetch.backoff.ms`: how long a follower backs off before fetching again after
+    /// its fetch failed, an error answer or its connection to the leader reset (Kafka 4.4
+    /// `AbstractFetcherThread.handlePartitionsWithErrors`). An answer with data or a new HW is
+    /// fetched after at once: the leader long-polls, so every answer carries news.
+    pub replica_fetch_backoff_ms: Millis,
     /// How long a follower waits for a fetch response before sending another.
     pub request_timeout_ms: Millis,
     /// `fetch.max.wait.ms` as the replica applies it: how long a consumer fetch with nothing to
@@ -56,7 +57,7 @@ impl BrokerConfig {
             broker_id,
             rack,
             replica_lag_time_max_ms: 30_000,
-            replica_fetch_wait_max_ms: 500,
+            replica_fetch_backoff_ms: 1_000,
             request_timeout_ms: 30_000,
             consumer_fetch_wait_ms: 500,
             alter_partition_retry_ms: 100,

@@ -124,7 +124,8 @@ fn fencing_errors_wait_for_the_controller() {
     r.error_code = ErrorCode::FENCED_LEADER_EPOCH;
     let out = follower.handle(0, from_broker(1, Message::FetchResponse(r)));
     assert!(fetches(&out).is_empty());
-    assert!(out.contains(&Output::SetTimer { timer: TimerKind::ReplicaFetch, after_ms: 500 }));
+    // Kafka 4.4 `AbstractFetcherThread.handlePartitionsWithErrors`: `replica.fetch.backoff.ms`.
+    assert!(out.contains(&Output::SetTimer { timer: TimerKind::ReplicaFetch, after_ms: 1_000 }));
 }
 
 #[test]

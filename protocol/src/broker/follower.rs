@@ -89,7 +89,7 @@ impl Broker {
                 _ => self.forget_waiting_replica_fetch(peer),
             };
         }
-        let backoff = self.config.replica_fetch_wait_max_ms;
+        let backoff = self.config.replica_fetch_backoff_ms;
         match &mut self.role {
             Role::Follower(state) if state.fetch_in_flight && state.leader.map(NodeId::Broker) == Some(peer) => {
                 state.fetch_in_flight = false;
@@ -131,7 +131,7 @@ impl Broker {
             return out.ignore(IgnoreReason::StaleResponse);
         }
         state.fetch_in_flight = false;
-        let backoff = self.config.replica_fetch_wait_max_ms;
+        let backoff = self.config.replica_fetch_backoff_ms;
         match response.error_code {
             ErrorCode::NONE => match response.diverging_epoch {
                 Some(diverging) => self.on_diverging_epoch(response.high_watermark, diverging, out),
@@ -175,7 +175,7 @@ impl Broker {
         if self.config.bugs.has(Bug::HwBeforeTruncation) {
             // KAFKA-14704: the HW is applied first and truncation waits for the next fetch.
             self.high_watermark = leader_hw.clamp(self.log.log_start_offset(), self.log.log_end_offset());
-            let backoff = self.config.replica_fetch_wait_max_ms;
+            let backoff = self.config.replica_fetch_backoff_ms;
             if let Role::Follower(state) = &mut self.role {
                 state.pending_truncation = Some(diverging);
             }
