@@ -1,15 +1,18 @@
 //! Where KIP-392's text and Kafka as built differ, the same steps under both semantics, with
-//! both outcomes: a promise of the KIP's text alone is broken under `KipStrict` and judged by
-//! what it does to consumers under `Apache`.
+//! both outcomes, on the model and on the protocol crate: a promise of the KIP's text alone is
+//! broken under `KipStrict` and judged by what it does to consumers under `Apache`.
 
+use std::collections::{HashMap, VecDeque};
 use std::path::Path;
 
 use highwater::adapter::Implementation;
 use highwater::tracefile::{load, walk};
 use highwater_model::view::view;
-use highwater_model::{ClusterModel, ModelBug, Semantics};
+use highwater_model::{preset, ClusterModel, ClusterState, ModelBug, ModelConfig, Semantics};
 use highwater_properties::violated_safety;
-use highwater_traces::Action;
+use highwater_traces::Happened;
+use highwater_traces::{Action, ClusterView};
+use stateright::Model;
 
 fn corpus(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../traces/corpus").join(name)
@@ -56,4 +59,88 @@ fn an_epoch_query_answered_above_the_hw_breaks_the_kip_s_text_and_harms_no_consu
     let violated =
         walk(&model, &actions).map(|states| violated_safety(&view(&model, states.last().unwrap()))).unwrap_or_default();
     assert!(violated.is_empty(), "{violated:?}");
+}
+
+/// The first path, breadth first, to a step that `picks` (from the views before and after it).
+fn first_path(cfg: &ModelConfig, picks: impl Fn(&ClusterView, &ClusterView) -> bool) -> Vec<Action> {
+    let model = ClusterModel::new(cfg.clone());
+    let mut parent: HashMap<ClusterState, (ClusterState, Action)> = HashMap::new();
+    let mut queue: VecDeque<ClusterState> = model.init_states().into();
+    let path_to = |mut state: ClusterState, parent: &HashMap<ClusterState, (ClusterState, Action)>| {
+        let mut actions = Vec::new();
+        while let Some((previous, action)) = parent.get(&state) {
+            actions.push(action.clone());
+            state = previous.clone();
+        }
+        actions.reverse();
+        actions
+    };
+    while let Some(state) = queue.pop_front() {
+        let before = view(&model, &state);
+        let mut actions = Vec::new();
+        model.actions(&state, &mut actions);
+        for action in actions {
+            let Some(next) = model.next_state(&state, action.clone()) else { continue };
+            if parent.contains_key(&next) || model.init_states().contains(&next) {
+                continue;
+            }
+            parent.insert(next.clone(), (state.clone(), action));
+            if picks(&before, &view(&model, &next)) {
+                return path_to(next, &parent);
+            }
+            queue.push_back(next);
+        }
+    }
+    panic!("no step of {cfg:?} is picked");
+}
+
+/// The views after each step of `actions` under `semantics`, on the model and on the protocol
+/// crate, which must agree on the consumers and on what happened.
+fn both_sides(cfg: &ModelConfig, semantics: Semantics, actions: &[Action]) -> ClusterView {
+    let mut cfg = cfg.clone();
+    cfg.semantics = semantics;
+    let model = ClusterModel::new(cfg.clone());
+    let states = walk(&model, actions).unwrap_or_else(|e| panic!("{semantics:?}: not a path: {e:?}"));
+    let last = view(&model, states.last().unwrap());
+    let mut implementation = Implementation::new(&cfg);
+    for (step, action) in actions.iter().enumerate() {
+        implementation.step(action).unwrap_or_else(|e| panic!("{semantics:?}, step {}: {e:?}", step + 1));
+    }
+    let sim = implementation.view();
+    assert_eq!(sim.consumers, last.consumers, "{semantics:?}: the model and the protocol crate differ");
+    assert_eq!(sim.ghost.happened, last.ghost.happened, "{semantics:?}: the model and the protocol crate differ");
+    assert!(violated_safety(&last).is_empty(), "{semantics:?}: {:?}", violated_safety(&last));
+    last
+}
+
+/// A consumer fetching from its preferred follower at an offset the follower holds but has not
+/// seen committed (HW <= offset < LEO): Kafka's `LocalLog.read` bounds the read at the HW, so the
+/// fetch waits at the follower, empty. KIP-392's text answers OFFSET_NOT_AVAILABLE, on which the
+/// consumer requests a metadata update, which clears its preferred read replica
+/// (`FetchUtils.requestMetadataUpdate`), so it goes back to the leader.
+#[test]
+fn a_fetch_between_the_follower_s_hw_and_leo_waits_in_kafka_and_is_not_available_in_the_kip_s_text() {
+    let mut cfg = preset("lagging").unwrap().config();
+    cfg.semantics = Semantics::KipStrict;
+    // The step that puts the offset in the window and answers: records reaching a follower
+    // where the consumer's fetch waits, or the fetch reaching the follower.
+    let answered_in_window = |before: &ClusterView, after: &ClusterView| {
+        before.consumers.iter().zip(&after.consumers).any(|(was, now)| {
+            let Some(follower) = was.preferred_read_replica.and_then(|f| after.broker(f)) else { return false };
+            follower.role == highwater_traces::Role::Follower
+                && follower.high_watermark <= was.position
+                && was.position < follower.log_end_offset
+                && now.preferred_read_replica.is_none()
+        }) && after.ghost.happened.contains(&Happened::FollowerAnsweredNotAvailableOrEmpty)
+    };
+    let actions = first_path(&cfg, answered_in_window);
+    let strict = both_sides(&cfg, Semantics::KipStrict, &actions);
+    assert!(strict.ghost.happened.contains(&Happened::FollowerAnsweredNotAvailableOrEmpty));
+    assert!(strict.consumers.iter().all(|c| c.preferred_read_replica.is_none()), "back to the leader");
+    let apache = both_sides(&cfg, Semantics::Apache, &actions);
+    assert!(
+        !apache.ghost.happened.contains(&Happened::FollowerAnsweredNotAvailableOrEmpty),
+        "Kafka answers nothing yet: the fetch waits for the HW or fetch.max.wait.ms"
+    );
+    assert!(apache.consumers.iter().all(|c| c.preferred_read_replica.is_some()), "the consumer stays");
 }

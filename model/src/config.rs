@@ -49,6 +49,10 @@ pub struct ModelConfig {
     pub selector: Selector,
     /// Faults stop being offered once the controller's leader epoch reaches this.
     pub max_leader_epoch: Option<i32>,
+    /// `min.insync.replicas` (Kafka's default, 1, when absent from a trace): below the
+    /// effective minimum the leader holds its HW and refuses produces.
+    #[serde(default = "kafka_min_insync_replicas", skip_serializing_if = "is_kafka_min_insync_replicas")]
+    pub min_insync_replicas: u32,
     /// Seeded bugs (none in a correct model).
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub bugs: BTreeSet<ModelBug>,
@@ -68,6 +72,13 @@ impl ModelConfig {
     /// The rack of a broker.
     pub fn rack_of(&self, broker: BrokerId) -> &str {
         &self.broker_racks[(broker - 1) as usize]
+    }
+
+    /// The minimum ISR the leader applies: `min.insync.replicas`, but never more than the
+    /// replicas assigned (`Partition.effectiveMinIsr`, Kafka 4.4.0), so that a topic with fewer
+    /// replicas than the setting stays writable.
+    pub fn effective_min_isr(&self) -> usize {
+        (self.min_insync_replicas as usize).min(self.broker_racks.len())
     }
 
     /// Racks that hold at least one broker, sorted and distinct.
@@ -95,11 +106,23 @@ impl ModelConfig {
         if self.broker_racks.iter().any(|r| r.is_empty()) {
             return Err("rack names must not be empty".into());
         }
+        if self.min_insync_replicas == 0 {
+            return Err("min.insync.replicas must be at least 1, as Kafka requires".into());
+        }
         if self.consumer_racks.iter().any(|r| r.as_deref() == Some("")) {
             return Err("a consumer's rack must not be empty; a consumer without a rack has none".into());
         }
         Ok(())
     }
+}
+
+/// Kafka's default `min.insync.replicas` (`ServerLogConfigs.MIN_IN_SYNC_REPLICAS_DEFAULT`).
+fn kafka_min_insync_replicas() -> u32 {
+    1
+}
+
+fn is_kafka_min_insync_replicas(value: &u32) -> bool {
+    *value == kafka_min_insync_replicas()
 }
 
 /// A named configuration.
@@ -137,6 +160,7 @@ fn smoke() -> ModelConfig {
         semantics: Semantics::Apache,
         selector: Selector::RackAware,
         max_leader_epoch: None,
+        min_insync_replicas: kafka_min_insync_replicas(),
         bugs: BTreeSet::new(),
     }
 }
@@ -186,6 +210,11 @@ pub const PRESETS: &[Preset] = &[
         name: "failover",
         about: "3 brokers over racks a, b, b, no consumer, 2 records, 1 broker crash: a leader failover, producer retries and log reconciliation, where most replication bugs show",
         build: failover,
+    },
+    Preset {
+        name: "min-isr",
+        about: "failover with min.insync.replicas=3: a crash puts the partition under its minimum ISR, so the leader holds its HW and refuses produces until the broker rejoins",
+        build: || ModelConfig { min_insync_replicas: 3, ..failover() },
     },
     Preset {
         name: "elections",

@@ -49,17 +49,23 @@ impl ControllerState {
 
     /// The failure detector fenced a broker: it leaves the ISR unless last; a leader is replaced.
     pub fn fence(&mut self, broker: BrokerId, env: &mut Env) {
-        if !self.fenced.insert(broker) {
+        // Kafka 4.4.0 `ReplicationControlManager.handleBrokerFenced` writes a partition change
+        // only where the broker is in the ISR, and only if the change alters something.
+        if !self.fenced.insert(broker) || !self.isr.contains(&broker) {
             return;
         }
-        if self.isr.len() > 1 {
+        let shrinks = self.isr.len() > 1;
+        if shrinks {
             self.isr.remove(&broker);
         }
-        if self.leader == broker {
+        let leads = self.leader == broker;
+        if leads {
             self.elect();
         }
-        self.partition_epoch += 1;
-        self.publish(env);
+        if shrinks || leads {
+            self.partition_epoch += 1;
+            self.publish(env);
+        }
     }
 
     /// A broker is back: an offline partition elects it if it may lead; it gets the state.

@@ -142,3 +142,30 @@ fn a_step_keeps_only_its_own_events_in_the_ghost() {
     }
     assert!(compared > 1_000, "only {compared} steps compared");
 }
+
+/// Kafka 4.4.0 `Partition.maybeIncrementLeaderHW` and `appendRecordsToLeader`: while the
+/// committed ISR is below the effective minimum, the leader's HW and LEO stay where they are.
+#[test]
+fn an_under_min_isr_leader_neither_commits_nor_appends() {
+    let (model, states) = reachable("min-isr", 40_000);
+    let min = preset("min-isr").expect("a preset").config().effective_min_isr();
+    let mut held = 0;
+    for state in &states {
+        let mut actions = Vec::new();
+        model.actions(state, &mut actions);
+        for action in actions {
+            let Some(next) = model.next_state(state, action.clone()) else { continue };
+            for id in 1..=3 {
+                let (before, after) = (model.broker(state, id).expect("a broker"), model.broker(&next, id).expect("a broker"));
+                let same_term = before.role == highwater_traces::Role::Leader
+                    && after.role == highwater_traces::Role::Leader
+                    && before.leader_epoch == after.leader_epoch;
+                if same_term && before.isr.len() < min && after.isr.len() < min {
+                    assert_eq!((after.hw, after.log.len()), (before.hw, before.log.len()), "broker {id} after {action}");
+                    held += usize::from(before.hw < before.log.len() as i64);
+                }
+            }
+        }
+    }
+    assert!(held > 0, "no step taken by an under-min-ISR leader with uncommitted records");
+}

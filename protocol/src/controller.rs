@@ -66,14 +66,23 @@ impl Controller {
         if !self.is_replica(broker) || !self.fenced.insert(broker) {
             return out.ignore(IgnoreReason::NotReady);
         }
-        if self.isr.len() > 1 {
+        // `handleBrokerFenced` writes a `PartitionChangeRecord` only for
+        // `partitionsWithBrokerInIsr`, and `PartitionChangeBuilder` only when something changes.
+        if !self.isr.contains(&broker) {
+            return;
+        }
+        let shrinks = self.isr.len() > 1;
+        if shrinks {
             self.isr.remove(&broker);
         }
-        if self.leader == Some(broker) {
+        let leads = self.leader == Some(broker);
+        if leads {
             self.elect_leader();
         }
-        self.partition_epoch += 1;
-        self.publish(out);
+        if shrinks || leads {
+            self.partition_epoch += 1;
+            self.publish(out);
+        }
     }
 
     /// An unfenced broker gets the current state; it is elected if the partition has no leader
@@ -266,6 +275,19 @@ mod tests {
         let sent = notices(&c.handle(0, Input::BrokerFenced(1)));
         assert_eq!((c.leader(), c.leader_epoch(), c.isr()), (Some(2), 1, vec![2, 3]));
         assert_eq!(sent.iter().map(|(to, _)| *to).collect::<Vec<_>>(), vec![NodeId::Broker(2), NodeId::Broker(3)]);
+    }
+
+    /// Kafka 4.4.0 `ReplicationControlManager.handleBrokerFenced` changes only the partitions
+    /// whose ISR holds the broker: fencing a replica outside the ISR keeps the partition epoch, so
+    /// an AlterPartition in flight is not made stale by it.
+    #[test]
+    fn fencing_a_broker_outside_the_isr_keeps_the_partition_epoch() {
+        let mut c = controller();
+        assert_eq!(alter(&mut c, 1, 0, 0, vec![1, 2]).error_code, ErrorCode::NONE);
+        let sent = notices(&c.handle(0, Input::BrokerFenced(3)));
+        assert!(sent.is_empty(), "{sent:?}");
+        assert_eq!((c.partition_epoch(), c.isr()), (1, vec![1, 2]));
+        assert_eq!(alter(&mut c, 1, 0, 1, vec![1]).error_code, ErrorCode::NONE);
     }
 
     #[test]

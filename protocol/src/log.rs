@@ -119,9 +119,10 @@ impl ReplicaLog {
     /// Append a record, caching its epoch if it starts a new one.
     pub fn append(&mut self, record: Record) -> Offset {
         let offset = self.log_end_offset();
-        if self.epochs.latest_epoch().is_none_or(|e| record.epoch > e) {
-            self.epochs.assign(record.epoch, offset);
-        }
+        // Kafka 4.4.0 `UnifiedLog.assignEpochStartOffset` offers every batch to the cache;
+        // `LeaderEpochFileCache.isUpdateNeeded` (in `assign`) keeps it only if it changes the
+        // latest entry, removing entries it contradicts.
+        self.epochs.assign(record.epoch, offset);
         self.records.push(record);
         offset
     }
@@ -187,6 +188,20 @@ mod tests {
         assert_eq!(c.entries(), &[(1, 0), (2, 4)], "a later start for the latest epoch is no news");
         c.assign(5, 2);
         assert_eq!(c.entries(), &[(1, 0), (5, 2)]);
+    }
+
+    /// Kafka 4.4.0 `UnifiedLog.assignEpochStartOffset` offers every batch to the cache, and
+    /// `LeaderEpochFileCache.isUpdateNeeded` takes an older epoch too, dropping the newer entries
+    /// it contradicts, so the cache always describes the records as they are.
+    #[test]
+    fn an_append_in_an_older_epoch_replaces_the_newer_entries() {
+        let mut log = ReplicaLog::new();
+        log.append(Record { epoch: 1, value: 1 });
+        log.assign_epoch_at_end(3);
+        log.append(Record { epoch: 2, value: 2 });
+        assert_eq!(log.epochs().entries(), &[(1, 0), (2, 1)]);
+        log.append(Record { epoch: 2, value: 3 });
+        assert_eq!(log.epochs().entries(), &[(1, 0), (2, 1)], "the same epoch later is no news");
     }
 
     #[test]

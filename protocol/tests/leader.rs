@@ -166,6 +166,41 @@ fn produce_below_min_insync_is_refused() {
     assert_eq!(leader.log_end_offset(), 0);
 }
 
+/// Kafka 4.4.0 `Partition.maybeIncrementLeaderHW` returns while `isUnderMinIsr`: the committed
+/// ISR is below `min(min.insync.replicas, replicas)`, so records appended before the shrink are
+/// not committed until the ISR grows back, even with every member of the ISR caught up.
+#[test]
+fn an_under_min_isr_partition_does_not_advance_its_hw() {
+    let mut config = broker_config(1);
+    config.min_insync_replicas = 3;
+    let mut leader = broker_in(config, 1, 0, &[1, 2, 3]);
+    leader.handle(0, produce(1));
+    leader.handle(0, from_controller(notice(1, 0, 1, &[1, 2])));
+    leader.handle(0, from_broker(2, replica_fetch(2, 0, 1, 0)));
+    assert_eq!(leader.high_watermark(), 0, "ISR [1, 2] is below the minimum of 3");
+    let out = leader.handle(0, produce(2));
+    let Message::ProduceResponse(r) = &sent(&out)[0].1 else { panic!("{out:?}") };
+    assert_eq!(r.error_code, ErrorCode::NOT_ENOUGH_REPLICAS, "appendRecordsToLeader refuses acks=all");
+    assert_eq!(leader.log_end_offset(), 1);
+    leader.handle(0, from_broker(3, replica_fetch(3, 0, 1, 0)));
+    leader.handle(0, from_controller(notice(1, 0, 2, &[1, 2, 3])));
+    assert_eq!(leader.high_watermark(), 1, "back at the minimum, the HW moves");
+}
+
+/// Kafka 4.4.0 `Partition.effectiveMinIsr`: a `min.insync.replicas` above the replicas assigned
+/// counts as the replicas assigned, so the partition stays writable.
+#[test]
+fn min_insync_above_the_replicas_assigned_is_capped_at_them() {
+    let mut config = broker_config(1);
+    config.min_insync_replicas = 5;
+    let mut leader = broker_in(config, 1, 0, &[1, 2, 3]);
+    assert_eq!(leader.effective_min_isr(), 3);
+    leader.handle(0, produce(1));
+    leader.handle(0, from_broker(2, replica_fetch(2, 0, 1, 0)));
+    leader.handle(0, from_broker(3, replica_fetch(3, 0, 1, 0)));
+    assert_eq!(leader.high_watermark(), 1);
+}
+
 #[test]
 fn losing_leadership_fails_waiting_produces() {
     let mut leader = broker_in(broker_config(1), 1, 0, &[1, 2]);
@@ -247,13 +282,31 @@ fn shrink_commit_advances_the_hw() {
     assert_eq!(leader.high_watermark(), 1);
 }
 
+/// Kafka 4.4.0 `Partition.makeLeader` skips only an older partition epoch. An equal one is
+/// applied, and `updateAssignmentAndIsr` replaces the pending ISR change with the committed
+/// state, so the late answer to that change is ignored.
+#[test]
+fn a_notice_with_an_equal_partition_epoch_discards_the_pending_isr_change() {
+    let mut leader = leader_with(&[1], 0, &[1, 2], 0);
+    let request = alter_partitions(&leader.handle(0, from_broker(3, replica_fetch(3, 0, 1, 0)))).remove(0);
+    assert_eq!(leader.maximal_isr(), vec![1, 2, 3]);
+    let out = leader.handle(0, from_controller(notice(1, 0, 0, &[1, 2])));
+    assert!(ignored(&out).is_empty(), "{out:?}");
+    assert!(leader.leader_state().unwrap().pending_alter.is_none());
+    assert_eq!(leader.maximal_isr(), vec![1, 2]);
+    let late = leader.handle(0, answer_alter_partition(&request, ErrorCode::NONE, &[1, 2, 3], 1));
+    assert_eq!(ignored(&late), vec![IgnoreReason::StaleResponse]);
+    assert_eq!(leader.isr(), vec![1, 2], "the committed state comes with the controller's next notice");
+}
+
 #[test]
 fn stale_notices_are_ignored() {
     let mut broker = broker_in(broker_config(2), 1, 3, &[1, 2, 3]);
     let out = broker.handle(0, from_controller(notice(3, 2, 9, &[1, 2, 3])));
     assert_eq!(ignored(&out), vec![IgnoreReason::StaleNotice]);
-    let out = broker.handle(0, from_controller(notice(1, 3, 0, &[1, 2])));
-    assert_eq!(ignored(&out), vec![IgnoreReason::StaleNotice], "same epochs: a duplicate");
+    broker.handle(0, from_controller(notice(1, 3, 2, &[1, 2, 3])));
+    let out = broker.handle(0, from_controller(notice(1, 3, 1, &[1, 2])));
+    assert_eq!(ignored(&out), vec![IgnoreReason::StaleNotice], "an older partition epoch");
     let out = broker.handle(0, from_broker(1, notice(3, 9, 9, &[3])));
     assert_eq!(ignored(&out), vec![IgnoreReason::UnknownSender], "only the controller sends notices");
     assert_eq!(broker.leader_epoch(), 3);
@@ -462,7 +515,8 @@ fn a_late_answer_to_an_earlier_alter_partition_does_not_settle_the_pending_one()
 }
 
 /// Long poll: a follower fetch with nothing new waits at the leader and is answered by the next
-/// append; leadership moving on answers it NOT_LEADER_OR_FOLLOWER.
+/// append; leadership moving on answers it FENCED_LEADER_EPOCH, as Kafka 4.4.0's
+/// `DelayedFetch.tryComplete` does (`Partition.localLogWithEpochOrThrow` checks the epoch first).
 #[test]
 fn a_follower_fetch_without_news_waits_for_the_next_append_or_leadership_change() {
     let mut leader = broker_in(broker_config(1), 1, 0, &[1, 2]);
@@ -478,7 +532,7 @@ fn a_follower_fetch_without_news_waits_for_the_next_append_or_leadership_change(
     assert!(fetch_responses(&leader.handle(0, from_broker(2, replica_fetch(2, 0, 1, 0)))).is_empty(), "waits again");
     let moved = leader.handle(0, from_controller(notice(2, 1, 1, &[1, 2])));
     let refused: Vec<FetchResponse> =
-        fetch_responses(&moved).into_iter().filter(|r| r.error_code == ErrorCode::NOT_LEADER_OR_FOLLOWER).collect();
+        fetch_responses(&moved).into_iter().filter(|r| r.error_code == ErrorCode::FENCED_LEADER_EPOCH).collect();
     assert_eq!(refused.len(), 1, "{moved:?}");
 }
 

@@ -80,6 +80,8 @@ impl Implementation {
                 Selector::RackAware => SelectorKind::RackAware,
             })
             .bugs(bugs);
+        let min_insync_replicas = cfg.min_insync_replicas as usize;
+        config = config.map_brokers(|b| b.min_insync_replicas = min_insync_replicas);
         let sim = Cluster::new(config);
         let mut implementation = Implementation {
             watch: Watch::new(&sim),

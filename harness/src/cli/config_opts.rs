@@ -57,6 +57,10 @@ pub struct ConfigOpts {
     /// Application seeks allowed per run (to the end or the beginning, on any consumer).
     #[arg(long)]
     pub seeks: Option<u32>,
+    /// `min.insync.replicas` (Kafka's default is 1): while the ISR is below it, or below the
+    /// replica count if that is smaller, the leader holds its HW and refuses produces.
+    #[arg(long, value_name = "N")]
+    pub min_insync_replicas: Option<u32>,
     /// Let the network lose messages (controller notices excepted: they stand for the metadata log).
     #[arg(long)]
     pub lossy: bool,
@@ -118,6 +122,9 @@ impl ConfigOpts {
         }
         if let Some(n) = self.seeks {
             cfg.seeks = n;
+        }
+        if let Some(n) = self.min_insync_replicas {
+            cfg.min_insync_replicas = n;
         }
         cfg.lossy |= self.lossy;
         for id in &self.bugs {

@@ -12,7 +12,7 @@ pub fn text(preset: &str, cfg: &ModelConfig, options: &SearchOptions, outcome: &
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "highwater check: preset {preset}, {} brokers in racks {}, consumers {:?}, {} records, {} crashes, {} rack outages, {} lag ticks{}, {:?} semantics, {:?} selector",
+        "highwater check: preset {preset}, {} brokers in racks {}, consumers {:?}, {} records, {} crashes, {} rack outages, {} lag ticks{}{}, {:?} semantics, {:?} selector",
         cfg.broker_racks.len(),
         cfg.broker_racks.join(","),
         cfg.consumer_racks,
@@ -21,6 +21,10 @@ pub fn text(preset: &str, cfg: &ModelConfig, options: &SearchOptions, outcome: &
         cfg.rack_outages,
         cfg.isr_expirations,
         if cfg.lossy { ", lossy" } else { "" },
+        match cfg.min_insync_replicas {
+            1 => String::new(),
+            n => format!(", min.insync.replicas {n} (effective {})", cfg.effective_min_isr()),
+        },
         cfg.semantics,
         cfg.selector,
     );

@@ -110,8 +110,10 @@ impl BrokerState {
         isr
     }
 
+    /// Kafka 4.4.0 `Partition.maybeIncrementLeaderHW`: held while the committed ISR is below the
+    /// effective minimum (`isUnderMinIsr`), else the smallest LEO over the maximal ISR.
     pub(super) fn advance_hw(&mut self, env: &mut Env) {
-        if self.role != Role::Leader {
+        if self.role != Role::Leader || self.isr.len() < env.cfg.effective_min_isr() {
             return;
         }
         let mut candidate = self.leo();
@@ -192,6 +194,12 @@ impl BrokerState {
         if self.role != Role::Leader {
             let answer =
                 Message::ProduceResponse { error_code: ErrorCode::NOT_LEADER_OR_FOLLOWER, base_offset: -1, value };
+            return env.send(from, answer);
+        }
+        // Kafka 4.4.0 `Partition.appendRecordsToLeader`: acks=all is refused before the append
+        // while the committed ISR is below the effective minimum.
+        if self.isr.len() < env.cfg.effective_min_isr() {
+            let answer = Message::ProduceResponse { error_code: ErrorCode::NOT_ENOUGH_REPLICAS, base_offset: -1, value };
             return env.send(from, answer);
         }
         let offset = self.leo();

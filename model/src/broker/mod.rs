@@ -228,7 +228,9 @@ impl BrokerState {
         env: &mut Env,
     ) {
         let newer_epoch = epoch > self.leader_epoch;
-        if !newer_epoch && (epoch < self.leader_epoch || partition_epoch <= self.partition_epoch) {
+        // `Partition.makeLeader`/`makeFollower` skip only an older partition epoch; an equal one
+        // replaces a pending ISR change with the committed state.
+        if !newer_epoch && (epoch < self.leader_epoch || partition_epoch < self.partition_epoch) {
             return;
         }
         self.leader_epoch = epoch;
@@ -278,7 +280,7 @@ impl BrokerState {
         for f in std::mem::take(&mut self.followers) {
             if let Some((offset, epoch)) = f.parked {
                 let answer =
-                    self.fetch_answer(ErrorCode::NOT_LEADER_OR_FOLLOWER, vec![], None, NO_BROKER, offset, epoch);
+                    self.fetch_answer(ErrorCode::FENCED_LEADER_EPOCH, vec![], None, NO_BROKER, offset, epoch);
                 env.send(NodeId::Broker(f.id), answer);
             }
         }
@@ -392,9 +394,9 @@ impl BrokerState {
     }
 
     fn append(&mut self, record: Record) {
-        if self.latest_epoch() < record.epoch {
-            self.assign_epoch(record.epoch, self.leo());
-        }
+        // `UnifiedLog.assignEpochStartOffset`: every record is offered to the cache, which keeps
+        // what changes its latest entry (`assign_epoch`).
+        self.assign_epoch(record.epoch, self.leo());
         self.log.push(record);
     }
 

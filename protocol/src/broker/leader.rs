@@ -257,8 +257,13 @@ impl Broker {
     }
 
     /// Advance the HW to the smallest LEO in the maximal ISR, never backwards, and answer the
-    /// produce requests it commits. Source: `Partition.maybeIncrementLeaderHW`.
+    /// produce requests it commits. Source: Kafka 4.4.0 `Partition.maybeIncrementLeaderHW`,
+    /// which returns at once while `isUnderMinIsr`: the committed ISR (not the maximal one) is
+    /// smaller than the effective minimum.
     pub(super) fn maybe_advance_high_watermark(&mut self, out: &mut Outbox) {
+        if self.is_under_min_isr() {
+            return;
+        }
         let members = if self.config.bugs.has(Bug::HwOverCommittedIsrOnly) { self.isr() } else { self.maximal_isr() };
         let me = self.config.broker_id;
         let leo = self.log.log_end_offset();
@@ -285,6 +290,18 @@ impl Broker {
             let response = ProduceResponse { error_code: ErrorCode::NONE, base_offset: offset, value };
             out.send(producer, Message::ProduceResponse(response));
         }
+    }
+
+    /// `min.insync.replicas`, but never more than the replicas assigned, so that a topic with
+    /// fewer replicas than the setting stays writable. Source: `Partition.effectiveMinIsr`.
+    pub fn effective_min_isr(&self) -> usize {
+        let replicas = self.partition.as_ref().map_or(1, |p| p.replicas.len());
+        self.config.min_insync_replicas.min(replicas)
+    }
+
+    /// Source: `Partition.isUnderMinIsr`, on the committed ISR.
+    fn is_under_min_isr(&self) -> bool {
+        self.isr().len() < self.effective_min_isr()
     }
 
     /// Propose adding a caught-up follower to the ISR.
@@ -420,7 +437,8 @@ impl Broker {
         if self.leader_state().is_none() {
             return reject(ErrorCode::NOT_LEADER_OR_FOLLOWER, out);
         }
-        if self.isr().len() < self.config.min_insync_replicas {
+        // `Partition.appendRecordsToLeader` refuses acks=all before appending.
+        if self.is_under_min_isr() {
             return reject(ErrorCode::NOT_ENOUGH_REPLICAS, out);
         }
         let offset = self.log.append(Record { epoch, value: request.value });

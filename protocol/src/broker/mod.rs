@@ -164,7 +164,10 @@ impl Broker {
         }
         let new_leader_epoch = match &self.partition {
             Some(p) if notice.leader_epoch < p.leader_epoch => return out.ignore(IgnoreReason::StaleNotice),
-            Some(p) if notice.leader_epoch == p.leader_epoch && notice.partition_epoch <= p.partition_epoch => {
+            // Kafka 4.4.0 `Partition.makeLeader` and `makeFollower` skip only an older partition
+            // epoch: an equal one is applied, and replaces a pending ISR change with the
+            // committed state (`updateAssignmentAndIsr`).
+            Some(p) if notice.leader_epoch == p.leader_epoch && notice.partition_epoch < p.partition_epoch => {
                 return out.ignore(IgnoreReason::StaleNotice)
             }
             Some(p) => notice.leader_epoch > p.leader_epoch,

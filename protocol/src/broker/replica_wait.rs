@@ -47,7 +47,9 @@ impl Broker {
         }
     }
 
-    /// Leadership ends or is renewed: waiting follower fetches are answered NOT_LEADER_OR_FOLLOWER.
+    /// Leadership ends or is renewed: waiting follower fetches are answered FENCED_LEADER_EPOCH.
+    /// Kafka 4.4.0 completes them in `DelayedFetch.tryComplete` when the epoch moves, and
+    /// `Partition.localLogWithEpochOrThrow` checks the request's epoch before leadership.
     pub(super) fn fail_waiting_replica_fetches(&mut self, out: &mut Outbox) {
         let hw = self.high_watermark;
         let log_start_offset = self.log.log_start_offset();
@@ -55,7 +57,7 @@ impl Broker {
         let Role::Leader(state) = &mut self.role else { return };
         for (follower, (fetch_offset, request_leader_epoch)) in std::mem::take(&mut state.waiting_fetches) {
             let response = FetchResponse {
-                error_code: ErrorCode::NOT_LEADER_OR_FOLLOWER,
+                error_code: ErrorCode::FENCED_LEADER_EPOCH,
                 high_watermark: hw,
                 log_start_offset,
                 records: Vec::new(),
