@@ -281,3 +281,43 @@ fn a_bug_not_caught_fails_verify_and_says_where_it_was_looked_for() {
     assert!(!out.join("no-leader-epoch-fencing.json").exists(), "no trace for a bug not caught");
     let _ = std::fs::remove_dir_all(out);
 }
+
+#[test]
+fn rerecord_brings_a_trace_up_to_date_and_leaves_one_the_model_no_longer_takes() {
+    let dir = std::env::temp_dir().join(format!("highwater-rerecord-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let corpus =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../traces/corpus/kip207-list-offsets-window-after-an-election.json");
+    let text = std::fs::read_to_string(corpus).unwrap();
+
+    // A state recorded by an older model: re-recorded, and it then replays as recorded.
+    let mut trace: serde_json::Value = serde_json::from_str(&text).unwrap();
+    trace["states"][3]["view"]["brokers"][1]["leader_epoch"] = serde_json::json!(7);
+    let stale = dir.join("stale.json");
+    std::fs::write(&stale, serde_json::to_string_pretty(&trace).unwrap()).unwrap();
+    let stale = stale.to_str().unwrap();
+    assert_eq!(code(&highwater(&["replay", stale])), 1, "the edited state diverges");
+    let out = highwater(&["trace", "rerecord", stale]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("re-recorded, 1 states changed"));
+    assert_eq!(code(&highwater(&["replay", stale])), 0);
+    let out = highwater(&["trace", "rerecord", stale]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("unchanged"));
+
+    // Steps the model does not take: exit 1, the file as it was.
+    let mut trace: serde_json::Value = serde_json::from_str(&text).unwrap();
+    trace["states"][2]["action"] = serde_json::json!({"action": "restart", "broker": 3});
+    let impossible = dir.join("impossible.json");
+    let written = serde_json::to_string_pretty(&trace).unwrap();
+    std::fs::write(&impossible, &written).unwrap();
+    let out = highwater(&["trace", "rerecord", impossible.to_str().unwrap()]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("step 2"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&impossible).unwrap(), written);
+
+    // A file that is not there: exit 2.
+    let out = highwater(&["trace", "rerecord", dir.join("absent.json").to_str().unwrap()]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("absent.json"), "{}", stderr(&out));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

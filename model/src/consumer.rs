@@ -94,17 +94,27 @@ impl ConsumerState {
                 self.on_metadata(leader_id, leader_epoch, offline_replicas, env)
             }
             (NodeId::Broker(b), message @ Message::FetchResponse { .. }) => self.on_fetch_response(b, message, env),
-            (NodeId::Broker(b), Message::ListOffsetsResponse { error_code, offset, leader_epoch, timestamp }) => {
+            (NodeId::Broker(b), Message::ListOffsetsResponse { error_code, offset, timestamp, .. }) => {
                 let current = self.phase == Phase::Resetting { timestamp };
                 if self.completes(b, current, env) {
-                    self.on_reset_answer(error_code, offset, leader_epoch, env);
+                    self.on_reset_answer(error_code, offset, env);
                 }
             }
             (
                 NodeId::Broker(b),
-                Message::OffsetsForLeaderEpochResponse { error_code, leader_epoch, end_offset, requested_epoch },
+                Message::OffsetsForLeaderEpochResponse {
+                    error_code,
+                    leader_epoch,
+                    end_offset,
+                    requested_epoch,
+                    request_leader_epoch,
+                },
             ) => {
-                let current = self.phase == Phase::Validating && requested_epoch == self.position_epoch;
+                // `SubscriptionState.maybeCompleteValidation` drops an answer for a position that
+                // moved since the request, its leader included.
+                let current = self.phase == Phase::Validating
+                    && requested_epoch == self.position_epoch
+                    && request_leader_epoch == self.leader_epoch;
                 if self.completes(b, current, env) {
                     self.on_validation_answer(error_code, leader_epoch, end_offset, env);
                 }
@@ -144,9 +154,14 @@ impl ConsumerState {
                 self.metadata_in_flight = false;
                 self.request_metadata(env);
             }
+            // A failed fetch refreshes metadata and drops the preferred replica; a failed reset or
+            // validation only refreshes metadata (`OffsetFetcherUtils.onFailedResponseFor...`).
             NodeId::Broker(b) if self.in_flight == Some(b) => {
                 self.in_flight = None;
-                self.release(env);
+                match self.phase {
+                    Phase::Fetching => self.release(env),
+                    _ => self.request_metadata(env),
+                }
                 self.back_off(env);
             }
             _ => {}
@@ -251,19 +266,15 @@ impl ConsumerState {
 
     fn on_fetch_response(&mut self, from: BrokerId, message: Message, env: &mut Env) {
         let Message::FetchResponse {
-            error_code,
-            high_watermark,
-            records,
-            preferred_read_replica,
-            fetch_offset,
-            request_leader_epoch,
-            ..
+            error_code, high_watermark, records, preferred_read_replica, fetch_offset, ..
         } = message
         else {
             return;
         };
         let current =
-            self.phase == Phase::Fetching && fetch_offset == self.position && request_leader_epoch == self.leader_epoch;
+            // `FetchCollector`: fetchable, and still at the offset fetched, whatever the request's
+            // epoch (a position with an epoch is in validation once the epoch moves).
+            self.phase == Phase::Fetching && fetch_offset == self.position;
         if !self.completes(from, current, env) {
             return;
         }
@@ -330,7 +341,7 @@ impl ConsumerState {
         self.proceed(env);
     }
 
-    fn on_reset_answer(&mut self, error_code: ErrorCode, offset: Offset, epoch: LeaderEpoch, env: &mut Env) {
+    fn on_reset_answer(&mut self, error_code: ErrorCode, offset: Offset, env: &mut Env) {
         match error_code {
             ErrorCode::NONE => {
                 // Every answer is kept, as a consumer sees it (KIP-207 is about the sequence).
@@ -338,32 +349,42 @@ impl ConsumerState {
                     self.list_offsets_latest.push(offset);
                 }
                 let cause = self.reset_cause.take().unwrap_or(ResetCause::Seek);
-                self.move_to(offset, epoch, cause);
+                // `OffsetFetcherUtils.resetPositionIfNeeded`: a reset position has no epoch, so
+                // it is not validated; the next consumed record gives it one.
+                self.move_to(offset, NO_EPOCH, cause);
                 self.phase = Phase::Fetching;
                 self.proceed(env);
             }
-            error => self.on_request_error(error, env),
+            _ => self.on_request_error(env),
         }
     }
 
     fn on_validation_answer(&mut self, error_code: ErrorCode, epoch: LeaderEpoch, end_offset: Offset, env: &mut Env) {
         match error_code {
+            // `maybeCompleteValidation`: an undefined end offset or epoch means the leader has
+            // nothing as new as the consumed epoch, a truncation the reset policy answers.
+            ErrorCode::NONE if end_offset == -1 || epoch == NO_EPOCH => {
+                self.phase = Phase::Resetting { timestamp: EARLIEST_TIMESTAMP };
+                self.reset_cause = Some(ResetCause::LogTruncation);
+                self.proceed(env);
+            }
             ErrorCode::NONE => {
-                if end_offset != -1 && end_offset < self.position {
+                if end_offset < self.position {
                     self.move_to(end_offset, epoch, ResetCause::LogTruncation);
                 }
                 self.phase = Phase::Fetching;
                 self.proceed(env);
             }
-            error => self.on_request_error(error, env),
+            _ => self.on_request_error(env),
         }
     }
 
-    /// A refused reset or validation: retry UNKNOWN_LEADER_EPOCH as is, refresh metadata for the rest.
-    fn on_request_error(&mut self, error: ErrorCode, env: &mut Env) {
-        if error != ErrorCode::UNKNOWN_LEADER_EPOCH {
-            self.request_metadata(env);
-        }
+    /// A refused reset or validation is retried after `retry.backoff.ms` with new metadata, whatever
+    /// the error (`OffsetsForLeaderEpochUtils.handleResponse`,
+    /// `OffsetFetcherUtils.onSuccessfulResponseForValidatingPositions` and
+    /// `onSuccessfulResponseForResettingPositions`).
+    fn on_request_error(&mut self, env: &mut Env) {
+        self.request_metadata(env);
         self.back_off(env);
     }
 

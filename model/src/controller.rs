@@ -100,15 +100,16 @@ impl ControllerState {
         new_isr: Vec<BrokerId>,
         env: &mut Env,
     ) {
-        let error = if from != NodeId::Broker(broker_id) || self.leader != broker_id {
-            ErrorCode::NOT_LEADER_OR_FOLLOWER
-        } else if leader_epoch != self.leader_epoch {
+        // Kafka 4.4.0 `ReplicationControlManager.validateAlterPartitionData`, in its order.
+        let error = if leader_epoch > self.leader_epoch || partition_epoch > self.partition_epoch {
+            ErrorCode::NOT_CONTROLLER
+        } else if leader_epoch < self.leader_epoch {
             ErrorCode::FENCED_LEADER_EPOCH
-        } else if partition_epoch != self.partition_epoch && !self.isr.iter().eq(new_isr.iter()) {
-            // A retry of a change already applied asks for the ISR we have: it succeeds, or the
-            // leader would drop members that the controller already counts.
+        } else if from != NodeId::Broker(broker_id) || self.leader != broker_id {
+            ErrorCode::INVALID_REQUEST
+        } else if partition_epoch < self.partition_epoch {
             ErrorCode::INVALID_UPDATE_VERSION
-        } else if !new_isr.contains(&broker_id) {
+        } else if !new_isr.contains(&broker_id) || !new_isr.iter().all(|b| env.cfg.broker_ids().any(|r| r == *b)) {
             ErrorCode::INVALID_REQUEST
         } else if new_isr.iter().any(|b| self.fenced.contains(b)) {
             ErrorCode::INELIGIBLE_REPLICA

@@ -98,14 +98,27 @@ impl ProducerState {
                     self.send_next(env);
                 }
             }
-            (NodeId::Broker(b), Message::ProduceResponse { error_code, base_offset, value }) => {
+            (
+                NodeId::Broker(b),
+                Message::ProduceResponse { error_code, base_offset, value, leader_id, leader_epoch },
+            ) => {
                 if self.in_flight != Some((b, value)) {
                     return;
                 }
                 self.in_flight = None;
+                // KIP-951: a refusal for leadership names the leader the broker knows; Kafka's
+                // `Sender` takes it and retries there at once (`RecordAccumulator.shouldBackoff`),
+                // asking for metadata as well.
+                let leadership =
+                    matches!(error_code, ErrorCode::NOT_LEADER_OR_FOLLOWER | ErrorCode::FENCED_LEADER_EPOCH);
                 if error_code == ErrorCode::NONE {
                     self.unsent.remove(0);
                     self.acked.push((value, base_offset));
+                    self.send_next(env);
+                } else if leadership && leader_id != NO_BROKER && leader_epoch > self.leader_epoch {
+                    self.leader = leader_id;
+                    self.leader_epoch = leader_epoch;
+                    self.request_metadata(env);
                     self.send_next(env);
                 } else {
                     self.back_off(env);

@@ -17,6 +17,7 @@ impl ClusterModel {
     /// Each case is a timer whose handler would change nothing, or a field only such a handler
     /// or a step that can no longer come would read:
     /// - a replica's `fetch-wait` tick with no consumer fetch parked (a connection reset took it);
+    /// - a leader's `replica-fetch-wait` tick with no parked follower fetch that has a HW to learn;
     /// - a consumer's `metadata-refresh` tick with no preferred replica (it is armed only while
     ///   a lease runs; a lease ended by an error has refreshed metadata already);
     /// - once no `isr-expiration` tick is left, the tick and the leader's note of where a
@@ -32,6 +33,9 @@ impl ClusterModel {
                 NodeState::Broker(b) => {
                     if b.parked_consumers.is_empty() {
                         timers.cancel(&TimerKind::FetchWait);
+                    }
+                    if !b.followers.iter().any(|f| f.parked.is_some() && f.hw_sent < b.hw) {
+                        timers.cancel(&TimerKind::ReplicaFetchWait);
                     }
                     if no_isr_ticks {
                         timers.cancel(&TimerKind::IsrExpiration);

@@ -84,6 +84,10 @@ fn timers_whose_handler_would_change_nothing_are_forgotten() {
                 NodeState::Broker(b) => {
                     let fetch_wait = timers.iter().any(|t| *t == TimerKind::FetchWait);
                     assert!(!fetch_wait || !b.parked_consumers.is_empty(), "fetch-wait with no parked fetch");
+                    let replica_wait = timers.iter().any(|t| *t == TimerKind::ReplicaFetchWait);
+                    let hw_to_learn = b.followers.iter().any(|f| f.parked.is_some() && f.hw_sent < b.hw);
+                    assert!(!replica_wait || hw_to_learn, "replica-fetch-wait with no parked fetch to tell a HW");
+                    assert!(replica_wait || !hw_to_learn, "a parked fetch with a HW to learn and no deadline");
                     let isr_tick = timers.iter().any(|t| *t == TimerKind::IsrExpiration);
                     assert!(!isr_tick || state.isr_ticks_left > 0, "isr-expiration with none left in the budget");
                 }
@@ -156,12 +160,17 @@ fn an_under_min_isr_leader_neither_commits_nor_appends() {
         for action in actions {
             let Some(next) = model.next_state(state, action.clone()) else { continue };
             for id in 1..=3 {
-                let (before, after) = (model.broker(state, id).expect("a broker"), model.broker(&next, id).expect("a broker"));
+                let (before, after) =
+                    (model.broker(state, id).expect("a broker"), model.broker(&next, id).expect("a broker"));
                 let same_term = before.role == highwater_traces::Role::Leader
                     && after.role == highwater_traces::Role::Leader
                     && before.leader_epoch == after.leader_epoch;
                 if same_term && before.isr.len() < min && after.isr.len() < min {
-                    assert_eq!((after.hw, after.log.len()), (before.hw, before.log.len()), "broker {id} after {action}");
+                    assert_eq!(
+                        (after.hw, after.log.len()),
+                        (before.hw, before.log.len()),
+                        "broker {id} after {action}"
+                    );
                     held += usize::from(before.hw < before.log.len() as i64);
                 }
             }

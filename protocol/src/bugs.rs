@@ -68,7 +68,7 @@ bugs! {
         "no FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH: requests from any epoch are served";
     /// A new leader does not write (epoch, LEO) into its epoch cache.
     NoEpochCacheEntryOnElection = "no-epoch-cache-entry-on-election", "KAFKA-7415",
-        "the epoch cache gains the new epoch only when its first record is appended";
+        "the epoch cache gains the new epoch only when its first record is appended, and a follower refused OFFSET_OUT_OF_RANGE truncates to the leader's HW, as the Kafka of the bug did";
     /// A follower forgets its last fetched epoch after an empty response.
     EmptyResponseClearsLastFetchedEpoch = "empty-response-clears-last-fetched-epoch", "KAFKA-15510",
         "after an empty fetch response the follower sends last_fetched_epoch = -1, skipping the divergence check";

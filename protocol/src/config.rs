@@ -31,6 +31,9 @@ pub struct BrokerConfig {
     /// `AbstractFetcherThread.handlePartitionsWithErrors`). An answer with data or a new HW is
     /// fetched after at once: the leader long-polls, so every answer carries news.
     pub replica_fetch_backoff_ms: Millis,
+    /// `replica.fetch.wait.max.ms`: how long the leader holds a follower's fetch that has no
+    /// records to return (`DelayedFetch`); at that deadline it answers with its current HW.
+    pub replica_fetch_wait_max_ms: Millis,
     /// How long a follower waits for a fetch response before sending another.
     pub request_timeout_ms: Millis,
     /// `fetch.max.wait.ms` as the replica applies it: how long a consumer fetch with nothing to
@@ -58,6 +61,7 @@ impl BrokerConfig {
             rack,
             replica_lag_time_max_ms: 30_000,
             replica_fetch_backoff_ms: 1_000,
+            replica_fetch_wait_max_ms: 500,
             request_timeout_ms: 30_000,
             consumer_fetch_wait_ms: 500,
             alter_partition_retry_ms: 100,

@@ -18,8 +18,8 @@ use crate::bugs::Bug;
 use crate::config::{ConsumerConfig, ResetPolicy};
 use crate::errors::ErrorCode;
 use crate::messages::{
-    FetchRequest, FetchResponse, ListOffsetsRequest, ListOffsetsResponse, Message, MetadataRequest, MetadataResponse,
-    OffsetsForLeaderEpochRequest, OffsetsForLeaderEpochResponse,
+    FetchRequest, FetchResponse, LeaderIdAndEpoch, ListOffsetsRequest, ListOffsetsResponse, Message, MetadataRequest,
+    MetadataResponse, OffsetsForLeaderEpochRequest, OffsetsForLeaderEpochResponse,
 };
 use crate::node::{IgnoreReason, Input, Outbox, Output, SeekTo, TimerKind};
 use crate::types::{
@@ -219,6 +219,22 @@ impl Consumer {
         self.proceed(now, out);
     }
 
+    /// KIP-951: a fetch refused for leadership names the leader the replica knows. Kafka 4.4.0's
+    /// `AbstractFetch.handleFetchSuccess` takes a newer one into its metadata at once
+    /// (`Metadata.updatePartitionLeadership`) and validates the position against it
+    /// (`SubscriptionState.maybeValidatePositionForCurrentLeader`); metadata is still asked for.
+    fn take_leader_hint(&mut self, hint: LeaderIdAndEpoch) {
+        let Some(metadata) = &mut self.metadata else { return };
+        if hint.leader_id < 0 || hint.leader_epoch <= metadata.leader_epoch {
+            return;
+        }
+        metadata.leader_id = hint.leader_id;
+        metadata.leader_epoch = hint.leader_epoch;
+        if self.position.offset_epoch != NO_EPOCH && self.phase == ConsumerPhase::Fetching {
+            self.phase = ConsumerPhase::Validating;
+        }
+    }
+
     fn leader(&self) -> Option<BrokerId> {
         self.metadata.as_ref().map(|m| m.leader_id).filter(|l| *l >= 0)
     }
@@ -294,28 +310,38 @@ impl Consumer {
         out.set_timer(TimerKind::ConsumerFetch, ms);
     }
 
-    /// Backoff over, or the outstanding request timed out. A timeout is a failed request, so it
-    /// also releases the preferred replica (KAFKA-14379's fix covers every metadata-refreshing failure).
+    /// Backoff over, or the outstanding request timed out: a timeout is a failed request.
     fn on_fetch_timeout(&mut self, now: Millis, out: &mut Outbox) {
         self.backing_off = false;
-        if self.in_flight.take().is_some() {
-            self.release_preferred_replica(out);
+        if let Some(failed) = self.in_flight.take() {
+            self.on_request_failed(failed.request, out);
         }
         self.proceed(now, out);
     }
 
-    /// The connection to `peer` reset. A request outstanding to that broker failed: as after a
-    /// timeout, the preferred replica is released and the consumer backs off; a lost metadata
-    /// request is sent again.
+    /// The connection to `peer` reset. A request outstanding to that broker failed, as after a
+    /// timeout, and the consumer backs off; a lost metadata request is sent again.
     fn on_disconnected(&mut self, peer: NodeId, out: &mut Outbox) {
         match peer {
             NodeId::Controller => self.request_metadata(out),
             NodeId::Broker(b) if self.in_flight.is_some_and(|f| f.to == b) => {
-                self.in_flight = None;
-                self.release_preferred_replica(out);
+                if let Some(failed) = self.in_flight.take() {
+                    self.on_request_failed(failed.request, out);
+                }
                 self.back_off(out);
             }
             _ => out.ignore(IgnoreReason::StaleResponse),
+        }
+    }
+
+    /// A request that failed (timed out, or its connection reset) asks for new metadata. A failed
+    /// fetch also drops the preferred replica; a failed ListOffsets or OffsetsForLeaderEpoch, sent
+    /// to the leader, does not (`OffsetFetcherUtils.onFailedResponseForResettingPositions`,
+    /// `onFailedResponseForValidatingPositions`).
+    fn on_request_failed(&mut self, request: Request, out: &mut Outbox) {
+        match request {
+            Request::Fetch => self.release_preferred_replica(out),
+            Request::ListOffsets | Request::Validation => self.request_metadata(out),
         }
     }
 
@@ -358,9 +384,11 @@ impl Consumer {
     }
 
     fn on_fetch_response(&mut self, now: Millis, from: BrokerId, response: FetchResponse, out: &mut Outbox) {
-        let current = response.fetch_offset == self.position.offset
-            && response.request_leader_epoch == self.current_leader_epoch()
-            && self.phase == ConsumerPhase::Fetching;
+        // Kafka 4.4.0 `FetchCollector`: an answer counts while the partition is fetchable and the
+        // position is still the offset fetched, whatever leader epoch the request was made in (a
+        // position with an epoch goes through validation when the epoch moves, and is not
+        // fetchable meanwhile).
+        let current = response.fetch_offset == self.position.offset && self.phase == ConsumerPhase::Fetching;
         if !self.answer_is_current(now, from, Request::Fetch, current, out) {
             return;
         }
@@ -380,8 +408,11 @@ impl Consumer {
             }
             ErrorCode::OFFSET_OUT_OF_RANGE => self.on_out_of_range(now, from, out),
             ErrorCode::UNKNOWN_LEADER_EPOCH => self.back_off(out),
-            _ => {
+            error => {
                 // NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH, OFFSET_NOT_AVAILABLE, REPLICA_NOT_AVAILABLE...
+                if matches!(error, ErrorCode::NOT_LEADER_OR_FOLLOWER | ErrorCode::FENCED_LEADER_EPOCH) {
+                    self.take_leader_hint(response.current_leader);
+                }
                 self.release_preferred_replica(out);
                 self.back_off(out);
             }
@@ -443,11 +474,13 @@ impl Consumer {
                     self.list_offsets_latest_seen.push(response.offset);
                 }
                 let cause = self.pending_reset_cause.take().unwrap_or(ResetCause::Seek);
-                self.move_position(response.offset, response.leader_epoch, cause);
+                // Kafka 4.4.0 `OffsetFetcherUtils.resetPositionIfNeeded`: the reset position has
+                // no epoch, "to skip validation"; the next consumed record gives it one.
+                self.move_position(response.offset, NO_EPOCH, cause);
                 self.phase = ConsumerPhase::Fetching;
                 self.proceed(now, out);
             }
-            error => self.on_request_error(error, out),
+            _ => self.on_request_error(out),
         }
     }
 
@@ -459,13 +492,28 @@ impl Consumer {
         response: OffsetsForLeaderEpochResponse,
         out: &mut Outbox,
     ) {
-        let current = self.phase == ConsumerPhase::Validating && response.requested_epoch == self.position.offset_epoch;
+        // `SubscriptionState.maybeCompleteValidation` drops an answer for a position that moved
+        // since the request, its leader included.
+        let current = self.phase == ConsumerPhase::Validating
+            && response.requested_epoch == self.position.offset_epoch
+            && response.request_leader_epoch == self.current_leader_epoch();
         if !self.answer_is_current(now, from, Request::Validation, current, out) {
             return;
         }
         match response.error_code {
+            // An undefined end offset or epoch: the leader has nothing as new as the consumed
+            // epoch, a truncation the reset policy answers (`maybeCompleteValidation`).
+            ErrorCode::NONE if response.end_offset == UNDEFINED_OFFSET || response.leader_epoch == NO_EPOCH => {
+                self.phase = match self.config.reset_policy {
+                    ResetPolicy::Earliest => ConsumerPhase::Resetting(ResetTarget::Earliest),
+                    ResetPolicy::Latest => ConsumerPhase::Resetting(ResetTarget::Latest),
+                    ResetPolicy::None => ConsumerPhase::Failed,
+                };
+                self.pending_reset_cause = Some(ResetCause::LogTruncation);
+                self.proceed(now, out);
+            }
             ErrorCode::NONE => {
-                let truncated = response.end_offset != UNDEFINED_OFFSET && response.end_offset < self.position.offset;
+                let truncated = response.end_offset < self.position.offset;
                 if truncated {
                     if self.config.reset_policy == ResetPolicy::None {
                         self.phase = ConsumerPhase::Failed;
@@ -476,15 +524,16 @@ impl Consumer {
                 self.phase = ConsumerPhase::Fetching;
                 self.proceed(now, out);
             }
-            error => self.on_request_error(error, out),
+            _ => self.on_request_error(out),
         }
     }
 
-    /// A refused reset or validation: retry UNKNOWN_LEADER_EPOCH as is, refresh metadata for the rest.
-    fn on_request_error(&mut self, error: ErrorCode, out: &mut Outbox) {
-        if error != ErrorCode::UNKNOWN_LEADER_EPOCH {
-            self.request_metadata(out);
-        }
+    /// A refused reset or validation is retried after `retry.backoff.ms` with new metadata, whatever
+    /// the error (`OffsetsForLeaderEpochUtils.handleResponse`,
+    /// `OffsetFetcherUtils.onSuccessfulResponseForValidatingPositions` and
+    /// `onSuccessfulResponseForResettingPositions`).
+    fn on_request_error(&mut self, out: &mut Outbox) {
+        self.request_metadata(out);
         self.back_off(out);
     }
 

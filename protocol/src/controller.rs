@@ -125,13 +125,16 @@ impl Controller {
 
     /// Validate and apply a leader's ISR change. Source: `ReplicationControlManager.alterPartition`.
     fn on_alter_partition(&mut self, from: NodeId, request: AlterPartitionRequest, out: &mut Outbox) {
-        let error = if from != NodeId::Broker(request.broker_id) || self.leader != Some(request.broker_id) {
-            Some(ErrorCode::NOT_LEADER_OR_FOLLOWER)
-        } else if request.leader_epoch != self.leader_epoch {
+        // Kafka 4.4.0 `ReplicationControlManager.validateAlterPartitionData`, in its order. A
+        // retry of a change already applied is refused like any stale request: its leader keeps
+        // the change pending until the partition change it caused arrives.
+        let error = if request.leader_epoch > self.leader_epoch || request.partition_epoch > self.partition_epoch {
+            Some(ErrorCode::NOT_CONTROLLER)
+        } else if request.leader_epoch < self.leader_epoch {
             Some(ErrorCode::FENCED_LEADER_EPOCH)
-        } else if request.partition_epoch != self.partition_epoch && !self.isr.iter().eq(request.new_isr.iter()) {
-            // A retry of a change already applied asks for the ISR we have: it succeeds, or the
-            // leader would drop members that this controller already counts in the ISR.
+        } else if from != NodeId::Broker(request.broker_id) || self.leader != Some(request.broker_id) {
+            Some(ErrorCode::INVALID_REQUEST)
+        } else if request.partition_epoch < self.partition_epoch {
             Some(ErrorCode::INVALID_UPDATE_VERSION)
         } else if !request.new_isr.contains(&request.broker_id) || request.new_isr.iter().any(|b| !self.is_replica(*b))
         {
@@ -319,9 +322,10 @@ mod tests {
     #[test]
     fn alter_partition_rejections() {
         let mut c = controller();
-        assert_eq!(alter(&mut c, 2, 0, 0, vec![1, 2]).error_code, ErrorCode::NOT_LEADER_OR_FOLLOWER);
-        assert_eq!(alter(&mut c, 1, 5, 0, vec![1, 2]).error_code, ErrorCode::FENCED_LEADER_EPOCH);
-        assert_eq!(alter(&mut c, 1, 0, 7, vec![1, 2]).error_code, ErrorCode::INVALID_UPDATE_VERSION);
+        // Kafka 4.4.0 `ReplicationControlManager.validateAlterPartitionData`, in its order.
+        assert_eq!(alter(&mut c, 1, 5, 0, vec![1, 2]).error_code, ErrorCode::NOT_CONTROLLER, "a newer leader epoch");
+        assert_eq!(alter(&mut c, 2, 0, 7, vec![1, 2]).error_code, ErrorCode::NOT_CONTROLLER, "a newer partition epoch");
+        assert_eq!(alter(&mut c, 2, 0, 0, vec![1, 2]).error_code, ErrorCode::INVALID_REQUEST, "not the leader");
         assert_eq!(alter(&mut c, 1, 0, 0, vec![2, 3]).error_code, ErrorCode::INVALID_REQUEST);
         c.handle(0, Input::BrokerFenced(3));
         let pe = c.partition_epoch();
@@ -330,19 +334,15 @@ mod tests {
         assert_eq!((ok.error_code, ok.isr, ok.partition_epoch), (ErrorCode::NONE, vec![1], pe + 1));
     }
 
+    /// Kafka 4.4.0 has no special case for a retry of a change already applied: it is stale like
+    /// any request on an older partition epoch, and its leader waits for the partition change.
     #[test]
-    fn a_retry_of_an_applied_change_succeeds() {
-        // The answer to an applied AlterPartition was lost and the leader sends it again, based on
-        // the old partition epoch: refusing it would make the leader forget a member the ISR has.
+    fn a_retry_of_an_applied_change_is_stale_like_any_other() {
         let mut c = controller();
         assert_eq!(alter(&mut c, 1, 0, 0, vec![1, 2]).error_code, ErrorCode::NONE);
-        let retry = alter(&mut c, 1, 0, 0, vec![1, 2]);
-        assert_eq!((retry.error_code, retry.isr, retry.partition_epoch), (ErrorCode::NONE, vec![1, 2], 1));
-        assert_eq!(
-            alter(&mut c, 1, 0, 0, vec![1, 3]).error_code,
-            ErrorCode::INVALID_UPDATE_VERSION,
-            "a different change stays stale"
-        );
+        assert_eq!(alter(&mut c, 1, 0, 0, vec![1, 2]).error_code, ErrorCode::INVALID_UPDATE_VERSION);
+        assert_eq!(alter(&mut c, 1, 0, 0, vec![1, 3]).error_code, ErrorCode::INVALID_UPDATE_VERSION);
+        assert_eq!((c.isr(), c.partition_epoch()), (vec![1, 2], 1));
     }
 
     #[test]

@@ -57,6 +57,8 @@ error_codes! {
     REPLICA_NOT_AVAILABLE(9, true) "The replica is not available for the requested topic-partition.";
     /// acks=all with fewer in-sync replicas than `min.insync.replicas`.
     NOT_ENOUGH_REPLICAS(19, true) "Messages are rejected since there are fewer in-sync replicas than required.";
+    /// An AlterPartition naming a leader or partition epoch newer than the controller's.
+    NOT_CONTROLLER(41, true) "This is not the correct controller for this cluster.";
     /// A request that is malformed for its API.
     INVALID_REQUEST(42, false) "This most likely occurs because of a request being malformed by the client library or the message was sent to an incompatible broker.";
     /// The request's `current_leader_epoch` is older than the broker's.
@@ -97,6 +99,7 @@ mod tests {
             ("NOT_LEADER_OR_FOLLOWER", 6),
             ("REPLICA_NOT_AVAILABLE", 9),
             ("NOT_ENOUGH_REPLICAS", 19),
+            ("NOT_CONTROLLER", 41),
             ("INVALID_REQUEST", 42),
             ("FENCED_LEADER_EPOCH", 74),
             ("UNKNOWN_LEADER_EPOCH", 75),

@@ -22,6 +22,12 @@ impl LeaderEpochCache {
         self.entries.last().map(|(e, _)| *e)
     }
 
+    /// The epoch whose range holds `offset`: the last entry starting at or before it
+    /// (`LeaderEpochFileCache.epochForOffset`), or `NO_EPOCH` before every entry.
+    pub fn epoch_for_offset(&self, offset: Offset) -> LeaderEpoch {
+        self.entries.iter().take_while(|(_, s)| *s <= offset).last().map_or(NO_EPOCH, |(e, _)| *e)
+    }
+
     /// Start offset of this exact epoch, if cached.
     pub fn start_offset_of(&self, epoch: LeaderEpoch) -> Option<Offset> {
         self.entries.iter().find(|(e, _)| *e == epoch).map(|(_, s)| *s)

@@ -30,6 +30,9 @@ pub struct ProduceResponse {
     pub base_offset: Offset,
     /// Echo of the request's value, standing in for the correlation id.
     pub value: u64,
+    /// The leader and epoch the broker knows (KIP-951's `CurrentLeader`), so that a producer
+    /// refused with NOT_LEADER_OR_FOLLOWER can retry there without waiting for metadata.
+    pub current_leader: LeaderIdAndEpoch,
 }
 
 /// `FetchRequest` v12+ (one partition), from a follower or a consumer.
@@ -112,6 +115,10 @@ pub struct OffsetsForLeaderEpochResponse {
     pub end_offset: Offset,
     /// Echo of the request's `leader_epoch`.
     pub requested_epoch: LeaderEpoch,
+    /// Echo of the request's `current_leader_epoch`. Kafka's consumer keeps the position the
+    /// request was made for and drops an answer once the position (its leader included) moved
+    /// (`SubscriptionState.maybeCompleteValidation`); the echo carries that context here.
+    pub request_leader_epoch: LeaderEpoch,
 }
 
 /// `ListOffsetsRequest` (one partition).

@@ -59,11 +59,13 @@ pub enum TimerKind {
     FetchWait,
     /// Leader: send a pending AlterPartition again after its connection to the controller reset.
     AlterPartitionRetry,
+    /// Leader: `replica.fetch.wait.max.ms` is up for a parked follower fetch with a new HW to learn.
+    ReplicaFetchWait,
 }
 
 impl TimerKind {
     /// Every timer kind.
-    pub const ALL: [TimerKind; 7] = [
+    pub const ALL: [TimerKind; 8] = [
         TimerKind::ReplicaFetch,
         TimerKind::IsrExpiration,
         TimerKind::ConsumerFetch,
@@ -71,6 +73,7 @@ impl TimerKind {
         TimerKind::ProduceRetry,
         TimerKind::FetchWait,
         TimerKind::AlterPartitionRetry,
+        TimerKind::ReplicaFetchWait,
     ];
 
     /// A stable kebab-case name.
@@ -83,6 +86,7 @@ impl TimerKind {
             TimerKind::ProduceRetry => "produce-retry",
             TimerKind::FetchWait => "fetch-wait",
             TimerKind::AlterPartitionRetry => "alter-partition-retry",
+            TimerKind::ReplicaFetchWait => "replica-fetch-wait",
         }
     }
 

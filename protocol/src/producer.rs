@@ -95,6 +95,19 @@ impl Producer {
             out.cancel_timer(TimerKind::ProduceRetry);
             return self.send_next(out);
         }
+        // KIP-951: a refusal for leadership names the leader the broker knows. Kafka 4.4.0's
+        // `Sender` takes it (`Metadata.updatePartitionLeadership`) and the retry skips its
+        // backoff when the leader changed (`RecordAccumulator.shouldBackoff`); metadata is still
+        // asked for.
+        let hint = response.current_leader;
+        let leadership =
+            matches!(response.error_code, ErrorCode::NOT_LEADER_OR_FOLLOWER | ErrorCode::FENCED_LEADER_EPOCH);
+        if leadership && hint.leader_id >= 0 && hint.leader_epoch > self.leader_epoch {
+            self.leader = Some(hint.leader_id);
+            self.leader_epoch = hint.leader_epoch;
+            out.send(NodeId::Controller, Message::Metadata(MetadataRequest {}));
+            return self.send_next(out);
+        }
         self.back_off(out);
     }
 

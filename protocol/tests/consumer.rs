@@ -216,6 +216,7 @@ fn leader_change_validates_the_position_through_the_leader() {
         leader_epoch: 0,
         end_offset: 3,
         requested_epoch: 0,
+        request_leader_epoch: 1,
     };
     let out = consumer.handle(30_000, from_broker(2, Message::OffsetsForLeaderEpochResponse(fine)));
     assert_eq!(consumer.phase(), ConsumerPhase::Fetching);
@@ -235,10 +236,77 @@ fn validation_below_the_position_is_a_truncation_and_resets_there() {
         leader_epoch: 0,
         end_offset: 1,
         requested_epoch: 0,
+        request_leader_epoch: 1,
     };
     consumer.handle(30_000, from_broker(2, Message::OffsetsForLeaderEpochResponse(truncated)));
     assert_eq!(consumer.resets(), &[PositionReset { from: 3, to: 1, cause: ResetCause::LogTruncation }]);
     assert_eq!(consumer.position(), FetchPosition { offset: 1, offset_epoch: 0 });
+}
+
+/// Kafka 4.4.0 `SubscriptionState.maybeCompleteValidation` drops an answer for a position that
+/// moved since the request, its leader included: an answer to a validation sent under leader
+/// epoch 1 is not used once metadata names epoch 2; the consumer validates again.
+#[test]
+fn a_validation_answer_for_an_older_leader_is_dropped() {
+    let (mut consumer, _, request) = started(rack_b());
+    consumer.handle(0, fetch_answer(1, &request, ErrorCode::NONE, records(0, 0, &[4, 5, 6]), -1));
+    consumer.handle(0, metadata(2, 1, &[1]));
+    consumer.handle(30_000, Input::Timer(TimerKind::ConsumerFetch));
+    consumer.handle(30_000, metadata(3, 2, &[1, 2]));
+    let truncated = OffsetsForLeaderEpochResponse {
+        error_code: ErrorCode::NONE,
+        leader_epoch: 0,
+        end_offset: 1,
+        requested_epoch: 0,
+        request_leader_epoch: 1,
+    };
+    let out = consumer.handle(30_000, from_broker(2, Message::OffsetsForLeaderEpochResponse(truncated)));
+    assert!(consumer.resets().is_empty(), "the answer of leader epoch 1 is not used");
+    assert_eq!(consumer.phase(), ConsumerPhase::Validating);
+    let again = sent(&out).into_iter().find_map(|(to, m)| match m {
+        Message::OffsetsForLeaderEpoch(q) => Some((to, q.current_leader_epoch)),
+        _ => None,
+    });
+    assert_eq!(again, Some((NodeId::Broker(3), 2)));
+}
+
+/// `maybeCompleteValidation`: an undefined end offset means the leader has nothing as new as the
+/// consumed epoch, a truncation the reset policy answers.
+#[test]
+fn an_undefined_validation_answer_resets_by_the_policy() {
+    let (mut consumer, _, request) = started(rack_b());
+    consumer.handle(0, fetch_answer(1, &request, ErrorCode::NONE, records(0, 0, &[4, 5, 6]), -1));
+    consumer.handle(0, metadata(2, 1, &[1]));
+    consumer.handle(30_000, Input::Timer(TimerKind::ConsumerFetch));
+    let undefined = OffsetsForLeaderEpochResponse {
+        error_code: ErrorCode::NONE,
+        leader_epoch: -1,
+        end_offset: -1,
+        requested_epoch: 0,
+        request_leader_epoch: 1,
+    };
+    let out = consumer.handle(30_000, from_broker(2, Message::OffsetsForLeaderEpochResponse(undefined)));
+    assert_eq!(consumer.phase(), ConsumerPhase::Resetting(consumer::ResetTarget::Earliest));
+    assert!(sent(&out).iter().any(|(_, m)| matches!(m, Message::ListOffsets(_))));
+}
+
+/// `OffsetsForLeaderEpochUtils.handleResponse`: every error but NONE is retried with a metadata
+/// update, UNKNOWN_LEADER_EPOCH included; the preferred replica is kept.
+#[test]
+fn a_validation_error_refreshes_metadata_whatever_it_is() {
+    let (mut consumer, _, request) = started(rack_b());
+    consumer.handle(0, fetch_answer(1, &request, ErrorCode::NONE, records(0, 0, &[4]), -1));
+    consumer.handle(0, metadata(2, 1, &[1]));
+    consumer.handle(30_000, Input::Timer(TimerKind::ConsumerFetch));
+    let behind = OffsetsForLeaderEpochResponse {
+        error_code: ErrorCode::UNKNOWN_LEADER_EPOCH,
+        leader_epoch: -1,
+        end_offset: -1,
+        requested_epoch: 0,
+        request_leader_epoch: 1,
+    };
+    let out = consumer.handle(30_000, from_broker(2, Message::OffsetsForLeaderEpochResponse(behind)));
+    assert!(sent(&out).iter().any(|(to, m)| *to == NodeId::Controller && matches!(m, Message::Metadata(_))));
 }
 
 #[test]
@@ -252,6 +320,7 @@ fn validation_not_available_retries_later() {
         leader_epoch: -1,
         end_offset: -1,
         requested_epoch: 0,
+        request_leader_epoch: 1,
     };
     consumer.handle(30_000, from_broker(2, Message::OffsetsForLeaderEpochResponse(busy)));
     assert_eq!(consumer.phase(), ConsumerPhase::Validating);
@@ -319,16 +388,29 @@ fn extreme_offsets_from_brokers_do_not_overflow_the_position() {
 
 #[test]
 fn a_stale_answer_still_completes_its_request() {
-    // Metadata moves to a new epoch while a fetch is out; the fetch's answer no longer matches,
-    // but it is still the answer to the one outstanding request. Dropping it without freeing the
-    // slot would leave the consumer waiting for a timeout.
+    // Metadata moves to a new epoch while a fetch is out, and the position (which has an epoch)
+    // goes to validation: the fetch's answer no longer applies, but it is still the answer to
+    // the one outstanding request. Dropping it without freeing the slot would leave the
+    // consumer waiting for a timeout.
+    let (mut consumer, _, request) = started(rack_b());
+    let out = consumer.handle(0, fetch_answer(1, &request, ErrorCode::NONE, records(0, 0, &[4]), -1));
+    let (_, second) = fetches(&out).remove(0);
+    consumer.handle(0, metadata(1, 1, &[]));
+    let out = consumer.handle(0, fetch_answer(1, &second, ErrorCode::NONE, records(1, 0, &[5]), -1));
+    assert_eq!(ignored(&out), vec![IgnoreReason::StaleResponse]);
+    assert_eq!(consumer.delivered().len(), 1, "its data answers a position now being validated");
+    assert!(sent(&out).iter().any(|(_, m)| matches!(m, Message::OffsetsForLeaderEpoch(_))), "{out:?}");
+}
+
+/// Kafka 4.4.0 `FetchCollector` uses an answer while the partition is fetchable and the position
+/// is the offset fetched, whatever leader epoch the request named: a reset position has no
+/// epoch, so a new leader epoch in metadata does not make the answer stale.
+#[test]
+fn an_answer_for_a_position_without_an_epoch_is_used_after_the_epoch_moved() {
     let (mut consumer, _, request) = started(rack_b());
     consumer.handle(0, metadata(1, 1, &[]));
-    let out = consumer.handle(0, fetch_answer(1, &request, ErrorCode::NONE, records(0, 0, &[4]), -1));
-    assert_eq!(ignored(&out), vec![IgnoreReason::StaleResponse]);
-    assert!(consumer.delivered().is_empty(), "its data answers an older request");
-    let (to, next) = fetches(&out).remove(0);
-    assert_eq!((to, next.current_leader_epoch), (NodeId::Broker(1), 1), "the consumer fetches again at once");
+    consumer.handle(0, fetch_answer(1, &request, ErrorCode::NONE, records(0, 0, &[4]), -1));
+    assert_eq!(consumer.delivered().len(), 1);
 }
 
 #[test]
@@ -343,4 +425,46 @@ fn metadata_without_a_leader_is_asked_again() {
         sent(&out).iter().any(|(to, m)| *to == NodeId::Controller && matches!(m, Message::Metadata(_))),
         "asks for metadata again: {out:?}"
     );
+}
+
+/// Kafka 4.4.0 `OffsetFetcherUtils.onFailedResponseForResettingPositions` asks for new metadata
+/// and keeps the preferred read replica: a failed ListOffsets went to the leader, not to it. A
+/// failed fetch from the preferred replica drops it.
+#[test]
+fn a_failed_list_offsets_keeps_the_preferred_replica_and_a_failed_fetch_drops_it() {
+    let (mut consumer, _, request) = started(rack_b());
+    redirected_to_2(&mut consumer, &request);
+    let out = consumer.handle(0, Input::Seek(SeekTo::End));
+    assert!(sent(&out).iter().any(|(to, m)| *to == NodeId::Broker(1) && matches!(m, Message::ListOffsets(_))));
+    let out = consumer.handle(0, Input::Disconnected(NodeId::Broker(1)));
+    assert_eq!(consumer.preferred_read_replica().map(|p| p.broker_id), Some(2));
+    assert!(sent(&out).iter().any(|(to, m)| *to == NodeId::Controller && matches!(m, Message::Metadata(_))));
+
+    let (mut consumer, _, request) = started(rack_b());
+    redirected_to_2(&mut consumer, &request);
+    consumer.handle(0, Input::Disconnected(NodeId::Broker(2)));
+    assert_eq!(consumer.preferred_read_replica(), None);
+}
+
+/// KIP-951: a fetch refused for leadership names the leader the replica knows; Kafka 4.4.0's
+/// `AbstractFetch.handleFetchSuccess` takes a newer one into its metadata at once, so the next
+/// fetch goes there even before new metadata arrives.
+#[test]
+fn a_fetch_refusal_naming_a_newer_leader_moves_the_consumer_there() {
+    let (mut consumer, _, request) = started(ConsumerConfig::new(0, None));
+    let refused = FetchResponse {
+        error_code: ErrorCode::NOT_LEADER_OR_FOLLOWER,
+        high_watermark: 0,
+        log_start_offset: 0,
+        records: Vec::new(),
+        diverging_epoch: None,
+        preferred_read_replica: -1,
+        current_leader: LeaderIdAndEpoch { leader_id: 3, leader_epoch: 2 },
+        fetch_offset: request.fetch_offset,
+        request_leader_epoch: request.current_leader_epoch,
+    };
+    consumer.handle(0, from_broker(1, Message::FetchResponse(refused)));
+    assert_eq!(consumer.current_leader_epoch(), 2);
+    let out = consumer.handle(100, Input::Timer(TimerKind::ConsumerFetch));
+    assert_eq!(fetches(&out).first().map(|(to, f)| (*to, f.current_leader_epoch)), Some((NodeId::Broker(3), 2)));
 }

@@ -107,14 +107,31 @@ fn truncation_takes_several_rounds_when_the_follower_lacks_the_leaders_epoch() {
     assert_eq!(follower.log_end_offset(), 2);
 }
 
+/// Kafka 4.4.0 `AbstractFetcherThread.fetchOffsetAndTruncate`: on OFFSET_OUT_OF_RANGE a
+/// follower asks the leader's log end offset (ListOffsets LATEST, as a replica) and truncates to
+/// it only if it is below its own; otherwise it fetches on from its own end.
 #[test]
-fn out_of_range_truncates_to_the_leaders_hw() {
-    let mut follower = follower_with(broker_config(2), 0, &[(0, 1), (0, 2), (0, 3)], 1);
-    let Message::FetchResponse(mut r) = answer(0, 3, 2, Vec::new()) else { unreachable!() };
-    r.error_code = ErrorCode::OFFSET_OUT_OF_RANGE;
-    let out = follower.handle(0, from_broker(1, Message::FetchResponse(r)));
-    assert_eq!(follower.log_end_offset(), 2);
-    assert_eq!(fetches(&out)[0].1.fetch_offset, 2);
+fn out_of_range_asks_the_leader_s_log_end_offset_and_truncates_only_below_it() {
+    let out_of_range = || {
+        let Message::FetchResponse(mut r) = answer(0, 3, 2, Vec::new()) else { unreachable!() };
+        r.error_code = ErrorCode::OFFSET_OUT_OF_RANGE;
+        from_broker(1, Message::FetchResponse(r))
+    };
+    let leader_end = |offset| {
+        let response = ListOffsetsResponse { error_code: ErrorCode::NONE, offset, leader_epoch: 0, timestamp: -1 };
+        from_broker(1, Message::ListOffsetsResponse(response))
+    };
+    for (leader_leo, expected) in [(2, 2), (5, 3)] {
+        let mut follower = follower_with(broker_config(2), 0, &[(0, 1), (0, 2), (0, 3)], 1);
+        let out = follower.handle(0, out_of_range());
+        let asked: Vec<_> = sent(&out).into_iter().filter(|(_, m)| matches!(m, Message::ListOffsets(_))).collect();
+        let [(to, Message::ListOffsets(request))] = asked.as_slice() else { panic!("{out:?}") };
+        assert_eq!((*to, request.replica_id, request.timestamp), (NodeId::Broker(1), 2, -1));
+        assert_eq!(follower.log_end_offset(), 3, "nothing truncated before the answer");
+        let out = follower.handle(0, leader_end(leader_leo));
+        assert_eq!(follower.log_end_offset(), expected, "leader LEO {leader_leo}");
+        assert_eq!(fetches(&out)[0].1.fetch_offset, expected);
+    }
 }
 
 #[test]

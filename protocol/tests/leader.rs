@@ -253,7 +253,7 @@ fn expansion_waits_for_the_epoch_start_offset() {
 }
 
 #[test]
-fn alter_partition_response_commits_and_errors_clear_the_pending_change() {
+fn alter_partition_response_commits_and_each_error_is_handled_as_kafka_s_leader_does() {
     let mut leader = leader_with(&[1], 0, &[1, 2], 0);
     let request = alter_partitions(&leader.handle(0, from_broker(3, replica_fetch(3, 0, 1, 0)))).remove(0);
     let ok = answer_alter_partition(&request, ErrorCode::NONE, &[1, 2, 3], 1);
@@ -263,11 +263,34 @@ fn alter_partition_response_commits_and_errors_clear_the_pending_change() {
     let out = leader.handle(0, ok);
     assert_eq!(ignored(&out), vec![IgnoreReason::StaleResponse], "nothing pending");
 
+    // Kafka 4.4.0 `Partition.handleAlterPartitionError`: INVALID_UPDATE_VERSION means a newer
+    // partition change is on its way, so the change stays pending, unsent, until it comes.
     let mut leader = leader_with(&[1], 0, &[1, 2], 0);
     let request = alter_partitions(&leader.handle(0, from_broker(3, replica_fetch(3, 0, 1, 0)))).remove(0);
     leader.handle(0, answer_alter_partition(&request, ErrorCode::INVALID_UPDATE_VERSION, &[1, 2], 3));
     assert_eq!(leader.isr(), vec![1, 2]);
+    assert!(leader.leader_state().unwrap().pending_alter.as_ref().is_some_and(|p| p.awaiting_metadata));
+    assert_eq!(leader.maximal_isr(), vec![1, 2, 3], "still counted for the HW while pending");
+    let out = leader.handle(60_000, Input::Timer(TimerKind::IsrExpiration));
+    assert!(alter_partitions(&out).is_empty(), "not sent again after request.timeout.ms");
+    leader.handle(60_000, from_controller(notice(1, 0, 3, &[1, 2, 3])));
     assert!(leader.leader_state().unwrap().pending_alter.is_none());
+    assert_eq!(leader.isr(), vec![1, 2, 3]);
+
+    // INELIGIBLE_REPLICA reverts to the committed state. (Kafka's leader would not propose a
+    // fenced replica again; here its fetch is gone with its connection.)
+    let mut leader = leader_with(&[1], 0, &[1, 2], 0);
+    let request = alter_partitions(&leader.handle(0, from_broker(3, replica_fetch(3, 0, 1, 0)))).remove(0);
+    leader.handle(0, Input::Disconnected(NodeId::Broker(3)));
+    leader.handle(0, answer_alter_partition(&request, ErrorCode::INELIGIBLE_REPLICA, &[1, 2], 0));
+    assert!(leader.leader_state().unwrap().pending_alter.is_none());
+    assert_eq!(leader.maximal_isr(), vec![1, 2]);
+
+    // Any other error sends the change again.
+    let mut leader = leader_with(&[1], 0, &[1, 2], 0);
+    let request = alter_partitions(&leader.handle(0, from_broker(3, replica_fetch(3, 0, 1, 0)))).remove(0);
+    let out = leader.handle(0, answer_alter_partition(&request, ErrorCode::NOT_CONTROLLER, &[1, 2], 0));
+    assert_eq!(alter_partitions(&out), vec![request]);
 }
 
 #[test]
@@ -290,6 +313,8 @@ fn a_notice_with_an_equal_partition_epoch_discards_the_pending_isr_change() {
     let mut leader = leader_with(&[1], 0, &[1, 2], 0);
     let request = alter_partitions(&leader.handle(0, from_broker(3, replica_fetch(3, 0, 1, 0)))).remove(0);
     assert_eq!(leader.maximal_isr(), vec![1, 2, 3]);
+    // Without its fetch waiting here, nothing proposes 3 again at once.
+    leader.handle(0, Input::Disconnected(NodeId::Broker(3)));
     let out = leader.handle(0, from_controller(notice(1, 0, 0, &[1, 2])));
     assert!(ignored(&out).is_empty(), "{out:?}");
     assert!(leader.leader_state().unwrap().pending_alter.is_none());
@@ -374,7 +399,8 @@ fn list_offsets_latest_is_not_available_until_the_hw_reaches_the_epoch_start() {
     leader.handle(0, from_broker(3, replica_fetch(3, 1, 2, 0)));
     assert_eq!(leader.high_watermark(), 2);
     let answer = list_latest(&mut leader, 1);
-    assert_eq!((answer.error_code, answer.offset, answer.leader_epoch), (ErrorCode::NONE, 2, 0));
+    // `Partition.fetchOffsetForTimestamp` answers LATEST with the current leader epoch.
+    assert_eq!((answer.error_code, answer.offset, answer.leader_epoch), (ErrorCode::NONE, 2, 1));
 }
 
 #[test]
@@ -514,23 +540,35 @@ fn a_late_answer_to_an_earlier_alter_partition_does_not_settle_the_pending_one()
     assert_eq!(leader.high_watermark(), 0, "2 has not fetched offset 0 yet");
 }
 
-/// Long poll: a follower fetch with nothing new waits at the leader and is answered by the next
-/// append; leadership moving on answers it FENCED_LEADER_EPOCH, as Kafka 4.4.0's
-/// `DelayedFetch.tryComplete` does (`Partition.localLogWithEpochOrThrow` checks the epoch first).
+/// Long poll, as Kafka 4.4.0's `DelayedFetch` does it: a follower fetch with no records for it
+/// waits at the leader. It is answered by the next append, or at `replica.fetch.wait.max.ms`
+/// when it has only a new HW to learn (`tryComplete` compares a follower's fetch with the LEO).
+/// Leadership moving on answers it FENCED_LEADER_EPOCH (`Partition.localLogWithEpochOrThrow`
+/// checks the epoch first).
 #[test]
-fn a_follower_fetch_without_news_waits_for_the_next_append_or_leadership_change() {
+fn a_follower_fetch_waits_for_records_or_its_deadline_and_is_fenced_when_leadership_moves() {
     let mut leader = broker_in(broker_config(1), 1, 0, &[1, 2]);
-    // The first fetch learns the HW (0), so it is answered.
-    assert_eq!(fetch_responses(&leader.handle(0, from_broker(2, replica_fetch(2, 0, 0, NO_EPOCH)))).len(), 1);
-    // The next has no news: it waits.
-    assert!(fetch_responses(&leader.handle(0, from_broker(2, replica_fetch(2, 0, 0, NO_EPOCH)))).is_empty());
-    let appended = leader.handle(0, produce(7));
+    let waits = leader.handle(0, from_broker(2, replica_fetch(2, 0, 0, NO_EPOCH)));
+    assert!(fetch_responses(&waits).is_empty());
+    assert!(waits.contains(&Output::SetTimer { timer: TimerKind::ReplicaFetchWait, after_ms: 500 }), "{waits:?}");
+    let answered = leader.handle(500, Input::Timer(TimerKind::ReplicaFetchWait));
+    assert_eq!((fetch_response(&answered).high_watermark, fetch_response(&answered).records.len()), (0, 0));
+    let waits = leader.handle(500, from_broker(2, replica_fetch(2, 0, 0, NO_EPOCH)));
+    assert!(waits.contains(&Output::CancelTimer(TimerKind::ReplicaFetchWait)), "nothing to learn: {waits:?}");
+    let appended = leader.handle(600, produce(7));
     assert_eq!(fetch_response(&appended).records, records(0, 0, &[7]));
-    // The follower now holds offset 0, so the HW moves to 1: news, answered at once.
-    let hw_moved = fetch_response(&leader.handle(0, from_broker(2, replica_fetch(2, 0, 1, 0))));
-    assert_eq!((hw_moved.high_watermark, hw_moved.records.len()), (1, 0));
-    assert!(fetch_responses(&leader.handle(0, from_broker(2, replica_fetch(2, 0, 1, 0)))).is_empty(), "waits again");
-    let moved = leader.handle(0, from_controller(notice(2, 1, 1, &[1, 2])));
+    // The follower now holds offset 0, so the HW moves to 1; a new HW alone does not answer.
+    let hw_moved = leader.handle(700, from_broker(2, replica_fetch(2, 0, 1, 0)));
+    assert_eq!(leader.high_watermark(), 1);
+    assert!(fetch_responses(&hw_moved).is_empty(), "{hw_moved:?}");
+    assert!(hw_moved.contains(&Output::SetTimer { timer: TimerKind::ReplicaFetchWait, after_ms: 500 }));
+    let deadline = fetch_response(&leader.handle(1_200, Input::Timer(TimerKind::ReplicaFetchWait)));
+    assert_eq!((deadline.high_watermark, deadline.records.len()), (1, 0));
+    assert!(
+        fetch_responses(&leader.handle(1_200, from_broker(2, replica_fetch(2, 0, 1, 0)))).is_empty(),
+        "waits again"
+    );
+    let moved = leader.handle(1_200, from_controller(notice(2, 1, 1, &[1, 2])));
     let refused: Vec<FetchResponse> =
         fetch_responses(&moved).into_iter().filter(|r| r.error_code == ErrorCode::FENCED_LEADER_EPOCH).collect();
     assert_eq!(refused.len(), 1, "{moved:?}");
@@ -543,7 +581,9 @@ fn a_follower_fetch_without_news_waits_for_the_next_append_or_leadership_change(
 fn a_waiting_follower_is_judged_for_the_isr_when_a_change_commits() {
     let mut leader = broker_in(broker_config(1), 1, 0, &[1, 2]);
     leader.handle(0, from_broker(2, replica_fetch(2, 0, 0, NO_EPOCH)));
-    assert!(leader.handle(0, from_broker(2, replica_fetch(2, 0, 0, NO_EPOCH))).is_empty(), "2 waits");
+    leader.handle(500, Input::Timer(TimerKind::ReplicaFetchWait));
+    let waits = leader.handle(500, from_broker(2, replica_fetch(2, 0, 0, NO_EPOCH)));
+    assert!(fetch_responses(&waits).is_empty(), "2 waits");
     // The controller drops 2 (its session expired meanwhile): the leader proposes it back.
     let out = leader.handle(0, from_controller(notice(1, 0, 1, &[1])));
     let proposal = alter_partitions(&out).remove(0);

@@ -43,9 +43,14 @@ fn replicas() -> impl Strategy<Value = Vec<ReplicaInfo>> {
 fn message() -> impl Strategy<Value = Message> {
     prop_oneof![
         (any::<i16>(), 0u64..5).prop_map(|(acks, value)| Message::Produce(ProduceRequest { acks, value })),
-        (error_code(), offset(), 0u64..5).prop_map(|(error_code, base_offset, value)| Message::ProduceResponse(
-            ProduceResponse { error_code, base_offset, value }
-        )),
+        (error_code(), offset(), 0u64..5, broker_id(), epoch()).prop_map(
+            |(error_code, base_offset, value, leader_id, leader_epoch)| Message::ProduceResponse(ProduceResponse {
+                error_code,
+                base_offset,
+                value,
+                current_leader: LeaderIdAndEpoch { leader_id, leader_epoch },
+            })
+        ),
         (broker_id(), prop::sample::select(vec!["", "a", "b"]), epoch(), offset(), epoch(), offset()).prop_map(
             |(replica_id, rack, current_leader_epoch, fetch_offset, last_fetched_epoch, log_start_offset)| {
                 Message::Fetch(FetchRequest {
@@ -99,13 +104,14 @@ fn message() -> impl Strategy<Value = Message> {
                 leader_epoch,
             })
         }),
-        (error_code(), epoch(), offset(), epoch()).prop_map(
-            |(error_code, leader_epoch, end_offset, requested_epoch)| {
+        (error_code(), epoch(), offset(), epoch(), epoch()).prop_map(
+            |(error_code, leader_epoch, end_offset, requested_epoch, request_leader_epoch)| {
                 Message::OffsetsForLeaderEpochResponse(OffsetsForLeaderEpochResponse {
                     error_code,
                     leader_epoch,
                     end_offset,
                     requested_epoch,
+                    request_leader_epoch,
                 })
             }
         ),

@@ -54,11 +54,18 @@ impl Checked {
                 Some((from, to)) => self.cluster.deliver(from, to).unwrap(),
                 None => {
                     let due = self.cluster.timers().filter(|(_, _, d)| *d <= end).min_by_key(|(n, t, d)| (*d, *n, *t));
-                    let Some((node, timer, _)) = due else {
-                        self.cluster.run_until_quiet(0);
-                        return;
-                    };
-                    self.cluster.fire_timer(node, timer).unwrap()
+                    let session =
+                        self.cluster.pending_sessions().filter(|(_, d)| *d <= end).min_by_key(|(b, d)| (*d, *b));
+                    match (due, session) {
+                        (_, Some((broker, expires))) if due.is_none_or(|(_, _, d)| expires <= d) => {
+                            self.cluster.expire_session(broker).unwrap()
+                        }
+                        (Some((node, timer, _)), _) => self.cluster.fire_timer(node, timer).unwrap(),
+                        (None, _) => {
+                            self.cluster.run_until_quiet(0);
+                            return;
+                        }
+                    }
                 }
             };
             self.record(outputs);
@@ -275,7 +282,9 @@ fn e_redirect_to_the_same_rack_follower_and_back_to_the_leader_when_it_leaves_th
 
     sim.crash(2);
     sim.run(1_000);
-    assert_eq!(sim.cluster.broker(1).unwrap().isr(), vec![1, 3], "2 left the ISR");
+    assert_eq!(sim.cluster.broker(1).unwrap().isr(), vec![1, 2, 3], "2's session runs for 9 s");
+    sim.run(9_000);
+    assert_eq!(sim.cluster.broker(1).unwrap().isr(), vec![1, 3], "2 was fenced and left the ISR");
     sim.produce(2);
     sim.run(60_000);
     assert_eq!(sim.delivered_values(), vec![1, 2]);
@@ -373,4 +382,44 @@ fn a_produce_waiting_at_a_crashed_leader_is_sent_again_to_the_new_leader() {
     assert_eq!(producer.leader(), Some(2));
     assert_eq!(producer.acknowledged(), &[(7, 0)], "committed at offset 0 under the new leader");
     assert!(producer.unacknowledged().is_empty());
+}
+
+/// Kafka 4.4.0: a broker whose heartbeats stop is fenced when its session expires,
+/// `broker.session.timeout.ms` later (`ReplicationControlManager.maybeFenceOneStaleBroker`), and
+/// a restart before then waits for that session to end (`ClusterControlManager.registerBroker`).
+#[test]
+fn a_crashed_broker_is_fenced_when_its_session_expires_and_leadership_moves_then() {
+    let mut sim = Checked::new(kip392_cluster(&["a", "b", "b"]));
+    sim.produce(1);
+    sim.run(5_000);
+    let crashed_at = sim.cluster.now();
+    sim.crash(1);
+    sim.run(8_000);
+    assert_eq!(sim.cluster.controller().leader(), Some(1), "the session still runs");
+    assert!(sim.cluster.controller().fenced().is_empty());
+    sim.run(2_000);
+    assert_eq!(sim.cluster.controller().fenced(), vec![1]);
+    assert_eq!(sim.cluster.controller().leader(), Some(2));
+    let election = sim.log.iter().find(|(_, node, output)| {
+        *node == NodeId::Controller
+            && matches!(output, Output::Send { message: Message::PartitionChange(c), .. } if c.leader == 2)
+    });
+    assert_eq!(election.map(|(at, _, _)| *at), Some(crashed_at + 9_000), "elected when the session expired");
+}
+
+/// A rack cut shorter than `broker.session.timeout.ms` fences nothing: the heartbeats resume
+/// before the session expires.
+#[test]
+fn a_cut_healed_within_the_session_fences_nothing() {
+    let mut sim = Checked::new(kip392_cluster(&["a", "b", "b"]));
+    let epoch = sim.cluster.controller().leader_epoch();
+    let outputs = sim.cluster.cut_rack("b").unwrap();
+    sim.record(outputs);
+    sim.run(5_000);
+    let outputs = sim.cluster.heal_rack("b").unwrap();
+    sim.record(outputs);
+    sim.run(10_000);
+    assert!(sim.cluster.controller().fenced().is_empty());
+    assert_eq!(sim.cluster.controller().leader_epoch(), epoch, "no election");
+    assert_eq!(sim.cluster.pending_sessions().count(), 0);
 }

@@ -164,6 +164,7 @@ fn diverging_fetch_updates_follower_state() {
 fn no_leader_epoch_fencing() {
     let (fixed, buggy) = both(Bug::NoLeaderEpochFencing, |bug| {
         let mut leader = broker_in(with_bug(broker_config(1), bug), 1, 3, &[1, 2]);
+        leader.handle(0, produce(1));
         fetch_response(&leader.handle(0, from_broker(2, replica_fetch(2, 1, 0, NO_EPOCH)))).error_code
     });
     assert_eq!((fixed, buggy), (ErrorCode::FENCED_LEADER_EPOCH, ErrorCode::NONE));

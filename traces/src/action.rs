@@ -24,6 +24,9 @@ pub enum TimerKind {
     FetchWait,
     /// Leader: send a pending AlterPartition again after its connection to the controller reset.
     AlterPartitionRetry,
+    /// Leader: `replica.fetch.wait.max.ms` is up for the follower fetches it parked with a HW
+    /// their followers have not been told; answer them.
+    ReplicaFetchWait,
 }
 
 /// Where a consumer seeks.
@@ -132,7 +135,7 @@ impl fmt::Display for Action {
 
 impl TimerKind {
     /// Every timer kind.
-    pub const ALL: [TimerKind; 7] = [
+    pub const ALL: [TimerKind; 8] = [
         TimerKind::ReplicaFetch,
         TimerKind::IsrExpiration,
         TimerKind::ConsumerFetch,
@@ -140,6 +143,7 @@ impl TimerKind {
         TimerKind::ProduceRetry,
         TimerKind::FetchWait,
         TimerKind::AlterPartitionRetry,
+        TimerKind::ReplicaFetchWait,
     ];
 
     /// Kebab-case name.
@@ -152,6 +156,7 @@ impl TimerKind {
             TimerKind::ProduceRetry => "produce-retry",
             TimerKind::FetchWait => "fetch-wait",
             TimerKind::AlterPartitionRetry => "alter-partition-retry",
+            TimerKind::ReplicaFetchWait => "replica-fetch-wait",
         }
     }
 }

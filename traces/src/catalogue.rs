@@ -104,7 +104,7 @@ catalogue! {
     "single-round-epoch-lookup", "KAFKA-6361 / KIP-279", "isr-recovers", "elections", BreadthFirst,
         "a follower truncates to the leader's end offset in one round, without comparing epochs";
     "no-epoch-cache-entry-on-election", "KAFKA-7415", "isr-completeness", "elections", BreadthFirst,
-        "a new leader does not write its epoch into its epoch cache until its first record";
+        "a new leader does not write its epoch into its epoch cache until its first record; its followers still truncate to the HW when it cannot answer for their epoch, as the Kafka of the bug did";
     "consumer-epoch-query-uncapped", "KIP-392", "epoch-query-capped", "kip207", BreadthFirst under KipStrict,
         "OffsetsForLeaderEpoch from a consumer answers end offsets above the HW, as Kafka 4.4 does and KIP-392's text forbids";
     "hw-stuck-after-shrink", "KAFKA-13091", "committed-eventually-visible", "smoke", BreadthFirst,

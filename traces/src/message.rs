@@ -15,6 +15,7 @@ pub enum ErrorCode {
     NOT_LEADER_OR_FOLLOWER,
     REPLICA_NOT_AVAILABLE,
     NOT_ENOUGH_REPLICAS,
+    NOT_CONTROLLER,
     INVALID_REQUEST,
     FENCED_LEADER_EPOCH,
     UNKNOWN_LEADER_EPOCH,
@@ -70,6 +71,8 @@ pub enum Message {
         error_code: ErrorCode,
         base_offset: Offset,
         value: u64,
+        leader_id: BrokerId,
+        leader_epoch: LeaderEpoch,
     },
     Fetch {
         replica_id: BrokerId,
@@ -101,6 +104,7 @@ pub enum Message {
         leader_epoch: LeaderEpoch,
         end_offset: Offset,
         requested_epoch: LeaderEpoch,
+        request_leader_epoch: LeaderEpoch,
     },
     ListOffsets {
         replica_id: BrokerId,

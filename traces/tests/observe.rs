@@ -163,6 +163,7 @@ fn a_follower_s_empty_answer_is_coverage_and_an_offset_above_the_hw_is_recorded(
         leader_epoch: 2,
         end_offset: 2,
         requested_epoch: 2,
+        request_leader_epoch: 2,
     };
     let d = ghost.before_delivery(&cluster, NodeId::Broker(1), NodeId::Consumer(0), &told);
     ghost.after_delivery(&cluster, d, None);

@@ -35,6 +35,7 @@ pub(super) fn timer_back(timer: protocol::TimerKind) -> TimerKind {
         protocol::TimerKind::MetadataRefresh => TimerKind::MetadataRefresh,
         protocol::TimerKind::ProduceRetry => TimerKind::ProduceRetry,
         protocol::TimerKind::FetchWait => TimerKind::FetchWait,
+        protocol::TimerKind::ReplicaFetchWait => TimerKind::ReplicaFetchWait,
         protocol::TimerKind::AlterPartitionRetry => TimerKind::AlterPartitionRetry,
     }
 }
@@ -48,6 +49,7 @@ pub(super) fn timer(timer: TimerKind) -> Option<protocol::TimerKind> {
         TimerKind::MetadataRefresh => Some(protocol::TimerKind::MetadataRefresh),
         TimerKind::ProduceRetry => Some(protocol::TimerKind::ProduceRetry),
         TimerKind::FetchWait => Some(protocol::TimerKind::FetchWait),
+        TimerKind::ReplicaFetchWait => Some(protocol::TimerKind::ReplicaFetchWait),
         TimerKind::AlterPartitionRetry => Some(protocol::TimerKind::AlterPartitionRetry),
     }
 }
@@ -60,6 +62,7 @@ pub(super) fn error_code(error: protocol::ErrorCode) -> ErrorCode {
         protocol::ErrorCode::NOT_LEADER_OR_FOLLOWER => ErrorCode::NOT_LEADER_OR_FOLLOWER,
         protocol::ErrorCode::REPLICA_NOT_AVAILABLE => ErrorCode::REPLICA_NOT_AVAILABLE,
         protocol::ErrorCode::NOT_ENOUGH_REPLICAS => ErrorCode::NOT_ENOUGH_REPLICAS,
+        protocol::ErrorCode::NOT_CONTROLLER => ErrorCode::NOT_CONTROLLER,
         protocol::ErrorCode::INVALID_REQUEST => ErrorCode::INVALID_REQUEST,
         protocol::ErrorCode::FENCED_LEADER_EPOCH => ErrorCode::FENCED_LEADER_EPOCH,
         protocol::ErrorCode::UNKNOWN_LEADER_EPOCH => ErrorCode::UNKNOWN_LEADER_EPOCH,
@@ -84,6 +87,8 @@ pub(super) fn message(message: &protocol::Message) -> Message {
             error_code: error_code(r.error_code),
             base_offset: r.base_offset,
             value: r.value,
+            leader_id: r.current_leader.leader_id,
+            leader_epoch: r.current_leader.leader_epoch,
         },
         P::Fetch(r) => Message::Fetch {
             replica_id: r.replica_id,
@@ -115,6 +120,7 @@ pub(super) fn message(message: &protocol::Message) -> Message {
             leader_epoch: r.leader_epoch,
             end_offset: r.end_offset,
             requested_epoch: r.requested_epoch,
+            request_leader_epoch: r.request_leader_epoch,
         },
         P::ListOffsets(r) => Message::ListOffsets {
             replica_id: r.replica_id,

@@ -116,8 +116,11 @@ impl Implementation {
                 };
                 self.sim.fire_timer(node(*at), kind).map_err(refused)?;
             }
+            // The model has no clock: the fence that follows a crash or a cut is part of its step.
+            // Here the brokers' sessions expire at once, the clock moving to their end.
             Action::Crash { broker } => {
                 self.sim.crash(*broker).map_err(refused)?;
+                self.expire_sessions().map_err(refused)?;
                 self.crashes_left = self.crashes_left.saturating_sub(1);
             }
             Action::Restart { broker } => {
@@ -125,6 +128,7 @@ impl Implementation {
             }
             Action::CutRack { rack } => {
                 self.sim.cut_rack(rack).map_err(refused)?;
+                self.expire_sessions().map_err(refused)?;
                 self.outages_left = self.outages_left.saturating_sub(1);
             }
             Action::HealRack { rack } => {
@@ -141,6 +145,14 @@ impl Implementation {
         self.settle();
         self.take_outdated();
         self.end_step();
+        Ok(())
+    }
+
+    fn expire_sessions(&mut self) -> Result<(), highwater_protocol::sim::SimError> {
+        let pending: Vec<_> = self.sim.pending_sessions().map(|(broker, _)| broker).collect();
+        for broker in pending {
+            self.sim.expire_session(broker)?;
+        }
         Ok(())
     }
 

@@ -1,4 +1,5 @@
-//! `highwater trace show FILE`: a trace as a table, one row per step, with what each step changed.
+//! `highwater trace show FILE`: a trace as a table, one row per step, with what each step changed;
+//! `trace walk` writes a random walk; `trace rerecord` brings trace files up to date with the model.
 
 use std::path::{Path, PathBuf};
 
@@ -7,6 +8,7 @@ use highwater_traces::Trace;
 
 use super::config_opts::ConfigOpts;
 use crate::exit_codes;
+use crate::ops::rerecord::{NotRerecorded, Rerecorded};
 use crate::rng::Rng;
 use crate::tracefile::load;
 use crate::tracefile::{self, TraceInfo};
@@ -35,6 +37,15 @@ pub enum TraceCommand {
         /// The file to write.
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Record trace files again, in place, through today's model: the same steps and `#meta`,
+    /// the states the model now reaches. For a corpus after a deliberate change to the model's
+    /// rules; a file whose steps the model no longer takes, or that no longer shows its recorded
+    /// verdict, is left as it was (exit 1).
+    Rerecord {
+        /// The trace files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
     },
 }
 
@@ -65,7 +76,29 @@ pub fn exec(opts: TraceOpts) -> u8 {
             }
         },
         TraceCommand::Walk { config, steps, seed, out } => walk(&config, steps, seed, &out),
+        TraceCommand::Rerecord { files } => rerecord(&files),
     }
+}
+
+fn rerecord(files: &[PathBuf]) -> u8 {
+    let mut code = exit_codes::OK;
+    for file in files {
+        match crate::ops::rerecord::rerecord(file) {
+            Ok(Rerecorded::Unchanged) => println!("{}: unchanged", file.display()),
+            Ok(Rerecorded::Updated { changed }) => {
+                println!("{}: re-recorded, {changed} states changed", file.display())
+            }
+            Err(NotRerecorded::Changed(why)) => {
+                eprintln!("error: {why}; left as it was");
+                code = code.max(exit_codes::VIOLATED);
+            }
+            Err(NotRerecorded::Input(why)) => {
+                eprintln!("error: {why}");
+                code = exit_codes::USAGE;
+            }
+        }
+    }
+    code
 }
 
 fn walk(config: &ConfigOpts, steps: usize, seed: u64, out: &Path) -> u8 {

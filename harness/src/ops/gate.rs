@@ -91,7 +91,7 @@ fn default_timeout() -> u64 {
     600
 }
 fn default_budget() -> u64 {
-    60
+    120
 }
 fn default_seed() -> u64 {
     1

@@ -1,8 +1,9 @@
 //! The harness's operations as a library, each with its own option and result types: replay a
-//! trace, sample conformance, verify the seeded bugs, run the gate. `cli` parses flags into these
+//! trace, re-record one, sample conformance, verify the seeded bugs, run the gate. `cli` parses flags into these
 //! and prints what they return.
 
 pub mod bugs;
 pub mod conform;
 pub mod gate;
 pub mod replay;
+pub mod rerecord;

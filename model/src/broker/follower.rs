@@ -1,6 +1,8 @@
 //! The follower's side: the fetcher (long-polled by the leader) and KIP-279 truncation.
 
-use highwater_traces::{EpochEndOffset, ErrorCode, Message, NodeId, Offset, Role, TimerKind, NO_BROKER, NO_EPOCH};
+use highwater_traces::{
+    EpochEndOffset, ErrorCode, Message, NodeId, Offset, Role, TimerKind, LATEST_TIMESTAMP, NO_BROKER, NO_EPOCH,
+};
 
 use super::BrokerState;
 use crate::bugs::ModelBug;
@@ -38,6 +40,7 @@ impl BrokerState {
         match self.role {
             Role::Follower if self.fetch_in_flight && peer == NodeId::Broker(self.leader) => {
                 self.fetch_in_flight = false;
+                self.awaiting_leader_end = false;
                 env.set_timer(TimerKind::ReplicaFetch);
             }
             // Kafka's AlterPartitionManager keeps the change pending and retries it: the lost
@@ -47,8 +50,9 @@ impl BrokerState {
                 if let Some(f) = self.followers.iter_mut().find(|f| NodeId::Broker(f.id) == peer) {
                     f.hw_sent = -1;
                 }
+                self.arm_replica_fetch_wait(env);
             }
-            Role::Leader if peer == NodeId::Controller && self.pending_alter.is_some() => {
+            Role::Leader if peer == NodeId::Controller && self.pending_alter.as_ref().is_some_and(|p| !p.2) => {
                 env.set_timer(TimerKind::AlterPartitionRetry);
             }
             _ => {}
@@ -105,12 +109,42 @@ impl BrokerState {
                 self.send_fetch(env);
                 self.retry_parked_consumers(env);
             }
-            (ErrorCode::OFFSET_OUT_OF_RANGE, _) => {
+            // The seeded KAFKA-7415 carries the follower of its time: truncate to the HW.
+            (ErrorCode::OFFSET_OUT_OF_RANGE, _) if env.cfg.has(ModelBug::NoEpochCacheEntryOnElection) => {
                 self.truncate(high_watermark);
                 self.send_fetch(env);
             }
+            // `AbstractFetcherThread.fetchOffsetAndTruncate`: ask the leader's log end offset.
+            (ErrorCode::OFFSET_OUT_OF_RANGE, _) => {
+                self.fetch_in_flight = true;
+                self.awaiting_leader_end = true;
+                let ask = Message::ListOffsets {
+                    replica_id: self.id,
+                    current_leader_epoch: self.leader_epoch,
+                    timestamp: LATEST_TIMESTAMP,
+                };
+                env.send(NodeId::Broker(self.leader), ask);
+            }
             _ => env.set_timer(TimerKind::ReplicaFetch),
         }
+    }
+
+    /// The leader's log end offset, asked after OFFSET_OUT_OF_RANGE: truncate to it if it is
+    /// below ours, then fetch. (The log start is always 0, so Kafka's second question, the
+    /// leader's log start, would not move the fetch offset.)
+    pub(super) fn on_leader_end(&mut self, from: NodeId, error_code: ErrorCode, offset: Offset, env: &mut Env) {
+        if self.role != Role::Follower || !self.awaiting_leader_end || from != NodeId::Broker(self.leader) {
+            return;
+        }
+        self.awaiting_leader_end = false;
+        self.fetch_in_flight = false;
+        if error_code != ErrorCode::NONE {
+            return env.set_timer(TimerKind::ReplicaFetch);
+        }
+        if offset < self.leo() {
+            self.truncate(offset);
+        }
+        self.send_fetch(env);
     }
 
     /// Only KIP-strict semantics reads the leader's HW (OFFSET_NOT_AVAILABLE past a lagging

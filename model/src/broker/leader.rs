@@ -2,8 +2,8 @@
 //! answers only a leader gives (ListOffsets, OffsetsForLeaderEpoch).
 
 use highwater_traces::{
-    BrokerId, EpochEndOffset, ErrorCode, LeaderEpoch, Message, NodeId, Offset, Record, Role, CONSUMER_REPLICA_ID,
-    EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, NO_BROKER, NO_EPOCH,
+    BrokerId, EpochEndOffset, ErrorCode, LeaderEpoch, Message, NodeId, Offset, Record, Role, TimerKind,
+    CONSUMER_REPLICA_ID, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, NO_BROKER, NO_EPOCH,
 };
 
 use super::BrokerState;
@@ -57,7 +57,8 @@ impl BrokerState {
             f.parked = Some((fetch_offset, epoch));
         }
         self.record_follower_fetch(follower, fetch_offset, env);
-        // Long poll (Kafka's DelayedFetch): answered now if there is news, else when there is.
+        // Long poll (Kafka's DelayedFetch): answered now if there are records, else when there
+        // are, or at its deadline if it has a new HW to learn.
         self.answer_parked_followers(env);
     }
 
@@ -77,14 +78,40 @@ impl BrokerState {
         self.arm_isr_check(env);
     }
 
-    /// Answer every parked follower fetch that now has news: records past its offset, or a HW it
-    /// has not been told.
+    /// Answer every parked follower fetch with records past its offset: Kafka 4.4.0's
+    /// `DelayedFetch.tryComplete` compares a follower's fetch with the LEO, so a new HW alone
+    /// waits for `replica.fetch.wait.max.ms` (the `replica-fetch-wait` tick).
     pub(super) fn answer_parked_followers(&mut self, env: &mut Env) {
+        let leo = self.leo();
+        self.answer_parked_where(|offset, _| offset < leo, env);
+        self.arm_replica_fetch_wait(env);
+    }
+
+    /// `replica.fetch.wait.max.ms` is up: every parked fetch whose follower has not been told
+    /// the HW is answered. One that has neither records nor a HW to learn stays parked: Kafka
+    /// would answer it empty and the follower would fetch again at once, the same state.
+    pub(super) fn on_replica_fetch_wait(&mut self, env: &mut Env) {
+        let leo = self.leo();
+        self.answer_parked_where(|offset, hw_news| offset < leo || hw_news, env);
+        self.arm_replica_fetch_wait(env);
+    }
+
+    /// The `replica-fetch-wait` tick runs while a parked fetch has a HW to learn.
+    pub(super) fn arm_replica_fetch_wait(&self, env: &mut Env) {
+        let hw = self.hw;
+        if self.role == Role::Leader && self.followers.iter().any(|f| f.parked.is_some() && f.hw_sent < hw) {
+            env.set_timer(TimerKind::ReplicaFetchWait);
+        } else {
+            env.cancel_timer(TimerKind::ReplicaFetchWait);
+        }
+    }
+
+    fn answer_parked_where(&mut self, answer: impl Fn(Offset, bool) -> bool, env: &mut Env) {
         let (leo, hw) = (self.leo(), self.hw);
         let ready: Vec<(BrokerId, Offset, LeaderEpoch)> = self
             .followers
             .iter()
-            .filter_map(|f| f.parked.filter(|(offset, _)| *offset < leo || f.hw_sent < hw).map(|(o, e)| (f.id, o, e)))
+            .filter_map(|f| f.parked.filter(|(offset, _)| answer(*offset, f.hw_sent < hw)).map(|(o, e)| (f.id, o, e)))
             .collect();
         for (follower, offset, epoch) in ready {
             let records = self.read(offset, leo);
@@ -102,7 +129,7 @@ impl BrokerState {
     /// The ISR plus members a pending AlterPartition adds (KIP-497's maximal ISR).
     pub fn maximal_isr(&self) -> Vec<BrokerId> {
         let mut isr = self.isr.clone();
-        if let Some((proposed, _)) = &self.pending_alter {
+        if let Some((proposed, _, _)) = &self.pending_alter {
             isr.extend(proposed);
             isr.sort_unstable();
             isr.dedup();
@@ -139,10 +166,7 @@ impl BrokerState {
         let (done, waiting): (Vec<_>, Vec<_>) = self.pending_acks.iter().partition(|(o, _)| *o < hw);
         self.pending_acks = waiting;
         for (offset, value) in done {
-            env.send(
-                NodeId::Producer,
-                Message::ProduceResponse { error_code: ErrorCode::NONE, base_offset: offset, value },
-            );
+            env.send(NodeId::Producer, self.produce_answer(ErrorCode::NONE, offset, value));
         }
     }
 
@@ -162,7 +186,7 @@ impl BrokerState {
     }
 
     pub(super) fn propose(&mut self, new_isr: Vec<BrokerId>, env: &mut Env) {
-        self.pending_alter = Some((new_isr.clone(), self.partition_epoch));
+        self.pending_alter = Some((new_isr.clone(), self.partition_epoch, false));
         let request = Message::AlterPartition {
             broker_id: self.id,
             leader_epoch: self.leader_epoch,
@@ -190,17 +214,25 @@ impl BrokerState {
         self.arm_isr_check(env);
     }
 
+    /// A produce answer, naming the leader this broker knows (KIP-951's `CurrentLeader`).
+    pub(super) fn produce_answer(&self, error_code: ErrorCode, base_offset: Offset, value: u64) -> Message {
+        Message::ProduceResponse {
+            error_code,
+            base_offset,
+            value,
+            leader_id: self.leader,
+            leader_epoch: self.leader_epoch,
+        }
+    }
+
     pub(super) fn on_produce(&mut self, from: NodeId, value: u64, env: &mut Env) {
         if self.role != Role::Leader {
-            let answer =
-                Message::ProduceResponse { error_code: ErrorCode::NOT_LEADER_OR_FOLLOWER, base_offset: -1, value };
-            return env.send(from, answer);
+            return env.send(from, self.produce_answer(ErrorCode::NOT_LEADER_OR_FOLLOWER, -1, value));
         }
         // Kafka 4.4.0 `Partition.appendRecordsToLeader`: acks=all is refused before the append
         // while the committed ISR is below the effective minimum.
         if self.isr.len() < env.cfg.effective_min_isr() {
-            let answer = Message::ProduceResponse { error_code: ErrorCode::NOT_ENOUGH_REPLICAS, base_offset: -1, value };
-            return env.send(from, answer);
+            return env.send(from, self.produce_answer(ErrorCode::NOT_ENOUGH_REPLICAS, -1, value));
         }
         let offset = self.leo();
         self.append(Record { epoch: self.leader_epoch, value });
@@ -245,8 +277,15 @@ impl BrokerState {
             LATEST_TIMESTAMP => self.leo(),
             _ => return env.send(from, answer(ErrorCode::INVALID_REQUEST, -1, NO_EPOCH)),
         };
-        let epoch_before = if offset > 0 { self.log[(offset - 1) as usize].epoch } else { NO_EPOCH };
-        env.send(from, answer(ErrorCode::NONE, offset, epoch_before));
+        // `Partition.fetchOffsetForTimestamp`: LATEST carries the current leader epoch;
+        // `UnifiedLog.fetchOffsetByTimestamp`: EARLIEST the epoch holding the log start.
+        let leader_epoch = match timestamp {
+            EARLIEST_TIMESTAMP => {
+                self.epochs.iter().take_while(|(_, start)| *start <= offset).last().map_or(NO_EPOCH, |(e, _)| *e)
+            }
+            _ => self.leader_epoch,
+        };
+        env.send(from, answer(ErrorCode::NONE, offset, leader_epoch));
     }
 
     pub(super) fn on_epoch_query(
@@ -262,6 +301,7 @@ impl BrokerState {
             leader_epoch,
             end_offset,
             requested_epoch: asked,
+            request_leader_epoch: epoch,
         };
         let error = self.check_epoch(epoch, true, env);
         if error != ErrorCode::NONE {

@@ -72,8 +72,9 @@ pub struct BrokerState {
     pub epoch_start: Offset,
     /// Leader: followers' fetch state.
     pub followers: Vec<FollowerInfo>,
-    /// Leader: the AlterPartition in flight (proposed ISR, partition epoch it is based on).
-    pub pending_alter: Option<(Vec<BrokerId>, PartitionEpoch)>,
+    /// Leader: the pending AlterPartition (proposed ISR, the partition epoch it is based on, and
+    /// whether it was refused with an error that awaits newer metadata rather than a resend).
+    pub pending_alter: Option<(Vec<BrokerId>, PartitionEpoch, bool)>,
     /// Leader: produce requests waiting for the HW (offset, value).
     pub pending_acks: Vec<(Offset, u64)>,
     /// Consumer fetches waiting here (any role).
@@ -87,6 +88,9 @@ pub struct BrokerState {
     /// Follower, seeded bug `empty-response-clears-last-fetched-epoch` only: the next fetch
     /// sends no last fetched epoch.
     pub last_fetched_epoch_cleared: bool,
+    /// Follower, after OFFSET_OUT_OF_RANGE (seeded bugs only): the leader's log end offset has
+    /// been asked for.
+    pub awaiting_leader_end: bool,
     /// Seeded bugs `follower-state-kept-across-epochs` and `selection-on-follower` only: the
     /// followers' state from this broker's last leadership (kept in memory; a crash loses it).
     pub previous_followers: Vec<FollowerInfo>,
@@ -115,6 +119,7 @@ impl BrokerState {
             leader_hw: 0,
             pending_truncation: None,
             last_fetched_epoch_cleared: false,
+            awaiting_leader_end: false,
             previous_followers: Vec::new(),
         }
     }
@@ -163,6 +168,9 @@ impl BrokerState {
                 }
             }
             Message::FetchResponse { .. } => self.on_fetch_response(from, message, env),
+            Message::ListOffsetsResponse { error_code, offset, .. } => {
+                self.on_leader_end(from, error_code, offset, env)
+            }
             Message::Produce { value } => self.on_produce(from, value, env),
             Message::ListOffsets { replica_id, current_leader_epoch, timestamp } => {
                 self.on_list_offsets(from, replica_id, current_leader_epoch, timestamp, env)
@@ -179,17 +187,12 @@ impl BrokerState {
                 requested_isr,
                 ..
             } => {
-                let answers_pending = self.pending_alter.as_ref() == Some(&(requested_isr, request_partition_epoch));
+                let answers_pending = self.pending_alter.as_ref().is_some_and(|(proposed, epoch, awaiting)| {
+                    !awaiting && *proposed == requested_isr && *epoch == request_partition_epoch
+                });
                 if self.role == Role::Leader && answers_pending && leader_epoch == self.leader_epoch {
-                    self.pending_alter = None;
                     env.cancel_timer(TimerKind::AlterPartitionRetry);
-                    if error_code == ErrorCode::NONE && partition_epoch > self.partition_epoch {
-                        self.isr = isr;
-                        self.partition_epoch = partition_epoch;
-                        self.on_isr_committed(env);
-                    } else {
-                        self.reconsider_parked_followers(env);
-                    }
+                    self.on_alter_partition_answer(error_code, isr, partition_epoch, env);
                 }
             }
             _ => {}
@@ -208,8 +211,9 @@ impl BrokerState {
             }
             (TimerKind::IsrExpiration, Role::Leader) => self.on_isr_expiration(env),
             (TimerKind::FetchWait, _) => self.on_fetch_wait(env),
+            (TimerKind::ReplicaFetchWait, Role::Leader) => self.on_replica_fetch_wait(env),
             (TimerKind::AlterPartitionRetry, Role::Leader) => {
-                if let Some((isr, _)) = self.pending_alter.clone() {
+                if let Some((isr, _, false)) = self.pending_alter.clone() {
                     self.propose(isr, env);
                 }
             }
@@ -251,6 +255,41 @@ impl BrokerState {
         self.retry_parked_consumers(env);
     }
 
+    /// The answer to the pending AlterPartition. Kafka 4.4.0 `Partition.handleAlterPartitionError`:
+    /// INELIGIBLE_REPLICA (and OPERATION_NOT_ATTEMPTED) revert to the committed state; the errors
+    /// that mean newer metadata is on its way keep the change pending until it comes; any other
+    /// is sent again.
+    fn on_alter_partition_answer(
+        &mut self,
+        error: ErrorCode,
+        isr: Vec<BrokerId>,
+        partition_epoch: PartitionEpoch,
+        env: &mut Env,
+    ) {
+        match error {
+            ErrorCode::NONE if partition_epoch > self.partition_epoch => {
+                self.pending_alter = None;
+                self.isr = isr;
+                self.partition_epoch = partition_epoch;
+                self.on_isr_committed(env);
+            }
+            ErrorCode::NONE | ErrorCode::INELIGIBLE_REPLICA => {
+                self.pending_alter = None;
+                self.reconsider_parked_followers(env);
+            }
+            ErrorCode::FENCED_LEADER_EPOCH | ErrorCode::INVALID_UPDATE_VERSION | ErrorCode::INVALID_REQUEST => {
+                if let Some(pending) = &mut self.pending_alter {
+                    pending.2 = true;
+                }
+            }
+            _ => {
+                if let Some((isr, _, false)) = self.pending_alter.clone() {
+                    self.propose(isr, env);
+                }
+            }
+        }
+    }
+
     /// The leader's ISR changed by a committed AlterPartition (answer or notice). A shrink can
     /// raise the HW, the minimum over the ISR; the seeded KAFKA-13091 forgets to look.
     fn on_isr_committed(&mut self, env: &mut Env) {
@@ -279,17 +318,15 @@ impl BrokerState {
         }
         for f in std::mem::take(&mut self.followers) {
             if let Some((offset, epoch)) = f.parked {
-                let answer =
-                    self.fetch_answer(ErrorCode::FENCED_LEADER_EPOCH, vec![], None, NO_BROKER, offset, epoch);
+                let answer = self.fetch_answer(ErrorCode::FENCED_LEADER_EPOCH, vec![], None, NO_BROKER, offset, epoch);
                 env.send(NodeId::Broker(f.id), answer);
             }
         }
         for (_, value) in std::mem::take(&mut self.pending_acks) {
-            let answer =
-                Message::ProduceResponse { error_code: ErrorCode::NOT_LEADER_OR_FOLLOWER, base_offset: -1, value };
-            env.send(NodeId::Producer, answer);
+            env.send(NodeId::Producer, self.produce_answer(ErrorCode::NOT_LEADER_OR_FOLLOWER, -1, value));
         }
         self.followers.clear();
+        env.cancel_timer(TimerKind::ReplicaFetchWait);
         self.pending_alter = None;
         env.cancel_timer(TimerKind::AlterPartitionRetry);
     }
@@ -350,6 +387,7 @@ impl BrokerState {
         self.role = Role::Follower;
         self.pending_truncation = None;
         self.last_fetched_epoch_cleared = false;
+        self.awaiting_leader_end = false;
         self.note_leader_hw(self.hw, env);
         self.fetch_in_flight = false;
         env.cancel_timer(TimerKind::IsrExpiration);

@@ -9,9 +9,9 @@
 use super::{Broker, Role};
 use crate::bugs::Bug;
 use crate::errors::ErrorCode;
-use crate::messages::{EpochEndOffset, FetchRequest, FetchResponse, Message};
+use crate::messages::{EpochEndOffset, FetchRequest, FetchResponse, ListOffsetsRequest, ListOffsetsResponse, Message};
 use crate::node::{IgnoreReason, Outbox, TimerKind};
-use crate::types::{BrokerId, NodeId, Offset, NO_EPOCH};
+use crate::types::{BrokerId, NodeId, Offset, LATEST_TIMESTAMP, NO_EPOCH};
 
 /// State only a follower has (the fetcher thread's `PartitionFetchState`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -26,6 +26,8 @@ pub struct FollowerState {
     pub last_fetched_epoch_cleared: bool,
     /// Seeded bug `hw-before-truncation`: a truncation deferred to the next fetch.
     pub pending_truncation: Option<EpochEndOffset>,
+    /// After OFFSET_OUT_OF_RANGE: the leader's log end offset has been asked for (ListOffsets).
+    pub awaiting_leader_end_offset: bool,
 }
 
 impl Broker {
@@ -45,6 +47,7 @@ impl Broker {
             leader_high_watermark: self.high_watermark,
             last_fetched_epoch_cleared: false,
             pending_truncation: None,
+            awaiting_leader_end_offset: false,
         });
         match leader {
             Some(_) => self.send_replica_fetch(out),
@@ -86,7 +89,7 @@ impl Broker {
             return match peer {
                 NodeId::Controller => self.on_controller_disconnected(out),
                 NodeId::Producer => self.forget_pending_acks(peer),
-                _ => self.forget_waiting_replica_fetch(peer),
+                _ => self.forget_waiting_replica_fetch(peer, out),
             };
         }
         let backoff = self.config.replica_fetch_backoff_ms;
@@ -108,9 +111,48 @@ impl Broker {
         if state.leader.is_none() {
             return out.ignore(IgnoreReason::IdleTimer);
         }
+        state.awaiting_leader_end_offset = false;
         if let Some(diverging) = state.pending_truncation.take() {
             let offset = self.truncation_offset(diverging);
             self.truncate_to(offset);
+        }
+        self.send_replica_fetch(out);
+    }
+
+    /// OFFSET_OUT_OF_RANGE from the leader. Kafka 4.4.0
+    /// `AbstractFetcherThread.fetchOffsetAndTruncate` asks the leader's log end offset
+    /// (ListOffsets LATEST as a replica) and truncates to it only if it is below its own.
+    fn ask_leader_end_offset(&mut self, out: &mut Outbox) {
+        let epoch = self.leader_epoch();
+        let me = self.config.broker_id;
+        let timeout = self.config.request_timeout_ms;
+        let Role::Follower(state) = &mut self.role else { return };
+        let Some(leader) = state.leader else { return };
+        state.fetch_in_flight = true;
+        state.awaiting_leader_end_offset = true;
+        let request = ListOffsetsRequest { replica_id: me, current_leader_epoch: epoch, timestamp: LATEST_TIMESTAMP };
+        out.send(NodeId::Broker(leader), Message::ListOffsets(request));
+        out.set_timer(TimerKind::ReplicaFetch, timeout);
+    }
+
+    /// The leader's log end offset. The log start offset is always 0 here (no retention), so the
+    /// second question Kafka asks when the leader is not behind (its log start, to fetch from
+    /// `max(leader log start, own LEO)`) would not move the fetch offset, and is not asked.
+    pub(super) fn on_leader_end_offset(&mut self, from: NodeId, response: ListOffsetsResponse, out: &mut Outbox) {
+        let backoff = self.config.replica_fetch_backoff_ms;
+        let Role::Follower(state) = &mut self.role else {
+            return out.ignore(IgnoreReason::StaleResponse);
+        };
+        if !state.awaiting_leader_end_offset || state.leader.map(NodeId::Broker) != Some(from) {
+            return out.ignore(IgnoreReason::StaleResponse);
+        }
+        state.awaiting_leader_end_offset = false;
+        state.fetch_in_flight = false;
+        if response.error_code != ErrorCode::NONE {
+            return out.set_timer(TimerKind::ReplicaFetch, backoff);
+        }
+        if response.offset < self.log.log_end_offset() {
+            self.truncate_to(response.offset.max(0));
         }
         self.send_replica_fetch(out);
     }
@@ -137,12 +179,14 @@ impl Broker {
                 Some(diverging) => self.on_diverging_epoch(response.high_watermark, diverging, out),
                 None => self.append_from_leader(response, out),
             },
-            ErrorCode::OFFSET_OUT_OF_RANGE => {
-                // Kafka asks the leader's end offset with ListOffsets; the leader's HW, which
-                // the answer carries, is never above it, so truncating there keeps less, never more.
+            // The seeded KAFKA-7415 carries the follower of its time, which truncated to the HW
+            // when the leader had no answer for its epoch: under Kafka 4.4's handling below, the
+            // missing epoch entry alone harms no run the model can exhaust.
+            ErrorCode::OFFSET_OUT_OF_RANGE if self.config.bugs.has(Bug::NoEpochCacheEntryOnElection) => {
                 self.truncate_to(response.high_watermark.max(0));
                 self.send_replica_fetch(out);
             }
+            ErrorCode::OFFSET_OUT_OF_RANGE => self.ask_leader_end_offset(out),
             // Fencing errors and NOT_LEADER_OR_FOLLOWER: wait for the controller's notice.
             _ => out.set_timer(TimerKind::ReplicaFetch, backoff),
         }

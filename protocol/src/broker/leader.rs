@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use super::replica_wait::WaitingFetch;
 use super::{Broker, Role};
 use crate::bugs::Bug;
 use crate::errors::ErrorCode;
@@ -10,9 +11,7 @@ use crate::messages::{
     Message, ProduceRequest, ProduceResponse,
 };
 use crate::node::{IgnoreReason, Outbox, TimerKind};
-use crate::types::{
-    BrokerId, LeaderEpoch, Millis, NodeId, Offset, PartitionEpoch, Record, NO_EPOCH, NO_PREFERRED_REPLICA,
-};
+use crate::types::{BrokerId, Millis, NodeId, Offset, PartitionEpoch, Record, NO_EPOCH, NO_PREFERRED_REPLICA};
 
 /// What the leader knows of one follower's fetching (Kafka's `Replica` state).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -64,6 +63,9 @@ pub struct PendingAlterPartition {
     pub partition_epoch: PartitionEpoch,
     /// When it was sent, for the retry after a request timeout.
     pub sent_ms: Millis,
+    /// Refused with an error that means newer metadata is on its way: it stays pending, and is
+    /// not sent again, until that partition change arrives.
+    pub awaiting_metadata: bool,
 }
 
 /// State only a leader has.
@@ -78,7 +80,7 @@ pub struct LeaderState {
     /// acks=all produce requests waiting for the HW to pass their offset.
     pub pending_acks: Vec<(Offset, NodeId, u64)>,
     /// Follower fetches with no news yet, waiting (long poll): (fetch offset, request epoch).
-    pub waiting_fetches: BTreeMap<BrokerId, (Offset, LeaderEpoch)>,
+    pub waiting_fetches: BTreeMap<BrokerId, WaitingFetch>,
     /// The HW last sent to each follower in this fetch session; a new HW is news.
     pub high_watermark_sent: BTreeMap<BrokerId, Offset>,
 }
@@ -183,9 +185,15 @@ impl Broker {
             return self.send_fetch_error(from, &request, ErrorCode::OFFSET_OUT_OF_RANGE, out);
         }
         self.update_follower_fetch_state(now, &request, out);
-        // Long poll (`DelayedFetch`): answered now if there is news for it, else when there is.
+        // Long poll (`DelayedFetch`): answered now if there are records for it, else when there
+        // are, or at its deadline if it has a new HW to learn.
         if let Role::Leader(state) = &mut self.role {
-            state.waiting_fetches.insert(request.replica_id, (request.fetch_offset, request.current_leader_epoch));
+            let fetch = WaitingFetch {
+                fetch_offset: request.fetch_offset,
+                request_leader_epoch: request.current_leader_epoch,
+                parked_ms: now,
+            };
+            state.waiting_fetches.insert(request.replica_id, fetch);
         }
         self.answer_waiting_replica_fetches(out);
     }
@@ -267,6 +275,7 @@ impl Broker {
         let members = if self.config.bugs.has(Bug::HwOverCommittedIsrOnly) { self.isr() } else { self.maximal_isr() };
         let me = self.config.broker_id;
         let leo = self.log.log_end_offset();
+        let current_leader = self.current_leader();
         let Role::Leader(state) = &mut self.role else { return };
         let mut candidate = leo;
         for member in members.into_iter().filter(|m| *m != me) {
@@ -287,7 +296,7 @@ impl Broker {
         self.answer_waiting_replica_fetches(out);
         self.retry_parked_consumer_fetches(out);
         for (offset, producer, value) in committed {
-            let response = ProduceResponse { error_code: ErrorCode::NONE, base_offset: offset, value };
+            let response = ProduceResponse { error_code: ErrorCode::NONE, base_offset: offset, value, current_leader };
             out.send(producer, Message::ProduceResponse(response));
         }
     }
@@ -335,7 +344,8 @@ impl Broker {
         };
         let partition_epoch = request.partition_epoch;
         if let Role::Leader(state) = &mut self.role {
-            state.pending_alter = Some(PendingAlterPartition { new_isr, partition_epoch, sent_ms: now });
+            state.pending_alter =
+                Some(PendingAlterPartition { new_isr, partition_epoch, sent_ms: now, awaiting_metadata: false });
         }
         out.send(NodeId::Controller, Message::AlterPartition(request));
     }
@@ -345,14 +355,17 @@ impl Broker {
     /// again after a backoff.
     pub(super) fn on_controller_disconnected(&mut self, out: &mut Outbox) {
         match self.leader_state().and_then(|s| s.pending_alter.as_ref()) {
-            Some(_) => out.set_timer(TimerKind::AlterPartitionRetry, self.config.alter_partition_retry_ms),
-            None => out.ignore(IgnoreReason::StaleResponse),
+            Some(pending) if !pending.awaiting_metadata => {
+                out.set_timer(TimerKind::AlterPartitionRetry, self.config.alter_partition_retry_ms)
+            }
+            _ => out.ignore(IgnoreReason::StaleResponse),
         }
     }
 
     /// The backoff after a reset is over: send the pending AlterPartition again.
     pub(super) fn on_alter_partition_retry(&mut self, now: Millis, out: &mut Outbox) {
-        let Some(pending) = self.leader_state().and_then(|s| s.pending_alter.as_ref()) else {
+        let Some(pending) = self.leader_state().and_then(|s| s.pending_alter.as_ref()).filter(|p| !p.awaiting_metadata)
+        else {
             return out.ignore(IgnoreReason::IdleTimer);
         };
         let new_isr = pending.new_isr.clone();
@@ -367,7 +380,7 @@ impl Broker {
         };
         out.set_timer(TimerKind::IsrExpiration, self.isr_check_interval());
         if let Some(pending) = &state.pending_alter {
-            if now.saturating_sub(pending.sent_ms) >= self.config.request_timeout_ms {
+            if !pending.awaiting_metadata && now.saturating_sub(pending.sent_ms) >= self.config.request_timeout_ms {
                 let new_isr = pending.new_isr.clone();
                 self.send_alter_partition(new_isr, now, out);
             }
@@ -403,16 +416,34 @@ impl Broker {
         // Only the answer to the request still pending settles it: a late answer to an earlier
         // proposal would otherwise drop a pending expansion from the maximal ISR.
         let answers_pending = state.pending_alter.as_ref().is_some_and(|p| {
-            p.partition_epoch == response.request_partition_epoch && p.new_isr == response.requested_isr
+            !p.awaiting_metadata
+                && p.partition_epoch == response.request_partition_epoch
+                && p.new_isr == response.requested_isr
         });
         if !answers_pending || response.leader_epoch != partition.leader_epoch {
             return out.ignore(IgnoreReason::StaleResponse);
         }
         out.cancel_timer(TimerKind::AlterPartitionRetry);
-        if response.error_code != ErrorCode::NONE {
-            // The next ISR check retries against whatever the controller's notice says.
-            state.pending_alter = None;
-            return self.reconsider_waiting_followers(out);
+        // Kafka 4.4.0 `Partition.handleAlterPartitionError`: INELIGIBLE_REPLICA reverts to the
+        // committed state; the errors that mean newer metadata is on its way keep the change
+        // pending until that partition change arrives; any other error sends it again.
+        match response.error_code {
+            ErrorCode::NONE => {}
+            ErrorCode::INELIGIBLE_REPLICA => {
+                state.pending_alter = None;
+                return self.reconsider_waiting_followers(out);
+            }
+            ErrorCode::FENCED_LEADER_EPOCH | ErrorCode::INVALID_UPDATE_VERSION | ErrorCode::INVALID_REQUEST => {
+                if let Some(pending) = &mut state.pending_alter {
+                    pending.awaiting_metadata = true;
+                }
+                return;
+            }
+            _ => {
+                let new_isr = state.pending_alter.as_ref().map(|p| p.new_isr.clone()).unwrap_or_default();
+                let now = self.now;
+                return self.send_alter_partition(new_isr, now, out);
+            }
         }
         if response.partition_epoch <= partition.partition_epoch {
             // The notice for this change (or a later one) was applied first.
@@ -426,8 +457,9 @@ impl Broker {
 
     /// acks=all produce. Source: `Partition.appendRecordsToLeader`, `DelayedProduce`.
     pub(super) fn on_produce(&mut self, from: NodeId, request: ProduceRequest, out: &mut Outbox) {
+        let current_leader = self.current_leader();
         let reject = |error: ErrorCode, out: &mut Outbox| {
-            let response = ProduceResponse { error_code: error, base_offset: -1, value: request.value };
+            let response = ProduceResponse { error_code: error, base_offset: -1, value: request.value, current_leader };
             out.send(from, Message::ProduceResponse(response));
         };
         if request.acks != -1 {
@@ -451,12 +483,17 @@ impl Broker {
 
     /// Answer every waiting produce with NOT_LEADER_OR_FOLLOWER (leadership is being given up or renewed).
     pub(super) fn fail_pending_acks(&mut self, out: &mut Outbox) {
+        let current_leader = self.current_leader();
         self.fail_waiting_replica_fetches(out);
         out.cancel_timer(TimerKind::AlterPartitionRetry);
         if let Role::Leader(state) = &mut self.role {
             for (_, producer, value) in state.pending_acks.drain(..) {
-                let response =
-                    ProduceResponse { error_code: ErrorCode::NOT_LEADER_OR_FOLLOWER, base_offset: -1, value };
+                let response = ProduceResponse {
+                    error_code: ErrorCode::NOT_LEADER_OR_FOLLOWER,
+                    base_offset: -1,
+                    value,
+                    current_leader,
+                };
                 out.send(producer, Message::ProduceResponse(response));
             }
             self.previous_follower_states = state.followers.clone();

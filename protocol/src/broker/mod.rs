@@ -34,6 +34,7 @@ use crate::types::{BrokerId, LeaderEpoch, Millis, NodeId, Offset, PartitionEpoch
 
 pub use follower::FollowerState;
 pub use leader::{FollowerFetchState, LeaderState, PendingAlterPartition};
+pub use replica_wait::WaitingFetch;
 
 /// What survives a crash: the log (with its epoch cache) and the HW checkpoint.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -92,8 +93,9 @@ pub struct Broker {
     /// Follower fetch states from this broker's last leadership: what the seeded bugs
     /// `follower-state-kept-across-epochs` and `selection-on-follower` wrongly reuse.
     previous_follower_states: BTreeMap<BrokerId, FollowerFetchState>,
-    /// Consumer fetches with nothing to read yet, waiting (Kafka's `DelayedFetch`), oldest first.
-    parked_consumer_fetches: Vec<(NodeId, FetchRequest)>,
+    /// Consumer fetches with nothing to read yet, waiting (Kafka's `DelayedFetch`), oldest first,
+    /// with when each was parked.
+    parked_consumer_fetches: Vec<(NodeId, FetchRequest, Millis)>,
     /// The time of the input being handled, for work an input sets off deep in a call chain
     /// (answering a waiting fetch when the HW moves).
     now: Millis,
@@ -135,6 +137,7 @@ impl Broker {
             Input::Timer(TimerKind::ReplicaFetch) => self.on_replica_fetch_timeout(&mut out),
             Input::Timer(TimerKind::IsrExpiration) => self.on_isr_expiration_timeout(now, &mut out),
             Input::Timer(TimerKind::FetchWait) => self.on_fetch_wait(&mut out),
+            Input::Timer(TimerKind::ReplicaFetchWait) => self.on_replica_fetch_wait(&mut out),
             Input::Timer(TimerKind::AlterPartitionRetry) => self.on_alter_partition_retry(now, &mut out),
             Input::Disconnected(peer) => self.on_disconnected(peer, &mut out),
             _ => out.ignore(IgnoreReason::NotForThisNode),
@@ -151,6 +154,7 @@ impl Broker {
             Message::Produce(request) => self.on_produce(from, request, out),
             Message::OffsetsForLeaderEpoch(request) => self.on_offsets_for_leader_epoch(from, request, out),
             Message::ListOffsets(request) => self.on_list_offsets(from, request, out),
+            Message::ListOffsetsResponse(response) => self.on_leader_end_offset(from, response, out),
             Message::AlterPartitionResponse(response) => self.on_alter_partition_response(response, out),
             _ => out.ignore(IgnoreReason::NotForThisNode),
         }

@@ -33,8 +33,22 @@ impl Broker {
             return out.ignore(IgnoreReason::UnknownSender);
         };
         if !self.answer_consumer_fetch(now, from, &request, out) {
-            self.parked_consumer_fetches.push((from, request));
-            out.set_timer(TimerKind::FetchWait, self.config.consumer_fetch_wait_ms);
+            self.parked_consumer_fetches.push((from, request, now));
+            self.arm_fetch_wait(out);
+        }
+    }
+
+    /// The deadline of the oldest waiting consumer fetch, `fetch.max.wait.ms` after it parked
+    /// (each `DelayedFetch` has its own); none when nothing waits. When it comes, every waiting
+    /// fetch is answered, as the model's `fetch-wait` tick answers them together: a later one
+    /// may be answered up to `fetch.max.wait.ms` early, empty, and its consumer fetches again.
+    fn arm_fetch_wait(&self, out: &mut Outbox) {
+        match self.parked_consumer_fetches.iter().map(|(_, _, parked)| *parked).min() {
+            Some(parked) => out.set_timer(
+                TimerKind::FetchWait,
+                parked.saturating_add(self.config.consumer_fetch_wait_ms).saturating_sub(self.now),
+            ),
+            None => out.cancel_timer(TimerKind::FetchWait),
         }
     }
 
@@ -69,14 +83,12 @@ impl Broker {
         if self.parked_consumer_fetches.is_empty() {
             return;
         }
-        for (from, request) in std::mem::take(&mut self.parked_consumer_fetches) {
+        for (from, request, parked) in std::mem::take(&mut self.parked_consumer_fetches) {
             if !self.answer_consumer_fetch(self.now, from, &request, out) {
-                self.parked_consumer_fetches.push((from, request));
+                self.parked_consumer_fetches.push((from, request, parked));
             }
         }
-        if self.parked_consumer_fetches.is_empty() {
-            out.cancel_timer(TimerKind::FetchWait);
-        }
+        self.arm_fetch_wait(out);
     }
 
     /// `fetch.max.wait.ms` is up: every waiting consumer fetch is answered empty.
@@ -84,19 +96,19 @@ impl Broker {
         if self.parked_consumer_fetches.is_empty() {
             return out.ignore(IgnoreReason::IdleTimer);
         }
-        for (from, request) in std::mem::take(&mut self.parked_consumer_fetches) {
+        for (from, request, _) in std::mem::take(&mut self.parked_consumer_fetches) {
             self.send_consumer_fetch_response(from, &request, Vec::new(), NO_PREFERRED_REPLICA, out);
         }
     }
 
     /// The consumers whose fetches wait here, oldest first: each holds an open connection.
     pub fn waiting_consumers(&self) -> Vec<NodeId> {
-        self.parked_consumer_fetches.iter().map(|(from, _)| *from).collect()
+        self.parked_consumer_fetches.iter().map(|(from, _, _)| *from).collect()
     }
 
     /// A consumer's connection reset: its waiting fetch is forgotten.
     pub(super) fn forget_parked_consumer_fetch(&mut self, consumer: NodeId) {
-        self.parked_consumer_fetches.retain(|(from, _)| *from != consumer);
+        self.parked_consumer_fetches.retain(|(from, _, _)| *from != consumer);
     }
 
     /// The KIP-392 read rules: reads stop at the local HW; the two out-of-range readings differ
@@ -240,7 +252,13 @@ impl Broker {
             LATEST_TIMESTAMP => self.log.log_end_offset(),
             _ => return answer(ErrorCode::INVALID_REQUEST, UNDEFINED_OFFSET, NO_EPOCH, out),
         };
-        answer(ErrorCode::NONE, offset, self.log.epoch_before(offset), out);
+        // Kafka 4.4.0 `Partition.fetchOffsetForTimestamp` answers LATEST with the current leader
+        // epoch, and `UnifiedLog.fetchOffsetByTimestamp` EARLIEST with the epoch of the log start.
+        let leader_epoch = match request.timestamp {
+            EARLIEST_TIMESTAMP => self.log.epochs().epoch_for_offset(offset),
+            _ => self.leader_epoch(),
+        };
+        answer(ErrorCode::NONE, offset, leader_epoch, out);
     }
 
     /// OffsetsForLeaderEpoch. Source: Kafka 4.4 `Partition.lastOffsetForLeaderEpoch`, which
@@ -262,6 +280,7 @@ impl Broker {
                 leader_epoch,
                 end_offset,
                 requested_epoch: request.leader_epoch,
+                request_leader_epoch: request.current_leader_epoch,
             };
             out.send(from, Message::OffsetsForLeaderEpochResponse(response));
         };

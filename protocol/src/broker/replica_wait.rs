@@ -1,33 +1,91 @@
-//! The leader's long poll for follower fetches (Kafka's `DelayedFetch`): a fetch with nothing
-//! new for its follower waits at the leader, and is answered when the leader appends or its HW
-//! moves. Kafka also answers it when `replica.fetch.wait.max.ms` is up; here it waits until the
-//! leader has news, its connection resets or leadership changes. A follower therefore fetches
-//! again as soon as an answer comes, and an answer in flight always carries news.
+//! The leader's long poll for follower fetches (Kafka 4.4.0 `DelayedFetch`): a fetch with no
+//! records for its follower waits at the leader. It is answered when the leader appends past its
+//! offset (`tryComplete` compares a follower's fetch with the LEO, so a new HW alone does not
+//! complete it), and at `replica.fetch.wait.max.ms` after it was parked, which is how a quiet
+//! partition's followers learn a new HW. A fetch that has neither records nor a HW to tell stays
+//! parked past that deadline: Kafka would answer it empty and the follower would fetch again at
+//! once, the same state.
 
 use std::collections::BTreeSet;
 
 use super::{Broker, Role};
 use crate::errors::ErrorCode;
 use crate::messages::{FetchResponse, Message};
-use crate::node::Outbox;
-use crate::types::{NodeId, NO_PREFERRED_REPLICA};
+use crate::node::{IgnoreReason, Outbox, TimerKind};
+use crate::types::{BrokerId, NodeId, NO_PREFERRED_REPLICA};
+
+/// A follower fetch waiting at the leader.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct WaitingFetch {
+    /// The fetch offset.
+    pub fetch_offset: crate::types::Offset,
+    /// The leader epoch the request named.
+    pub request_leader_epoch: crate::types::LeaderEpoch,
+    /// When it was parked: its deadline is `replica.fetch.wait.max.ms` later.
+    pub parked_ms: crate::types::Millis,
+}
 
 impl Broker {
-    /// Answer every waiting follower fetch that has news: records past its offset, or a HW the
-    /// follower has not been sent in this fetch session.
+    /// Answer every waiting follower fetch with records past its offset, then arm the deadline
+    /// of those that have only a new HW to learn.
     pub(super) fn answer_waiting_replica_fetches(&mut self, out: &mut Outbox) {
+        let leo = self.log.log_end_offset();
+        self.answer_waiting_where(|fetch, _| fetch.fetch_offset < leo, out);
+        self.arm_replica_fetch_wait(out);
+    }
+
+    /// `replica.fetch.wait.max.ms` is up: every waiting fetch with a HW its follower has not been
+    /// told is answered, empty.
+    pub(super) fn on_replica_fetch_wait(&mut self, out: &mut Outbox) {
+        if !self.waiting_fetches_with_news().next().is_some() {
+            return out.ignore(IgnoreReason::IdleTimer);
+        }
+        let leo = self.log.log_end_offset();
+        self.answer_waiting_where(|fetch, hw_news| fetch.fetch_offset < leo || hw_news, out);
+        self.arm_replica_fetch_wait(out);
+    }
+
+    /// Waiting fetches whose follower has not been told the leader's HW in this fetch session.
+    fn waiting_fetches_with_news(&self) -> impl Iterator<Item = (BrokerId, WaitingFetch)> + '_ {
+        let hw = self.high_watermark;
+        let state = match &self.role {
+            Role::Leader(state) => Some(state),
+            _ => None,
+        };
+        state.into_iter().flat_map(move |state| {
+            state
+                .waiting_fetches
+                .iter()
+                .filter(move |(follower, _)| state.high_watermark_sent.get(follower).is_none_or(|sent| *sent < hw))
+                .map(|(follower, fetch)| (*follower, *fetch))
+        })
+    }
+
+    /// Set the deadline of the earliest waiting fetch that has a HW to learn, or cancel it when
+    /// none has. Kafka answers a fetch at its deadline and the follower fetches again at once, so
+    /// a fetch parked long ago learns a new HW at the next multiple of the wait after it parked.
+    fn arm_replica_fetch_wait(&self, out: &mut Outbox) {
+        let wait = self.config.replica_fetch_wait_max_ms.max(1);
+        let earliest = self.waiting_fetches_with_news().map(|(_, fetch)| fetch.parked_ms).min();
+        match earliest {
+            Some(parked) => out.set_timer(TimerKind::ReplicaFetchWait, wait - self.now.saturating_sub(parked) % wait),
+            None => out.cancel_timer(TimerKind::ReplicaFetchWait),
+        }
+    }
+
+    fn answer_waiting_where(&mut self, answer: impl Fn(&WaitingFetch, bool) -> bool, out: &mut Outbox) {
         let (leo, hw) = (self.log.log_end_offset(), self.high_watermark);
         let Role::Leader(state) = &self.role else { return };
-        let ready: Vec<_> = state
+        let ready: Vec<(BrokerId, WaitingFetch)> = state
             .waiting_fetches
             .iter()
-            .filter(|(follower, (offset, _))| {
-                *offset < leo || state.high_watermark_sent.get(follower).is_none_or(|sent| *sent < hw)
+            .filter(|(follower, fetch)| {
+                answer(fetch, state.high_watermark_sent.get(follower).is_none_or(|sent| *sent < hw))
             })
-            .map(|(follower, waiting)| (*follower, *waiting))
+            .map(|(follower, fetch)| (*follower, *fetch))
             .collect();
-        for (follower, (fetch_offset, request_leader_epoch)) in ready {
-            let records = self.log.read(fetch_offset, leo, self.config.max_records_per_fetch);
+        for (follower, fetch) in ready {
+            let records = self.log.read(fetch.fetch_offset, leo, self.config.max_records_per_fetch);
             let response = FetchResponse {
                 error_code: ErrorCode::NONE,
                 high_watermark: hw,
@@ -36,8 +94,8 @@ impl Broker {
                 diverging_epoch: None,
                 preferred_read_replica: NO_PREFERRED_REPLICA,
                 current_leader: self.current_leader(),
-                fetch_offset,
-                request_leader_epoch,
+                fetch_offset: fetch.fetch_offset,
+                request_leader_epoch: fetch.request_leader_epoch,
             };
             out.send(NodeId::Broker(follower), Message::FetchResponse(response));
             if let Role::Leader(state) = &mut self.role {
@@ -55,7 +113,10 @@ impl Broker {
         let log_start_offset = self.log.log_start_offset();
         let current_leader = self.current_leader();
         let Role::Leader(state) = &mut self.role else { return };
-        for (follower, (fetch_offset, request_leader_epoch)) in std::mem::take(&mut state.waiting_fetches) {
+        out.cancel_timer(TimerKind::ReplicaFetchWait);
+        for (follower, WaitingFetch { fetch_offset, request_leader_epoch, .. }) in
+            std::mem::take(&mut state.waiting_fetches)
+        {
             let response = FetchResponse {
                 error_code: ErrorCode::FENCED_LEADER_EPOCH,
                 high_watermark: hw,
@@ -73,12 +134,13 @@ impl Broker {
 
     /// A follower's connection reset: its waiting fetch is gone, and what it was last sent is
     /// unknown.
-    pub(super) fn forget_waiting_replica_fetch(&mut self, follower: NodeId) {
+    pub(super) fn forget_waiting_replica_fetch(&mut self, follower: NodeId, out: &mut Outbox) {
         let NodeId::Broker(id) = follower else { return };
         if let Role::Leader(state) = &mut self.role {
             state.waiting_fetches.remove(&id);
             state.high_watermark_sent.remove(&id);
         }
+        self.arm_replica_fetch_wait(out);
     }
 
     /// Every client whose request waits here (consumers, then followers, then producers waiting

@@ -3,6 +3,7 @@
 use crate::bugs::{Bug, Bugs};
 use crate::config::{BrokerConfig, ConsumerConfig, FetchSemantics, ProducerConfig};
 use crate::selector::SelectorKind;
+use crate::types::Millis;
 
 /// The nodes of a simulated cluster and their configurations. Brokers are numbered from 1.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -15,6 +16,11 @@ pub struct ClusterConfig {
     pub producer: ProducerConfig,
     /// `unclean.leader.election.enable` on the controller.
     pub unclean_leader_election: bool,
+    /// `broker.session.timeout.ms`: how long after a broker's heartbeats stop the controller
+    /// fences it. Kafka checks sessions every eighth of this and the last heartbeat came up to
+    /// `broker.heartbeat.interval.ms` (2,000 ms) before the stop, so Kafka's fence lands up to
+    /// 2,000 ms sooner or 1,125 ms later than this.
+    pub broker_session_timeout_ms: Millis,
 }
 
 impl ClusterConfig {
@@ -27,6 +33,7 @@ impl ClusterConfig {
             consumers: Vec::new(),
             producer: ProducerConfig::default(),
             unclean_leader_election: false,
+            broker_session_timeout_ms: 9_000,
         }
     }
 

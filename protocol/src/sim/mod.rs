@@ -12,14 +12,18 @@
 //!
 //! Faults:
 //! - A crash keeps the broker's log and HW checkpoint, drops every message to or from it (its TCP
-//!   connections reset) and its timers, and tells the controller's failure detector (`BrokerFenced`).
-//!   A restart recovers from the log and unfences the broker.
+//!   connections reset) and its timers. Its heartbeats stop, so the controller fences it
+//!   (`BrokerFenced`) when its session expires, `broker.session.timeout.ms` later
+//!   ([`Cluster::expire_session`]; the fair schedules expire sessions when their time comes). A
+//!   restart recovers from the log; a session still running then expires first, as Kafka refuses
+//!   to register a broker again until its old session is gone. Then the broker is unfenced.
 //! - Any message may be lost ([`Cluster::drop_message`]) except the controller's notices, which
 //!   stand for the KRaft metadata log that brokers replicate until they have all of it.
 //! - Cutting a rack isolates the brokers in it from every node outside it (clients included: the
 //!   consumer's `client.rack` names where it would like to read, not a failure domain it shares).
-//!   Messages across the cut are dropped, and the controller fences the isolated brokers, as it
-//!   would when their heartbeats stop. Healing unfences them.
+//!   Messages across the cut are dropped, and the isolated brokers' heartbeats stop: their sessions
+//!   expire as after a crash. Healing resumes the heartbeats: a session not yet expired goes on,
+//!   and a fenced broker is unfenced.
 
 mod config;
 mod network;
@@ -43,6 +47,9 @@ use crate::types::{BrokerId, Millis, NodeId, Rack};
 /// A caller's mistake in driving the cluster (never a protocol outcome).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SimError {
+    /// The broker's heartbeats have not stopped, or its session already expired.
+    #[error("broker {0} has no session waiting to expire")]
+    NoSession(BrokerId),
     /// No message waits on that connection.
     #[error("no message in flight from {from} to {to}")]
     NoMessage {
@@ -116,6 +123,9 @@ pub struct Cluster {
     network: Network,
     timers: BTreeMap<(NodeId, TimerKind), Millis>,
     cut_racks: BTreeSet<Rack>,
+    /// Brokers whose heartbeats stopped, and when their session expires.
+    sessions: BTreeMap<BrokerId, Millis>,
+    broker_session_timeout_ms: Millis,
     round_robin_cursor: Option<Link>,
     dropped_messages: u64,
 }
@@ -138,6 +148,8 @@ impl Cluster {
             network: Network::default(),
             timers: BTreeMap::new(),
             cut_racks: BTreeSet::new(),
+            sessions: BTreeMap::new(),
+            broker_session_timeout_ms: config.broker_session_timeout_ms,
             round_robin_cursor: None,
             dropped_messages: 0,
         };
@@ -198,9 +210,9 @@ impl Cluster {
         let lost = self.network.reset_links(|(from, to)| from != node && to != node);
         outputs.extend(self.signal_lost(lost));
         outputs.extend(self.reset_waiting_requests());
-        let fenced = self.rack_of(broker).is_none_or(|r| !self.cut_racks.contains(&r));
-        if fenced {
-            outputs.extend(self.step_node(NodeId::Controller, Input::BrokerFenced(broker)));
+        // In a cut rack its heartbeats had stopped already.
+        if !self.is_isolated(node) {
+            self.stop_heartbeats(broker);
         }
         Ok(outputs)
     }
@@ -210,7 +222,14 @@ impl Cluster {
         let slot = self.brokers.get_mut(&broker).ok_or(SimError::UnknownNode(NodeId::Broker(broker)))?;
         let BrokerSlot::Crashed { config, durable } = slot else { return Err(SimError::BrokerUp(broker)) };
         *slot = BrokerSlot::Running(Box::new(Broker::recover(config.clone(), durable.clone())));
-        let mut outputs = self.step_node(NodeId::Broker(broker), Input::Start);
+        // `ClusterControlManager.registerBroker` refuses a broker whose previous session is
+        // still running (`DuplicateBrokerRegistrationException`): it registers once that session
+        // has expired, fenced, and is unfenced when it has caught up with the metadata log.
+        let mut outputs = match self.sessions.contains_key(&broker) {
+            true => self.expire_session(broker)?,
+            false => Vec::new(),
+        };
+        outputs.extend(self.step_node(NodeId::Broker(broker), Input::Start));
         if !self.is_isolated(NodeId::Broker(broker)) {
             outputs.extend(self.step_node(NodeId::Controller, Input::BrokerUnfenced(broker)));
         }
@@ -229,7 +248,7 @@ impl Cluster {
         outputs.extend(self.reset_waiting_requests());
         let running: Vec<BrokerId> = members.into_iter().filter(|b| self.is_running(*b)).collect();
         for broker in running {
-            outputs.extend(self.step_node(NodeId::Controller, Input::BrokerFenced(broker)));
+            self.stop_heartbeats(broker);
         }
         Ok(outputs)
     }
@@ -243,9 +262,33 @@ impl Cluster {
         let mut outputs = Vec::new();
         let running: Vec<BrokerId> = members.into_iter().filter(|b| self.is_running(*b)).collect();
         for broker in running {
-            outputs.extend(self.step_node(NodeId::Controller, Input::BrokerUnfenced(broker)));
+            // Heartbeats resume: a session that has not expired goes on, unnoticed.
+            if self.sessions.remove(&broker).is_none() {
+                outputs.extend(self.step_node(NodeId::Controller, Input::BrokerUnfenced(broker)));
+            }
         }
         Ok(outputs)
+    }
+
+    /// The session of a broker whose heartbeats stopped expires: the clock moves to its end if
+    /// that is later, and the controller fences the broker
+    /// (`ReplicationControlManager.maybeFenceOneStaleBroker`).
+    pub fn expire_session(&mut self, broker: BrokerId) -> Result<StepOutputs, SimError> {
+        let deadline = self.sessions.remove(&broker).ok_or(SimError::NoSession(broker))?;
+        self.now = self.now.max(deadline);
+        Ok(self.step_node(NodeId::Controller, Input::BrokerFenced(broker)))
+    }
+
+    /// Brokers whose heartbeats stopped and whose session has not expired yet, with when it will.
+    pub fn pending_sessions(&self) -> impl Iterator<Item = (BrokerId, Millis)> + '_ {
+        self.sessions.iter().map(|(b, d)| (*b, *d))
+    }
+
+    /// A broker stops heartbeating (crashed, or cut off from the controller): its session runs
+    /// out `broker.session.timeout.ms` from now, unless it already stopped.
+    fn stop_heartbeats(&mut self, broker: BrokerId) {
+        let deadline = self.now.saturating_add(self.broker_session_timeout_ms);
+        self.sessions.entry(broker).or_insert(deadline);
     }
 
     /// The producer's application sends a record with this value.
@@ -295,9 +338,16 @@ impl Cluster {
         if let Some((from, to)) = self.network.next_link_after(self.round_robin_cursor) {
             return self.deliver(from, to).ok();
         }
-        let (&(node, timer), _) =
-            self.timers.iter().filter(|(_, d)| **d <= until).min_by_key(|(key, d)| (**d, **key))?;
-        self.fire_timer(node, timer).ok()
+        let timer = self.timers.iter().filter(|(_, d)| **d <= until).min_by_key(|(key, d)| (**d, **key));
+        let session = self.sessions.iter().filter(|(_, d)| **d <= until).min_by_key(|(b, d)| (**d, **b));
+        match (timer, session) {
+            // A session expiring no later than the next timer goes first.
+            (_, Some((&broker, &expires))) if timer.is_none_or(|(_, due)| expires <= *due) => {
+                self.expire_session(broker).ok()
+            }
+            (Some((&(node, timer), _)), _) => self.fire_timer(node, timer).ok(),
+            (None, _) => None,
+        }
     }
 
     fn deliver_next(&mut self) -> bool {

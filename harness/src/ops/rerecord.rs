@@ -1,0 +1,70 @@
+//! Record a trace file's steps again through today's model: the same actions and `#meta`, the
+//! states the model now reaches. After a deliberate change to the model's rules, this brings a
+//! corpus up to date without searching for its scenarios again; the recorded verdict must still
+//! show, or the file is left as it was.
+
+use std::path::Path;
+
+use highwater_model::view::view;
+use highwater_model::ClusterModel;
+use highwater_properties::Kind;
+
+use crate::run::DEFAULT_LIVENESS_BOUND;
+use crate::tracefile::{load, shows, walk, write_whole};
+
+/// What re-recording one file did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Rerecorded {
+    /// Every state is as recorded: the file is not written.
+    Unchanged,
+    /// The file was written; this many states differ from what it recorded.
+    Updated {
+        /// States that changed, of the trace's states (the initial one included).
+        changed: usize,
+    },
+}
+
+/// Why a file was left as it was.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NotRerecorded {
+    /// Not a trace file this suite reads, or it cannot be written (exit 2).
+    Input(String),
+    /// The model no longer takes the steps, or they no longer show the recorded verdict (exit 1).
+    Changed(String),
+}
+
+/// Re-record `file` in place.
+pub fn rerecord(file: &Path) -> Result<Rerecorded, NotRerecorded> {
+    let (mut trace, cfg) = load(file).map_err(NotRerecorded::Input)?;
+    let property = highwater_properties::by_name(&trace.meta.property);
+    let liveness_bound = match property.map(|p| p.kind) {
+        Some(Kind::Liveness) => trace.meta.liveness_bound.parse().unwrap_or(DEFAULT_LIVENESS_BOUND),
+        _ => 0,
+    };
+    let model = ClusterModel::new(cfg);
+    let states =
+        walk(&model, &trace.actions()).map_err(|e| NotRerecorded::Changed(format!("{}: {e}", file.display())))?;
+    if let Some(property) = property.filter(|p| !shows(&model, p, states.last().expect("non-empty"), liveness_bound)) {
+        return Err(NotRerecorded::Changed(format!(
+            "{}: the steps no longer show `{}` {}",
+            file.display(),
+            property.name,
+            trace.meta.verdict
+        )));
+    }
+    let mut changed = 0;
+    for (recorded, state) in trace.states.iter_mut().zip(&states) {
+        let now = view(&model, state);
+        if recorded.view != now {
+            recorded.view = now;
+            changed += 1;
+        }
+    }
+    if changed == 0 {
+        return Ok(Rerecorded::Unchanged);
+    }
+    trace.meta.source = format!("highwater {}", env!("CARGO_PKG_VERSION"));
+    write_whole(file, &trace.to_json())
+        .map_err(|e| NotRerecorded::Input(format!("{}: cannot write: {e}", file.display())))?;
+    Ok(Rerecorded::Updated { changed })
+}
