@@ -299,16 +299,19 @@ impl ConsumerState {
                 }
                 self.proceed(env);
             }
+            // KIP-392 case 4: a preferred replica's word is not definitive; ask the leader. Kafka
+            // 4.4.0's `FetchCollector.handleInitializeErrors` judges by whether it clears a
+            // preferred read replica, not by who answered.
             ErrorCode::OFFSET_OUT_OF_RANGE
-                if from != self.leader && !env.cfg.has(ModelBug::FollowerOutOfRangeResets) =>
+                if self.preferred.is_some() && !env.cfg.has(ModelBug::FollowerOutOfRangeResets) =>
             {
-                // KIP-392 case 4: a follower's word is not definitive; ask the leader.
                 self.preferred = None;
                 self.proceed(env);
             }
             ErrorCode::OFFSET_OUT_OF_RANGE => {
                 self.phase = Phase::Resetting { timestamp: EARLIEST_TIMESTAMP };
-                let cause = if from == self.leader { ResetCause::OutOfRange } else { ResetCause::FollowerOutOfRange };
+                let cause =
+                    if self.preferred.is_some() { ResetCause::FollowerOutOfRange } else { ResetCause::OutOfRange };
                 self.reset_cause = Some(cause);
                 self.proceed(env);
             }

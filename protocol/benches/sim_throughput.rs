@@ -60,6 +60,7 @@ fn thirty_steps() -> Cluster {
     for _ in 0..4 {
         next_step(&mut cluster);
     }
+    cluster.expire_session(1).expect("its heartbeats stopped");
     cluster.restart(1).expect("restart");
     for _ in 0..3 {
         next_step(&mut cluster);

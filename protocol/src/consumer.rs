@@ -230,6 +230,10 @@ impl Consumer {
         }
         metadata.leader_id = hint.leader_id;
         metadata.leader_epoch = hint.leader_epoch;
+        // `maybeValidatePosition`: a new leader drops the preferred replica unless a reset waits.
+        if !matches!(self.phase, ConsumerPhase::Resetting(_)) {
+            self.preferred = None;
+        }
         if self.position.offset_epoch != NO_EPOCH && self.phase == ConsumerPhase::Fetching {
             self.phase = ConsumerPhase::Validating;
         }
@@ -406,7 +410,7 @@ impl Consumer {
                 self.consume(response.records, out);
                 self.proceed(now, out);
             }
-            ErrorCode::OFFSET_OUT_OF_RANGE => self.on_out_of_range(now, from, out),
+            ErrorCode::OFFSET_OUT_OF_RANGE => self.on_out_of_range(now, out),
             ErrorCode::UNKNOWN_LEADER_EPOCH => self.back_off(out),
             error => {
                 // NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH, OFFSET_NOT_AVAILABLE, REPLICA_NOT_AVAILABLE...
@@ -433,10 +437,11 @@ impl Consumer {
         out.deliver_records(accepted);
     }
 
-    /// KIP-392 case 4: out of range from a follower is not definitive; return to the leader
-    /// without resetting. Only the leader's answer applies the reset policy.
-    fn on_out_of_range(&mut self, now: Millis, from: BrokerId, out: &mut Outbox) {
-        let from_follower = Some(from) != self.leader();
+    /// KIP-392 case 4: out of range from a preferred replica is not definitive; return to the
+    /// leader without resetting. Kafka 4.4.0's `FetchCollector.handleInitializeErrors` judges by
+    /// whether it clears a preferred read replica, not by who answered.
+    fn on_out_of_range(&mut self, now: Millis, out: &mut Outbox) {
+        let from_follower = self.preferred.is_some();
         if from_follower && !self.config.bugs.has(Bug::FollowerOutOfRangeResets) {
             self.preferred = None;
             return self.proceed(now, out);

@@ -127,6 +127,10 @@ proptest! {
         for rack in cluster.cut_racks() {
             cluster.heal_rack(&rack).unwrap();
         }
+        let sessions: Vec<BrokerId> = cluster.pending_sessions().map(|(broker, _)| broker).collect();
+        for broker in sessions {
+            cluster.expire_session(broker).unwrap();
+        }
         for broker in cluster.broker_ids() {
             let _ = cluster.restart(broker);
         }

@@ -195,13 +195,35 @@ fn a_refused_preferred_replica_the_consumer_keeps_is_recorded_until_the_step_end
     ghost.end_step(&start, &cluster);
     assert!(ghost.kept_failed_replicas.is_empty(), "dropped by the step's end: no longer kept");
     assert!(ghost.happened.contains(&Happened::ConsumerFellBackToLeader));
-    // An answer for another leader epoch is stale to the consumer: not a refusal it took.
+    // An answer for another offset is stale to the consumer: not a refusal it took.
     let mut ghost = Ghost::default();
     cluster.consumers[0].preferred_read_replica = Some(2);
-    let stale = fetch_response(ErrorCode::NOT_LEADER_OR_FOLLOWER, NO_BROKER, 1);
+    let Message::FetchResponse { error_code, high_watermark, log_start_offset, leader_id, leader_epoch, .. } =
+        fetch_response(ErrorCode::NOT_LEADER_OR_FOLLOWER, NO_BROKER, 2)
+    else {
+        unreachable!()
+    };
+    let stale = Message::FetchResponse {
+        error_code,
+        high_watermark,
+        log_start_offset,
+        records: Vec::new(),
+        diverging_epoch: None,
+        preferred_read_replica: NO_BROKER,
+        leader_id,
+        leader_epoch,
+        fetch_offset: 0,
+        request_leader_epoch: 2,
+    };
     let d = ghost.before_delivery(&cluster, NodeId::Broker(2), NodeId::Consumer(0), &stale);
     ghost.after_delivery(&cluster, d, None);
     assert!(ghost.kept_failed_replicas.is_empty());
+    // One for an older leader epoch at the same offset is taken, as Kafka's `FetchCollector`
+    // takes it: a refusal the consumer acts on.
+    let older = fetch_response(ErrorCode::NOT_LEADER_OR_FOLLOWER, NO_BROKER, 1);
+    let d = ghost.before_delivery(&cluster, NodeId::Broker(2), NodeId::Consumer(0), &older);
+    ghost.after_delivery(&cluster, d, None);
+    assert!(ghost.kept_failed_replicas.contains(&kept));
 }
 
 #[test]

@@ -300,9 +300,9 @@ impl BrokerState {
         self.reconsider_parked_followers(env);
     }
 
-    /// The ISR check a parked follower's next fetch would run (its long poll has no expiry here;
-    /// in Kafka it expires within `replica.fetch.wait.max.ms`), run when an AlterPartition
-    /// settles, as the protocol crate does.
+    /// The ISR check a parked follower's next fetch would run (a long poll with nothing to answer
+    /// does not expire here; in Kafka it expires within `replica.fetch.wait.max.ms`), run when an
+    /// AlterPartition settles, as the protocol crate does.
     fn reconsider_parked_followers(&mut self, env: &mut Env) {
         let parked: Vec<BrokerId> = self.followers.iter().filter(|f| f.parked.is_some()).map(|f| f.id).collect();
         for follower in parked {
@@ -339,6 +339,7 @@ impl BrokerState {
         self.role = Role::Leader;
         self.epoch_start = self.leo();
         self.fetch_in_flight = false;
+        self.awaiting_leader_end = false;
         self.followers = env
             .cfg
             .broker_ids()

@@ -83,7 +83,7 @@ impl Broker {
     /// after the backoff.
     pub(super) fn on_disconnected(&mut self, peer: NodeId, out: &mut Outbox) {
         if let NodeId::Consumer(_) = peer {
-            return self.forget_parked_consumer_fetch(peer);
+            return self.forget_parked_consumer_fetch(peer, out);
         }
         if matches!(self.role, Role::Leader(_)) {
             return match peer {
@@ -96,6 +96,7 @@ impl Broker {
         match &mut self.role {
             Role::Follower(state) if state.fetch_in_flight && state.leader.map(NodeId::Broker) == Some(peer) => {
                 state.fetch_in_flight = false;
+                state.awaiting_leader_end_offset = false;
                 out.set_timer(TimerKind::ReplicaFetch, backoff);
             }
             _ => out.ignore(IgnoreReason::StaleResponse),

@@ -136,9 +136,9 @@ impl Broker {
 
     /// A follower whose fetch waits here was last judged for the ISR when it fetched. In Kafka
     /// its `DelayedFetch` expires within `replica.fetch.wait.max.ms` and it fetches again, at
-    /// the same offset, and `maybeExpandIsr` runs then; here the long poll has no expiry, so the
-    /// leader runs that check itself whenever an AlterPartition settles, as the next fetch
-    /// would. Without it a follower that caught up while the ISR shrank past it, or while
+    /// the same offset, and `maybeExpandIsr` runs then; here a fetch with nothing to answer does
+    /// not expire, so the leader runs that check itself whenever an AlterPartition settles, as
+    /// the next fetch would. Without it a follower that caught up while the ISR shrank past it, or while
     /// another change was pending, would stay out of the ISR until the next append.
     fn reconsider_waiting_followers(&mut self, out: &mut Outbox) {
         let now = self.now;

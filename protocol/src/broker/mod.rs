@@ -161,7 +161,8 @@ impl Broker {
     }
 
     /// Apply a controller notice. Source: KRaft `PartitionChangeRecord` replay;
-    /// `Partition.makeLeader` / `makeFollower` run only for a newer leader epoch.
+    /// `Partition.makeLeader` / `makeFollower`, which skip only an older partition epoch; a new
+    /// leader or follower role only for a newer leader epoch.
     fn on_partition_change(&mut self, now: Millis, from: NodeId, notice: PartitionChange, out: &mut Outbox) {
         if from != NodeId::Controller {
             return out.ignore(IgnoreReason::UnknownSender);

@@ -107,8 +107,9 @@ impl Broker {
     }
 
     /// A consumer's connection reset: its waiting fetch is forgotten.
-    pub(super) fn forget_parked_consumer_fetch(&mut self, consumer: NodeId) {
+    pub(super) fn forget_parked_consumer_fetch(&mut self, consumer: NodeId, out: &mut Outbox) {
         self.parked_consumer_fetches.retain(|(from, _, _)| *from != consumer);
+        self.arm_fetch_wait(out);
     }
 
     /// The KIP-392 read rules: reads stop at the local HW; the two out-of-range readings differ

@@ -15,8 +15,8 @@
 //!   connections reset) and its timers. Its heartbeats stop, so the controller fences it
 //!   (`BrokerFenced`) when its session expires, `broker.session.timeout.ms` later
 //!   ([`Cluster::expire_session`]; the fair schedules expire sessions when their time comes). A
-//!   restart recovers from the log; a session still running then expires first, as Kafka refuses
-//!   to register a broker again until its old session is gone. Then the broker is unfenced.
+//!   restart recovers from the log and unfences the broker; it is refused while the old session
+//!   runs, as Kafka refuses to register a broker again until its old session is gone.
 //! - Any message may be lost ([`Cluster::drop_message`]) except the controller's notices, which
 //!   stand for the KRaft metadata log that brokers replicate until they have all of it.
 //! - Cutting a rack isolates the brokers in it from every node outside it (clients included: the
@@ -47,6 +47,9 @@ use crate::types::{BrokerId, Millis, NodeId, Rack};
 /// A caller's mistake in driving the cluster (never a protocol outcome).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SimError {
+    /// The broker's previous session has not expired: Kafka refuses to register it again.
+    #[error("broker {0} cannot register again before its session expires (`broker.session.timeout.ms`)")]
+    SessionRunning(BrokerId),
     /// The broker's heartbeats have not stopped, or its session already expired.
     #[error("broker {0} has no session waiting to expire")]
     NoSession(BrokerId),
@@ -219,17 +222,17 @@ impl Cluster {
 
     /// Restart a crashed broker from its durable state.
     pub fn restart(&mut self, broker: BrokerId) -> Result<StepOutputs, SimError> {
-        let slot = self.brokers.get_mut(&broker).ok_or(SimError::UnknownNode(NodeId::Broker(broker)))?;
-        let BrokerSlot::Crashed { config, durable } = slot else { return Err(SimError::BrokerUp(broker)) };
-        *slot = BrokerSlot::Running(Box::new(Broker::recover(config.clone(), durable.clone())));
         // `ClusterControlManager.registerBroker` refuses a broker whose previous session is
         // still running (`DuplicateBrokerRegistrationException`): it registers once that session
         // has expired, fenced, and is unfenced when it has caught up with the metadata log.
-        let mut outputs = match self.sessions.contains_key(&broker) {
-            true => self.expire_session(broker)?,
-            false => Vec::new(),
-        };
-        outputs.extend(self.step_node(NodeId::Broker(broker), Input::Start));
+        let running_session = self.sessions.contains_key(&broker);
+        let slot = self.brokers.get_mut(&broker).ok_or(SimError::UnknownNode(NodeId::Broker(broker)))?;
+        let BrokerSlot::Crashed { config, durable } = slot else { return Err(SimError::BrokerUp(broker)) };
+        if running_session {
+            return Err(SimError::SessionRunning(broker));
+        }
+        *slot = BrokerSlot::Running(Box::new(Broker::recover(config.clone(), durable.clone())));
+        let mut outputs = self.step_node(NodeId::Broker(broker), Input::Start);
         if !self.is_isolated(NodeId::Broker(broker)) {
             outputs.extend(self.step_node(NodeId::Controller, Input::BrokerUnfenced(broker)));
         }

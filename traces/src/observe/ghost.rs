@@ -284,8 +284,8 @@ impl Ghost {
     /// A broker's answer to a consumer, about to be delivered: a redirect goes to
     /// [`Ghost::note_redirect`], a follower's empty or OFFSET_NOT_AVAILABLE answer into coverage,
     /// an offset told above the broker's HW into `offsets_above_hw`. Returns whether it is a
-    /// fetch answer the consumer takes as current: for the position, leader epoch and phase it
-    /// has now (otherwise it drops it as stale).
+    /// fetch answer the consumer takes as current: fetching, at the offset fetched, whatever the
+    /// request's leader epoch (Kafka's `FetchCollector`; otherwise it drops it as stale).
     fn answer_to_consumer(
         &mut self,
         cluster: &impl Observed,
@@ -294,12 +294,9 @@ impl Ghost {
         answer: &Message,
     ) -> bool {
         let current = match *answer {
-            Message::FetchResponse { fetch_offset, request_leader_epoch, .. } => cluster.consumers().any(|c| {
-                c.id == consumer
-                    && c.fetching
-                    && c.position == fetch_offset
-                    && c.current_leader_epoch == request_leader_epoch
-            }),
+            Message::FetchResponse { fetch_offset, .. } => {
+                cluster.consumers().any(|c| c.id == consumer && c.fetching && c.position == fetch_offset)
+            }
             _ => false,
         };
         let Some(replica) = cluster.brokers().find(|b| b.id == broker) else { return current };
