@@ -58,6 +58,28 @@ fn redirected_to_2(consumer: &mut Consumer, request: &FetchRequest) -> (NodeId, 
     fetches(&out).remove(0)
 }
 
+/// A consumer at offset 3 (records of epoch 0 from leader 1) that metadata moved to leader 2,
+/// epoch 1, with its OffsetsForLeaderEpoch out; the outputs of sending it.
+fn validating() -> (Consumer, Vec<Output>) {
+    let (mut consumer, _, request) = started(rack_b());
+    consumer.handle(0, fetch_answer(1, &request, ErrorCode::NONE, records(0, 0, &[4, 5, 6]), -1));
+    consumer.handle(0, metadata(2, 1, &[1]));
+    let out = consumer.handle(30_000, Input::Timer(TimerKind::ConsumerFetch));
+    (consumer, out)
+}
+
+/// Broker 2's answer to that validation, made under leader epoch 1.
+fn validation_answer(error_code: ErrorCode, leader_epoch: LeaderEpoch, end_offset: Offset) -> Input {
+    let answer = OffsetsForLeaderEpochResponse {
+        error_code,
+        leader_epoch,
+        end_offset,
+        requested_epoch: 0,
+        request_leader_epoch: 1,
+    };
+    from_broker(2, Message::OffsetsForLeaderEpochResponse(answer))
+}
+
 #[test]
 fn first_fetch_goes_to_the_leader_with_rack_and_epoch() {
     let (_, to, request) = started(rack_b());
@@ -211,14 +233,7 @@ fn leader_change_validates_the_position_through_the_leader() {
         panic!("{out:?}")
     };
     assert_eq!((query.replica_id, query.current_leader_epoch, query.leader_epoch), (CONSUMER_REPLICA_ID, 1, 0));
-    let fine = OffsetsForLeaderEpochResponse {
-        error_code: ErrorCode::NONE,
-        leader_epoch: 0,
-        end_offset: 3,
-        requested_epoch: 0,
-        request_leader_epoch: 1,
-    };
-    let out = consumer.handle(30_000, from_broker(2, Message::OffsetsForLeaderEpochResponse(fine)));
+    let out = consumer.handle(30_000, validation_answer(ErrorCode::NONE, 0, 3));
     assert_eq!(consumer.phase(), ConsumerPhase::Fetching);
     assert!(consumer.resets().is_empty());
     assert_eq!(fetches(&out)[0].1.current_leader_epoch, 1);
@@ -226,19 +241,9 @@ fn leader_change_validates_the_position_through_the_leader() {
 
 #[test]
 fn validation_below_the_position_is_a_truncation_and_resets_there() {
-    let (mut consumer, _, request) = started(rack_b());
-    consumer.handle(0, fetch_answer(1, &request, ErrorCode::NONE, records(0, 0, &[4, 5, 6]), -1));
-    consumer.handle(0, metadata(2, 1, &[1]));
-    let out = consumer.handle(30_000, Input::Timer(TimerKind::ConsumerFetch));
+    let (mut consumer, out) = validating();
     assert!(sent(&out).iter().any(|(_, m)| matches!(m, Message::OffsetsForLeaderEpoch(_))));
-    let truncated = OffsetsForLeaderEpochResponse {
-        error_code: ErrorCode::NONE,
-        leader_epoch: 0,
-        end_offset: 1,
-        requested_epoch: 0,
-        request_leader_epoch: 1,
-    };
-    consumer.handle(30_000, from_broker(2, Message::OffsetsForLeaderEpochResponse(truncated)));
+    consumer.handle(30_000, validation_answer(ErrorCode::NONE, 0, 1));
     assert_eq!(consumer.resets(), &[PositionReset { from: 3, to: 1, cause: ResetCause::LogTruncation }]);
     assert_eq!(consumer.position(), FetchPosition { offset: 1, offset_epoch: 0 });
 }
@@ -248,19 +253,9 @@ fn validation_below_the_position_is_a_truncation_and_resets_there() {
 /// epoch 1 is not used once metadata names epoch 2; the consumer validates again.
 #[test]
 fn a_validation_answer_for_an_older_leader_is_dropped() {
-    let (mut consumer, _, request) = started(rack_b());
-    consumer.handle(0, fetch_answer(1, &request, ErrorCode::NONE, records(0, 0, &[4, 5, 6]), -1));
-    consumer.handle(0, metadata(2, 1, &[1]));
-    consumer.handle(30_000, Input::Timer(TimerKind::ConsumerFetch));
+    let (mut consumer, _) = validating();
     consumer.handle(30_000, metadata(3, 2, &[1, 2]));
-    let truncated = OffsetsForLeaderEpochResponse {
-        error_code: ErrorCode::NONE,
-        leader_epoch: 0,
-        end_offset: 1,
-        requested_epoch: 0,
-        request_leader_epoch: 1,
-    };
-    let out = consumer.handle(30_000, from_broker(2, Message::OffsetsForLeaderEpochResponse(truncated)));
+    let out = consumer.handle(30_000, validation_answer(ErrorCode::NONE, 0, 1));
     assert!(consumer.resets().is_empty(), "the answer of leader epoch 1 is not used");
     assert_eq!(consumer.phase(), ConsumerPhase::Validating);
     let again = sent(&out).into_iter().find_map(|(to, m)| match m {
@@ -274,55 +269,25 @@ fn a_validation_answer_for_an_older_leader_is_dropped() {
 /// consumed epoch, a truncation the reset policy answers.
 #[test]
 fn an_undefined_validation_answer_resets_by_the_policy() {
-    let (mut consumer, _, request) = started(rack_b());
-    consumer.handle(0, fetch_answer(1, &request, ErrorCode::NONE, records(0, 0, &[4, 5, 6]), -1));
-    consumer.handle(0, metadata(2, 1, &[1]));
-    consumer.handle(30_000, Input::Timer(TimerKind::ConsumerFetch));
-    let undefined = OffsetsForLeaderEpochResponse {
-        error_code: ErrorCode::NONE,
-        leader_epoch: -1,
-        end_offset: -1,
-        requested_epoch: 0,
-        request_leader_epoch: 1,
-    };
-    let out = consumer.handle(30_000, from_broker(2, Message::OffsetsForLeaderEpochResponse(undefined)));
+    let (mut consumer, _) = validating();
+    let out = consumer.handle(30_000, validation_answer(ErrorCode::NONE, -1, -1));
     assert_eq!(consumer.phase(), ConsumerPhase::Resetting(consumer::ResetTarget::Earliest));
     assert!(sent(&out).iter().any(|(_, m)| matches!(m, Message::ListOffsets(_))));
 }
 
 /// `OffsetsForLeaderEpochUtils.handleResponse`: every error but NONE is retried with a metadata
-/// update, UNKNOWN_LEADER_EPOCH included; the preferred replica is kept.
+/// update, UNKNOWN_LEADER_EPOCH included.
 #[test]
 fn a_validation_error_refreshes_metadata_whatever_it_is() {
-    let (mut consumer, _, request) = started(rack_b());
-    consumer.handle(0, fetch_answer(1, &request, ErrorCode::NONE, records(0, 0, &[4]), -1));
-    consumer.handle(0, metadata(2, 1, &[1]));
-    consumer.handle(30_000, Input::Timer(TimerKind::ConsumerFetch));
-    let behind = OffsetsForLeaderEpochResponse {
-        error_code: ErrorCode::UNKNOWN_LEADER_EPOCH,
-        leader_epoch: -1,
-        end_offset: -1,
-        requested_epoch: 0,
-        request_leader_epoch: 1,
-    };
-    let out = consumer.handle(30_000, from_broker(2, Message::OffsetsForLeaderEpochResponse(behind)));
+    let (mut consumer, _) = validating();
+    let out = consumer.handle(30_000, validation_answer(ErrorCode::UNKNOWN_LEADER_EPOCH, -1, -1));
     assert!(sent(&out).iter().any(|(to, m)| *to == NodeId::Controller && matches!(m, Message::Metadata(_))));
 }
 
 #[test]
 fn validation_not_available_retries_later() {
-    let (mut consumer, _, request) = started(rack_b());
-    consumer.handle(0, fetch_answer(1, &request, ErrorCode::NONE, records(0, 0, &[4]), -1));
-    consumer.handle(0, metadata(2, 1, &[1]));
-    consumer.handle(30_000, Input::Timer(TimerKind::ConsumerFetch));
-    let busy = OffsetsForLeaderEpochResponse {
-        error_code: ErrorCode::OFFSET_NOT_AVAILABLE,
-        leader_epoch: -1,
-        end_offset: -1,
-        requested_epoch: 0,
-        request_leader_epoch: 1,
-    };
-    consumer.handle(30_000, from_broker(2, Message::OffsetsForLeaderEpochResponse(busy)));
+    let (mut consumer, _) = validating();
+    consumer.handle(30_000, validation_answer(ErrorCode::OFFSET_NOT_AVAILABLE, -1, -1));
     assert_eq!(consumer.phase(), ConsumerPhase::Validating);
     let out = consumer.handle(30_100, Input::Timer(TimerKind::ConsumerFetch));
     assert!(sent(&out).iter().any(|(_, m)| matches!(m, Message::OffsetsForLeaderEpoch(_))));
