@@ -37,7 +37,7 @@ impl Broker {
     /// `replica.fetch.wait.max.ms` is up: every waiting fetch with a HW its follower has not been
     /// told is answered, empty.
     pub(super) fn on_replica_fetch_wait(&mut self, out: &mut Outbox) {
-        if !self.waiting_fetches_with_news().next().is_some() {
+        if self.waiting_fetches_with_news().next().is_none() {
             return out.ignore(IgnoreReason::IdleTimer);
         }
         let leo = self.log.log_end_offset();
