@@ -232,9 +232,9 @@ impl BrokerState {
         env: &mut Env,
     ) {
         let newer_epoch = epoch > self.leader_epoch;
-        // `Partition.makeLeader`/`makeFollower` skip only an older partition epoch; an equal one
-        // replaces a pending ISR change with the committed state.
-        if !newer_epoch && (epoch < self.leader_epoch || partition_epoch < self.partition_epoch) {
+        // An equal partition epoch is a change this broker holds already (see
+        // docs/kafka-fidelity.md, point 8, for why this departs from Kafka's `makeLeader`).
+        if !newer_epoch && (epoch < self.leader_epoch || partition_epoch <= self.partition_epoch) {
             return;
         }
         self.leader_epoch = epoch;

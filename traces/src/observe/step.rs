@@ -65,8 +65,7 @@ pub fn coalesce_partition_changes(queue: &mut VecDeque<Message>) {
 /// Whether a message on its way to a running broker can never change it, judged by the epochs it
 /// carries against the broker's `held` (leader epoch, partition epoch): an answer (fetch or
 /// AlterPartition) to a request made in a leader epoch older than the broker's now, or a
-/// partition change older than the one it holds. A change equal to the one held is not outdated:
-/// Kafka applies it, which discards a pending ISR change. A broker's epochs only grow while it runs, so
+/// partition change no newer than the one it holds. A broker's epochs only grow while it runs, so
 /// this stays true until the message arrives. The model takes such a message off its queue at
 /// once, and the protocol adapter delivers it at once.
 pub fn outdated_at_broker(message_epochs: MessageEpochs, held: (LeaderEpoch, PartitionEpoch)) -> bool {
@@ -74,7 +73,7 @@ pub fn outdated_at_broker(message_epochs: MessageEpochs, held: (LeaderEpoch, Par
     match message_epochs {
         MessageEpochs::Answer { request_epoch } => request_epoch < leader_epoch,
         MessageEpochs::PartitionChange { leader_epoch: epoch, partition_epoch: change } => {
-            epoch < leader_epoch || (epoch == leader_epoch && change < partition_epoch)
+            epoch < leader_epoch || (epoch == leader_epoch && change <= partition_epoch)
         }
     }
 }
@@ -128,10 +127,10 @@ mod tests {
     }
 
     #[test]
-    fn a_partition_change_is_outdated_once_its_broker_holds_a_newer_one() {
+    fn a_partition_change_is_outdated_once_its_broker_holds_it_or_newer() {
         let change = MessageEpochs::PartitionChange { leader_epoch: 3, partition_epoch: 5 };
         assert!(outdated_at_broker(change, (4, 0)), "an older leader epoch");
-        assert!(!outdated_at_broker(change, (3, 5)), "held already: applied again, as Kafka's makeLeader does");
+        assert!(outdated_at_broker(change, (3, 5)), "already held");
         assert!(outdated_at_broker(change, (3, 6)), "an older partition epoch");
         assert!(!outdated_at_broker(change, (3, 4)), "a newer partition epoch");
         assert!(!outdated_at_broker(change, (2, 9)), "a newer leader epoch");
