@@ -7,10 +7,13 @@
 
 pub mod adapter;
 pub mod cli;
+pub mod describe;
 pub mod exit_codes;
 pub mod liveness;
+pub mod narrate;
 pub mod ops;
 pub mod rng;
 pub mod run;
 pub mod tracefile;
 pub mod viewdiff;
+pub mod viewer;

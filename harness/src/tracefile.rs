@@ -6,7 +6,7 @@ use std::path::Path;
 use highwater_model::view::view;
 use highwater_model::{ClusterModel, ClusterState, ModelConfig};
 use highwater_properties::{Kind, Property};
-use highwater_traces::{Action, StateMeta, Trace, TraceMeta, TraceState, FORMAT, VARS};
+use highwater_traces::{Action, StateMeta, StepMessage, Trace, TraceMeta, TraceState, FORMAT, VARS};
 use stateright::Model;
 
 use crate::rng::Rng;
@@ -42,6 +42,30 @@ pub fn walk(model: &ClusterModel, actions: &[Action]) -> Result<Vec<ClusterState
         }
     }
     Ok(states)
+}
+
+/// The states `actions` lead through, as [`walk`], with the messages each step moved (the
+/// initial state's first: those its settling delivered).
+pub fn walk_recorded(
+    cfg: &ModelConfig,
+    actions: &[Action],
+) -> Result<(Vec<ClusterState>, Vec<Vec<StepMessage>>), NotAPath> {
+    let model = ClusterModel::new(cfg.clone()).recording();
+    let mut states = vec![model.init_states().remove(0)];
+    let mut messages = vec![model.take_messages()];
+    let mut offered = Vec::new();
+    for (i, action) in actions.iter().enumerate() {
+        let last = states.last().expect("starts with the initial state");
+        offered.clear();
+        model.actions(last, &mut offered);
+        let next = offered.contains(action).then(|| model.next_state(last, action.clone())).flatten();
+        match next {
+            Some(next) => states.push(next),
+            None => return Err(NotAPath { step: i + 1, action: action.clone() }),
+        }
+        messages.push(model.take_messages());
+    }
+    Ok((states, messages))
 }
 
 /// Whether `state` shows what a trace about `property` records: a safety property violated, a
@@ -118,21 +142,25 @@ pub struct TraceInfo<'a> {
     pub steps_found: usize,
     /// The fair-continuation bound (recorded for liveness traces).
     pub liveness_bound: usize,
+    /// For a liveness trace: the step after which the actions are the fair continuation.
+    pub continuation_from: Option<usize>,
 }
 
 /// The trace of `actions` (a path of `model`).
 pub fn build(model: &ClusterModel, cfg: &ModelConfig, actions: &[Action], info: &TraceInfo) -> Result<Trace, NotAPath> {
-    let states = walk(model, actions)?;
-    let state = |index: usize, action: Option<&Action>, s: &ClusterState| TraceState {
+    let (states, mut messages) = walk_recorded(&model.cfg, actions)?;
+    let mut state = |index: usize, action: Option<&Action>, s: &ClusterState| TraceState {
         meta: StateMeta { index: index as u64 },
         action_taken: action.map_or("init", Action::kind).to_string(),
         action: action.cloned(),
+        messages: std::mem::take(&mut messages[index]),
         view: view(model, s),
     };
     let mut trace_states = vec![state(0, None, &states[0])];
     for (i, (action, s)) in actions.iter().zip(&states[1..]).enumerate() {
         trace_states.push(state(i + 1, Some(action), s));
     }
+    let path_steps = info.continuation_from.unwrap_or(actions.len());
     let (property, verdict) = match info.property {
         Some(p) => (p.name, verdict(p)),
         None => ("", ""),
@@ -143,8 +171,15 @@ pub fn build(model: &ClusterModel, cfg: &ModelConfig, actions: &[Action], info: 
             format_description: "ITF (Apalache ADR-015); highwater's layout in traces/README.md".to_string(),
             source: format!("highwater {}", env!("CARGO_PKG_VERSION")),
             description: match info.property {
-                Some(_) => format!("{property}: {verdict} after {} steps", actions.len()),
-                None => format!("a walk of the correct model, {} steps", actions.len()),
+                Some(_) => match info.continuation_from {
+                    Some(from) => format!(
+                        "{property}: {verdict} after {} then a fair continuation of {} that never reaches the goal",
+                        plural(from, "step"),
+                        plural(actions.len() - from, "step")
+                    ),
+                    None => format!("{property}: {verdict} after {}", plural(path_steps, "step")),
+                },
+                None => format!("a walk of the correct model, {}", plural(actions.len(), "step")),
             },
             preset: info.preset.to_string(),
             config: serde_json::to_string(cfg).expect("a config is plain data"),
@@ -163,6 +198,7 @@ pub fn build(model: &ClusterModel, cfg: &ModelConfig, actions: &[Action], info: 
                 _ => String::new(),
             },
             protocol_bugs: String::new(),
+            continuation_from: info.continuation_from.map(|from| from.to_string()).unwrap_or_default(),
         },
         vars: VARS.iter().map(|v| v.to_string()).collect(),
         states: trace_states,
@@ -195,7 +231,31 @@ pub fn minimised(
             .is_ok_and(|states| shows(model, property, states.last().expect("never empty"), info.liveness_bound))
     };
     let minimal = minimise(found, keeps);
-    build(model, cfg, &minimal, &TraceInfo { steps_found: found.len(), ..*info })
+    if property.kind != Kind::Liveness {
+        return build(model, cfg, &minimal, &TraceInfo { steps_found: found.len(), ..*info });
+    }
+    // The part that shows the failure is what follows: faults stop, and the fair continuation
+    // runs its whole bound without reaching the goal. The trace keeps it.
+    let last = walk(model, &minimal)?.pop().expect("never empty");
+    let (stopped, mut continuation) = highwater_model::fair::stop_faults(model, &last);
+    let (fair, _) = highwater_model::fair::continue_fairly(model, &stopped, property.check, info.liveness_bound);
+    continuation.extend(fair);
+    let mut actions = minimal.clone();
+    actions.extend(continuation);
+    build(
+        model,
+        cfg,
+        &actions,
+        &TraceInfo { steps_found: found.len(), continuation_from: Some(minimal.len()), ..*info },
+    )
+}
+
+/// `n` and the noun, plural unless `n` is 1.
+pub fn plural(n: usize, noun: &str) -> String {
+    match n {
+        1 => format!("1 {noun}"),
+        _ => format!("{n} {noun}s"),
+    }
 }
 
 /// One seeded random walk of the model: its steps and the states it passed through.

@@ -108,7 +108,7 @@ fn a_bad_suite_file_is_refused_by_name() {
     let (output, _, _) = run_suite(&dir, "[[check]]\npreset = \"nope\"\n");
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("suite.toml") && stderr.contains("unknown preset \"nope\""), "{stderr}");
+    assert!(stderr.contains("suite.toml") && stderr.contains("unknown preset `nope`"), "{stderr}");
     let (output, _, _) = run_suite(&dir, "[bugs]\nmust_catch = [\"flood\"]\n");
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("bugs.must_catch"));

@@ -23,7 +23,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use highwater_traces::observe::{first_eager, reset_order, StepStart, SETTLE_BOUND};
-use highwater_traces::{Action, BrokerId, Ghost, Message, NodeId, Rack, SeekTo, TimerKind};
+use highwater_traces::{Action, BrokerId, Fate, Ghost, Message, NodeId, Rack, SeekTo, TimerKind};
 use stateright::actor::{is_no_op_with_timer, Actor, ActorModel, ActorModelAction, ActorModelState, Id, Network, Out};
 use stateright::{Model, Property};
 
@@ -31,6 +31,7 @@ use crate::broker::BrokerState;
 use crate::config::ModelConfig;
 use crate::layout::Layout;
 use crate::node::{Env, Node, NodeState};
+use crate::record::MessageLog;
 use crate::symmetry::ConsumerSymmetry;
 use crate::view::Facts;
 
@@ -119,6 +120,8 @@ pub struct ClusterModel {
     /// (`highwater bugs --verify`) stops as soon as it has it.
     pub only_properties: Option<Vec<&'static str>>,
     inner: ActorModel<Node>,
+    /// Where the messages each step moves are recorded, for trace files (`record`).
+    pub(crate) message_log: Option<MessageLog>,
 }
 
 impl ClusterModel {
@@ -128,7 +131,7 @@ impl ClusterModel {
         let layout = Layout { brokers: cfg.broker_racks.len(), consumers: cfg.consumer_racks.len() };
         let nodes = (0..layout.actors()).map(|i| Node { node: layout.node(Id::from(i)), cfg: cfg.clone(), layout });
         let inner = ActorModel::new((), ()).actors(nodes).init_network(Network::new_ordered([]));
-        ClusterModel { cfg, layout, liveness_bound: None, only_properties: None, inner }
+        ClusterModel { cfg, layout, liveness_bound: None, only_properties: None, inner, message_log: None }
     }
 
     /// Check bounded liveness in every reachable state: from each, faults stop and a fair
@@ -203,6 +206,7 @@ impl ClusterModel {
         for link in dead {
             let lost = Self::channels_mut(state).remove(&link).unwrap_or_default();
             for message in &lost {
+                self.record(layout.node(link.0), layout.node(link.1), Fate::Lost, message);
                 self.lost(state, layout.node(link.0), layout.node(link.1), message);
             }
         }
@@ -339,6 +343,7 @@ impl ClusterModel {
                 if queue.is_empty() {
                     Self::channels_mut(&mut next).remove(&link);
                 }
+                self.record(*from, *to, Fate::Lost, &message);
                 self.lost(&mut next, *from, *to, &message);
                 next
             }
@@ -448,7 +453,12 @@ impl ClusterModel {
         let msg = channels.get(&(src, dst))?.front()?.clone();
         let queued = channels.get(&(dst, src)).map_or(0, VecDeque::len);
         let delivering = ghost.before_delivery(&Facts::new(sys, cut, self.cfg.semantics), from, to, &msg);
+        // Cloned only for a recording model: the checker's deliveries stay as cheap as they were.
+        let recorded = self.message_log.is_some().then(|| msg.clone());
         let next = self.inner.next_state(sys, ActorModelAction::Deliver { src, dst, msg })?;
+        if let Some(msg) = recorded {
+            self.record(from, to, Fate::Delivered, &msg);
+        }
         let answer = Self::channels_in(&next).get(&(dst, src)).filter(|q| q.len() > queued).and_then(VecDeque::back);
         ghost.after_delivery(&Facts::new(&next, cut, self.cfg.semantics), delivering, answer);
         Some(next)
@@ -567,6 +577,14 @@ impl Model for ClusterModel {
 
     fn format_action(&self, action: &Action) -> String {
         action.to_string()
+    }
+
+    fn format_step(&self, last: &ClusterState, action: Action) -> Option<String> {
+        self.describe_step(last, &action)
+    }
+
+    fn as_svg(&self, path: stateright::Path<ClusterState, Action>) -> Option<String> {
+        Some(self.sequence_svg(&path))
     }
 
     fn properties(&self) -> Vec<Property<Self>> {

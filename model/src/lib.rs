@@ -15,10 +15,12 @@ mod cluster;
 mod config;
 mod consumer;
 mod controller;
+mod explorer;
 pub mod fair;
 mod layout;
 mod node;
 mod producer;
+mod record;
 mod reduce;
 #[cfg(test)]
 mod step_rule_tests;

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use highwater_traces::observe::coalesce_partition_changes;
-use highwater_traces::{NodeId, TimerKind, NO_BROKER, NO_EPOCH};
+use highwater_traces::{Fate, NodeId, TimerKind, NO_BROKER, NO_EPOCH};
 use stateright::actor::Id;
 
 use crate::cluster::{ClusterModel, ClusterState};
@@ -85,10 +85,13 @@ impl ClusterModel {
                 (outdated > 0).then_some((*link, outdated))
             })
             .collect();
+        let layout = self.layout;
         let channels = Self::channels_mut(state);
         for (link, outdated) in heads {
             let queue = channels.get_mut(&link).expect("listed above");
-            queue.drain(..outdated);
+            for message in queue.drain(..outdated) {
+                self.record(layout.node(link.0), layout.node(link.1), Fate::Outdated, &message);
+            }
             if queue.is_empty() {
                 channels.remove(&link);
             }

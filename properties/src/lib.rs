@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 pub mod coverage;
+pub mod explain;
 pub mod liveness;
 pub mod safety;
 

@@ -21,8 +21,7 @@ pub fn faults_over(view: &ClusterView) -> bool {
 /// Kafka's sense (acks=all), and a HW that never rises over it is a stuck HW (KAFKA-13091), not
 /// an uncommitted record.
 pub fn committed_visible(view: &ClusterView) -> bool {
-    let replicated = replicated_by_isr(view);
-    let must_see = if replicated.len() > view.ghost.committed.len() { replicated } else { &view.ghost.committed };
+    let must_see = must_see(view);
     view.consumers.iter().filter(|c| !c.failed).all(|c| {
         let from = c.resets.last().map_or(0, |r| r.to).max(0) as usize;
         must_see
@@ -31,6 +30,17 @@ pub fn committed_visible(view: &ClusterView) -> bool {
             .skip(from)
             .all(|(offset, record)| c.delivered.iter().any(|d| d.offset == offset as i64 && d.record == *record))
     })
+}
+
+/// The records every consumer must receive: the committed ones, or the longer prefix that all
+/// of the controller's ISR holds.
+pub fn must_see(view: &ClusterView) -> &[Record] {
+    let replicated = replicated_by_isr(view);
+    if replicated.len() > view.ghost.committed.len() {
+        replicated
+    } else {
+        &view.ghost.committed
+    }
 }
 
 /// The longest prefix that every live member of the controller's ISR holds alike (nothing while

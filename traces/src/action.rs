@@ -128,7 +128,17 @@ impl fmt::Display for Action {
             Action::CutRack { rack } => write!(f, "cut rack {rack}"),
             Action::HealRack { rack } => write!(f, "heal rack {rack}"),
             Action::Produce { value } => write!(f, "produce {value}"),
-            Action::Seek { consumer, to } => write!(f, "seek consumer-{consumer} to {to:?}"),
+            Action::Seek { consumer, to } => write!(f, "seek consumer-{consumer} to {to}"),
+        }
+    }
+}
+
+impl fmt::Display for SeekTo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SeekTo::Beginning => write!(f, "the beginning"),
+            SeekTo::End => write!(f, "the end"),
+            SeekTo::Offset(offset) => write!(f, "offset {offset}"),
         }
     }
 }

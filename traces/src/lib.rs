@@ -19,7 +19,7 @@ pub use observe::{
     fetch_without_last_epoch, outdated_at_broker, served_across_epochs, BrokenRequestRule, Ghost, Happened,
     KeptFailedReplica, MessageEpochs, OffsetAboveHw, OffsetAnswer, Redirect,
 };
-pub use trace::{StateMeta, Trace, TraceError, TraceMeta, TraceState, FORMAT, VARS};
+pub use trace::{Fate, StateMeta, StepMessage, Trace, TraceError, TraceMeta, TraceState, FORMAT, FORMATS_READ, VARS};
 pub use view::{BrokerView, ClusterView, ConsumerView, ControllerView, Delivery, Reset, ResetCause, Role, Semantics};
 
 #[cfg(test)]

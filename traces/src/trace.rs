@@ -8,13 +8,19 @@
 use serde::{Deserialize, Serialize};
 
 use crate::action::Action;
+use crate::ids::NodeId;
+use crate::message::Message;
 use crate::view::ClusterView;
 
-/// The format version this crate writes and reads.
-pub const FORMAT: &str = "highwater-trace/1";
+/// The format version this crate writes.
+pub const FORMAT: &str = "highwater-trace/2";
+
+/// Earlier versions it still reads: `highwater-trace/1` has no `messages` and no
+/// `continuation-from`, and reads as if both were empty.
+pub const FORMATS_READ: [&str; 2] = ["highwater-trace/1", FORMAT];
 
 /// The variables every state carries.
-pub const VARS: [&str; 3] = ["mbt::actionTaken", "action", "view"];
+pub const VARS: [&str; 4] = ["mbt::actionTaken", "action", "messages", "view"];
 
 /// A trace file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -67,6 +73,10 @@ pub struct TraceMeta {
     /// replay enables them again. Comma-separated; empty for none.
     #[serde(rename = "protocol-bugs", default)]
     pub protocol_bugs: String,
+    /// For a liveness trace, the index of the state where faults stop: the states after it are
+    /// the fair continuation that never reaches the goal. Empty otherwise.
+    #[serde(rename = "continuation-from", default)]
+    pub continuation_from: String,
 }
 
 /// One state: the step that led to it and the view after it.
@@ -81,8 +91,50 @@ pub struct TraceState {
     /// The step, in full; absent in the initial state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
+    /// Every message that moved in the step, in order: the one the step delivers or loses, then
+    /// those delivered within the same step (requests and answers to clients), and those taken
+    /// off a queue because they could no longer change their receiver.
+    #[serde(default)]
+    pub messages: Vec<StepMessage>,
     /// The cluster after the step.
     pub view: ClusterView,
+}
+
+/// What became of a message that moved in a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fate {
+    /// Its receiver handled it.
+    Delivered,
+    /// The network lost it: a `drop` step, or a connection reset by a crash or a cut.
+    Lost,
+    /// Taken off its queue unread: an answer to a request of an older leader epoch, or a
+    /// partition change no newer than the one its broker holds (it could change nothing).
+    Outdated,
+}
+
+impl Fate {
+    /// Its name in output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fate::Delivered => "delivered",
+            Fate::Lost => "lost",
+            Fate::Outdated => "outdated",
+        }
+    }
+}
+
+/// A message that moved in a step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepMessage {
+    /// Sender.
+    pub from: NodeId,
+    /// Receiver.
+    pub to: NodeId,
+    /// What became of it.
+    pub fate: Fate,
+    /// The message.
+    pub message: Message,
 }
 
 /// A state's `#meta`.
@@ -99,7 +151,7 @@ pub enum TraceError {
     #[error("not JSON: {0}")]
     Json(String),
     /// JSON, but not this format or version.
-    #[error("format `{found}`: expected `{FORMAT}`")]
+    #[error("format `{found}`: expected `{FORMAT}` (or the older `highwater-trace/1`)")]
     Format {
         /// What `#meta.format` says.
         found: String,
@@ -118,9 +170,22 @@ pub enum TraceError {
 }
 
 impl Trace {
-    /// The actions, in order.
+    /// The actions, in order, a liveness trace's fair continuation included.
     pub fn actions(&self) -> Vec<Action> {
         self.states.iter().filter_map(|s| s.action.clone()).collect()
+    }
+
+    /// The index of the state where faults stop and the fair continuation begins, for a
+    /// liveness trace that records it.
+    pub fn continuation_from(&self) -> Option<usize> {
+        self.meta.continuation_from.parse().ok()
+    }
+
+    /// The steps that lead to the state the trace's verdict is about: all of them, or for a
+    /// liveness trace those before its fair continuation.
+    pub fn path(&self) -> Vec<Action> {
+        let end = self.continuation_from().unwrap_or(self.states.len() - 1);
+        self.states[1..=end.min(self.states.len() - 1)].iter().filter_map(|s| s.action.clone()).collect()
     }
 
     /// Write as pretty JSON.
@@ -133,13 +198,27 @@ impl Trace {
     pub fn parse(text: &str) -> Result<Trace, TraceError> {
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| TraceError::Json(e.to_string()))?;
         let found = value.pointer("/#meta/format").and_then(|f| f.as_str()).unwrap_or("(none)");
-        if found != FORMAT {
+        if !FORMATS_READ.contains(&found) {
             return Err(TraceError::Format { found: found.to_string() });
         }
         let meta =
             serde_json::from_value(value["#meta"].clone()).map_err(|e| TraceError::Shape(format!("#meta: {e}")))?;
+        let meta: TraceMeta = meta;
         let vars =
             serde_json::from_value(value["vars"].clone()).map_err(|e| TraceError::Shape(format!("vars: {e}")))?;
+        if !meta.continuation_from.is_empty() {
+            let states = value["states"].as_array().map_or(0, Vec::len);
+            match meta.continuation_from.parse::<usize>() {
+                Ok(from) if from < states => {}
+                _ => {
+                    return Err(TraceError::Shape(format!(
+                        "#meta.continuation-from `{}`: expected the index of a state (0 to {})",
+                        meta.continuation_from,
+                        states.saturating_sub(1)
+                    )))
+                }
+            }
+        }
         let raw = value["states"].as_array().ok_or_else(|| TraceError::Shape("`states` must be a list".into()))?;
         if raw.is_empty() {
             return Err(TraceError::Shape("`states` is empty: a trace starts with its initial state".into()));

@@ -24,12 +24,19 @@ fn sample() -> Trace {
         meta: StateMeta { index: 0 },
         action_taken: "init".into(),
         action: None,
+        messages: Vec::new(),
         view: view.clone(),
     }];
     for (i, action) in steps.into_iter().enumerate() {
         states.push(TraceState {
             meta: StateMeta { index: i as u64 + 1 },
             action_taken: action.kind().into(),
+            messages: vec![StepMessage {
+                from: NodeId::Broker(1),
+                to: NodeId::Broker(2),
+                fate: Fate::Delivered,
+                message: Message::Produce { value: i as u64 },
+            }],
             action: Some(action),
             view: view.clone(),
         });
@@ -51,6 +58,7 @@ fn sample() -> Trace {
             steps_found: "4".into(),
             liveness_bound: String::new(),
             protocol_bugs: String::new(),
+            continuation_from: String::new(),
         },
         vars: VARS.iter().map(|v| v.to_string()).collect(),
         states,
@@ -75,11 +83,44 @@ fn traces_round_trip() {
 }
 
 #[test]
+fn version_1_files_still_read_with_no_messages_and_no_continuation() {
+    let mut value: serde_json::Value = serde_json::from_str(&sample().to_json()).unwrap();
+    value["#meta"]["format"] = "highwater-trace/1".into();
+    value["#meta"].as_object_mut().unwrap().remove("continuation-from");
+    value["vars"] = serde_json::json!(["mbt::actionTaken", "action", "view"]);
+    for state in value["states"].as_array_mut().unwrap() {
+        state.as_object_mut().unwrap().remove("messages");
+    }
+    let trace = Trace::parse(&value.to_string()).unwrap();
+    assert!(trace.states.iter().all(|s| s.messages.is_empty()));
+    assert_eq!(trace.continuation_from(), None);
+    assert_eq!(trace.path().len(), 4);
+}
+
+#[test]
+fn a_continuation_splits_the_path_from_the_fair_steps_and_must_name_a_state() {
+    let mut trace = sample();
+    trace.meta.continuation_from = "2".into();
+    let trace = Trace::parse(&trace.to_json()).unwrap();
+    assert_eq!(trace.continuation_from(), Some(2));
+    assert_eq!(trace.path(), trace.actions()[..2].to_vec());
+    for bad in ["9", "two"] {
+        let mut broken = sample();
+        broken.meta.continuation_from = bad.into();
+        let err = Trace::parse(&broken.to_json()).unwrap_err().to_string();
+        assert_eq!(err, format!("#meta.continuation-from `{bad}`: expected the index of a state (0 to 4)"));
+    }
+}
+
+#[test]
 fn bad_files_are_rejected_naming_the_place() {
     let good = sample().to_json();
     assert!(matches!(Trace::parse("{ not json"), Err(TraceError::Json(_))));
     let old = good.replace(FORMAT, "highwater-trace/0");
-    assert_eq!(Trace::parse(&old).unwrap_err().to_string(), "format `highwater-trace/0`: expected `highwater-trace/1`");
+    assert_eq!(
+        Trace::parse(&old).unwrap_err().to_string(),
+        "format `highwater-trace/0`: expected `highwater-trace/2` (or the older `highwater-trace/1`)"
+    );
     let unknown = good.replacen(
         "\"cut_rack\",\n      \"action\": {\n        \"action\": \"cut_rack\"",
         "\"cut_rack\",\n      \"action\": {\n        \"action\": \"flood\"",

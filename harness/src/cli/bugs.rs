@@ -37,6 +37,10 @@ pub struct BugsOpts {
     /// expose it), e.g. to see whether a larger configuration exposes a bug not caught yet.
     #[arg(long, value_name = "NAME")]
     pub preset: Option<String>,
+    /// With `--verify`: also write the trace viewer for every counterexample found, one HTML
+    /// file with an index (see `highwater view`).
+    #[arg(long, value_name = "FILE", requires = "verify")]
+    pub html: Option<PathBuf>,
     /// `text`, `json`, or (the catalogue only, without `--verify`) `markdown`.
     #[arg(long, value_enum, default_value = "text")]
     pub format: BugsFormat,
@@ -84,7 +88,22 @@ pub fn exec(opts: BugsOpts) -> u8 {
     };
     let results: Vec<Verified> = chosen.map(|b| verify(*b, &options)).collect();
     let caught = results.iter().filter(|r| r.caught).count();
-    let code = if caught == results.len() { exit_codes::OK } else { exit_codes::VIOLATED };
+    let mut code = if caught == results.len() { exit_codes::OK } else { exit_codes::VIOLATED };
+    if let Some(html) = &opts.html {
+        let files: Vec<&str> = results.iter().filter_map(|r| r.trace.as_deref()).collect();
+        let title = format!("highwater: counterexamples of {}", crate::tracefile::plural(files.len(), "seeded bug"));
+        match crate::viewer::write_for_files(&files, html, &title) {
+            Ok(()) => eprintln!(
+                "wrote {}: the trace viewer for {}",
+                html.display(),
+                crate::tracefile::plural(files.len(), "counterexample")
+            ),
+            Err(error) => {
+                eprintln!("error: {error}");
+                code = exit_codes::USAGE;
+            }
+        }
+    }
     match opts.format {
         BugsFormat::Json => {
             println!("{}", json!({ "bugs": results, "caught": caught, "total": results.len(), "exit_code": code }))

@@ -10,6 +10,7 @@ use super::report;
 use crate::exit_codes;
 use crate::run::{self, Liveness, Search, SearchOptions, Status};
 use crate::tracefile::{self, TraceInfo};
+use highwater_traces::Trace;
 
 /// Output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -93,23 +94,24 @@ pub struct CheckOpts {
     pub explorer: String,
 }
 
-/// Minimise and write the traces `--out` asks for.
-fn write_traces(
-    dir: &Path,
+/// The minimised trace of each violated property, and with `--keep-coverage` of each coverage
+/// predicate reached: what the report prints and `--out` writes.
+fn counterexamples(
     opts: &CheckOpts,
     cfg: &ModelConfig,
     options: &SearchOptions,
     outcome: &run::Outcome,
-) -> Result<Vec<run::WrittenTrace>, String> {
+) -> Result<Vec<(&'static str, Trace)>, String> {
     let model = ClusterModel::new(cfg.clone());
     let bound = match options.liveness {
         Liveness::EveryState { bound } => bound,
         Liveness::Sampled(l) => l.bound,
         Liveness::Off => opts.liveness_bound,
     };
-    let mut written = Vec::new();
+    let mut traces = Vec::new();
     for p in &outcome.properties {
-        let wanted = p.status == Status::Violated || (opts.keep_coverage && p.status == Status::Reached);
+        let wanted =
+            p.status == Status::Violated || (opts.keep_coverage && opts.out.is_some() && p.status == Status::Reached);
         let (Some(path), true) = (&p.path, wanted) else { continue };
         let property = highwater_properties::by_name(p.name).expect("outcomes name known properties");
         let info = TraceInfo {
@@ -123,17 +125,27 @@ fn write_traces(
             seed: options.seed,
             steps_found: 0,
             liveness_bound: bound,
+            continuation_from: None,
         };
         let trace =
             tracefile::minimised(&model, cfg, path, p.found_at, &info).map_err(|e| format!("{}: {e}", p.name))?;
-        let file = dir.join(format!("{}.json", p.name));
+        traces.push((p.name, trace));
+    }
+    Ok(traces)
+}
+
+/// Write the traces `--out` asks for.
+fn write_traces(dir: &Path, traces: &[(&'static str, Trace)]) -> Result<Vec<run::WrittenTrace>, String> {
+    let mut written = Vec::new();
+    for (name, trace) in traces {
+        let file = dir.join(format!("{name}.json"));
         tracefile::write_whole(&file, &trace.to_json())
             .map_err(|e| format!("{}: cannot write: {e}", file.display()))?;
         written.push(run::WrittenTrace {
-            property: p.name,
+            property: name,
             file: file.display().to_string(),
             steps_found: trace.meta.steps_found.parse().unwrap_or_default(),
-            steps: trace.states.len() - 1,
+            steps: trace.path().len(),
         });
     }
     Ok(written)
@@ -182,8 +194,15 @@ pub fn exec(opts: CheckOpts) -> u8 {
     }
     let mut outcome = run::check(ClusterModel::new(cfg.clone()), &options);
     let code = outcome.exit_code();
+    let traces = match counterexamples(&opts, &cfg, &options, &outcome) {
+        Ok(traces) => traces,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return exit_codes::USAGE;
+        }
+    };
     if let Some(dir) = &opts.out {
-        match write_traces(dir, &opts, &cfg, &options, &outcome) {
+        match write_traces(dir, &traces) {
             Ok(written) => outcome.traces = written,
             Err(error) => {
                 eprintln!("error: {error}");
@@ -191,8 +210,11 @@ pub fn exec(opts: CheckOpts) -> u8 {
             }
         }
     }
+    let shown: Vec<&Trace> = traces.iter().filter(|(_, t)| t.meta.verdict == "VIOLATED").map(|(_, t)| t).collect();
     match opts.format {
-        Format::Text => print!("{}", report::text(&opts.config.preset, &cfg, &options, &outcome, &opts.explorer)),
+        Format::Text => {
+            print!("{}", report::text(&report::Context { opts: &opts, cfg: &cfg, options: &options }, &outcome, &shown))
+        }
         Format::Json => println!("{}", report::json(&opts.config.preset, &cfg, &options, &outcome, code)),
     }
     code

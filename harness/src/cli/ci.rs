@@ -27,6 +27,10 @@ pub struct CiOpts {
     /// Write a Markdown summary here (for a pull-request comment or a job summary).
     #[arg(long, value_name = "PATH")]
     pub markdown: Option<PathBuf>,
+    /// Write the trace viewer for every trace the gate produced (seeded bugs' counterexamples,
+    /// failures, divergences) here: one HTML file with an index (see `highwater view`).
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
     /// Where counterexamples and divergences are written.
     #[arg(long, value_name = "DIR", default_value = "highwater-ci")]
     pub out: PathBuf,
@@ -68,6 +72,22 @@ pub fn exec(opts: CiOpts) -> u8 {
         }
     }
     println!("highwater ci: {} of {} checks passed in {elapsed:.1} s", results.len() - failed, results.len());
+    let mut code = code;
+    if let Some(html) = &opts.html {
+        let files: Vec<&str> = results.iter().filter_map(|r| r.trace.as_deref()).collect();
+        let title = format!("highwater ci: {}", crate::tracefile::plural(files.len(), "trace"));
+        match crate::viewer::write_for_files(&files, html, &title) {
+            Ok(()) => println!(
+                "wrote {}: the trace viewer for {}",
+                html.display(),
+                crate::tracefile::plural(files.len(), "trace")
+            ),
+            Err(error) => {
+                eprintln!("error: {error}");
+                code = exit_codes::USAGE;
+            }
+        }
+    }
 
     let writes = [
         (opts.junit.as_ref(), junit(&results, elapsed)),
@@ -75,7 +95,7 @@ pub fn exec(opts: CiOpts) -> u8 {
             opts.json.as_ref(),
             json!({ "passed": failed == 0, "checks": results, "elapsed_s": elapsed, "exit_code": code }).to_string(),
         ),
-        (opts.markdown.as_ref(), markdown(&results, elapsed)),
+        (opts.markdown.as_ref(), markdown(&results, elapsed, opts.html.as_deref())),
     ];
     for (path, text) in writes {
         if let Some(path) = path {
@@ -122,7 +142,7 @@ fn junit(results: &[CheckResult], elapsed: f64) -> String {
     report.to_string().expect("a report serialises")
 }
 
-fn markdown(results: &[CheckResult], elapsed: f64) -> String {
+fn markdown(results: &[CheckResult], elapsed: f64, html: Option<&std::path::Path>) -> String {
     let failed = results.iter().filter(|r| !r.passed).count();
     let mut out = format!(
         "## highwater ci: {}\n\n{} of {} checks passed in {elapsed:.1} s.\n\n| | check | seconds | detail |\n|---|---|---|---|\n",
@@ -141,6 +161,12 @@ fn markdown(results: &[CheckResult], elapsed: f64) -> String {
             r.name,
             r.seconds,
             detail.replace('|', "\\|")
+        ));
+    }
+    if let Some(html) = html {
+        let name = html.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        out.push_str(&format!(
+            "\nEvery trace of this run, step by step in the browser: [{name}]({name}) (in the job's artifact: download it and open the file; it makes no network request).\n"
         ));
     }
     out

@@ -1,5 +1,6 @@
 //! Flags that choose the model's configuration, shared by `check` and `explore`.
 
+use clap::ValueEnum;
 use highwater_model::{preset, ModelBug, ModelConfig, Selector, Semantics, PRESETS};
 
 /// `--semantics`.
@@ -77,6 +78,36 @@ pub struct ConfigOpts {
 
 impl ConfigOpts {
     /// The configuration, or the exit code after the error is printed (usage error, exit 2).
+    /// The flags as given, to repeat the command that resolved this configuration.
+    pub fn to_args(&self) -> Vec<String> {
+        let mut args = vec!["--preset".to_string(), self.preset.clone()];
+        let mut put = |flag: &str, value: Option<String>| {
+            if let Some(value) = value {
+                args.push(format!("--{flag}"));
+                args.push(value);
+            }
+        };
+        put("brokers", self.brokers.map(|n| n.to_string()));
+        put("racks", self.racks.as_ref().map(|r| r.join(",")));
+        put("consumers", self.consumers.as_ref().map(|c| c.join(",")));
+        put("records", self.records.map(|n| n.to_string()));
+        put("max-epoch", self.max_epoch.map(|n| n.to_string()));
+        put("crashes", self.crashes.map(|n| n.to_string()));
+        put("rack-outages", self.rack_outages.map(|n| n.to_string()));
+        put("isr-expirations", self.isr_expirations.map(|n| n.to_string()));
+        put("seeks", self.seeks.map(|n| n.to_string()));
+        put("min-insync-replicas", self.min_insync_replicas.map(|n| n.to_string()));
+        put("semantics", self.semantics.and_then(|s| s.to_possible_value()).map(|v| v.get_name().to_string()));
+        put("selector", self.selector.and_then(|s| s.to_possible_value()).map(|v| v.get_name().to_string()));
+        for bug in &self.bugs {
+            put("bug", Some(bug.clone()));
+        }
+        if self.lossy {
+            args.push("--lossy".to_string());
+        }
+        args
+    }
+
     pub fn resolve_or_report(&self) -> Result<ModelConfig, u8> {
         self.resolve().map_err(|error| {
             eprintln!("error: {error}");

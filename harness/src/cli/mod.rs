@@ -10,6 +10,7 @@ pub mod presets;
 pub mod replay;
 pub mod report;
 pub mod trace;
+pub mod view;
 
 use std::process::ExitCode;
 
@@ -39,6 +40,9 @@ enum Command {
     Presets(presets::PresetsOpts),
     /// Read trace files (`check --out` writes them).
     Trace(trace::TraceOpts),
+    /// Write the trace viewer for trace files: one self-contained HTML page with a sequence
+    /// diagram, every state, every property's status at each step, and the violation explained.
+    View(view::ViewOpts),
     /// Replay trace files: through the model (still a path, same verdict) and through the
     /// protocol crate's `sim::Cluster`, comparing every step's view.
     Replay(replay::ReplayOpts),
@@ -67,6 +71,7 @@ pub fn main() -> ExitCode {
         Command::Explore(opts) => explore::exec(opts),
         Command::Presets(opts) => presets::exec(opts),
         Command::Trace(opts) => trace::exec(opts),
+        Command::View(opts) => view::exec(opts),
         Command::Replay(opts) => replay::exec(opts),
         Command::Conform(opts) => conform::exec(opts),
         Command::Bugs(opts) => bugs::exec(opts),

@@ -24,19 +24,7 @@ pub fn exec(opts: PresetsOpts) -> u8 {
     for p in PRESETS {
         let c = p.config();
         println!("{:<width$} {}", p.name, p.about);
-        println!(
-            "{:width$} racks {}, consumers {:?}, records {}, crashes {}, rack outages {}, lag ticks {}, lossy {}, {:?}, {:?}",
-            "",
-            c.broker_racks.join(","),
-            c.consumer_racks,
-            c.records,
-            c.crashes,
-            c.rack_outages,
-            c.isr_expirations,
-            c.lossy,
-            c.semantics,
-            c.selector
-        );
+        println!("{:width$} {}; {}", "", crate::describe::cluster(&c), crate::describe::rules(&c));
     }
     crate::exit_codes::OK
 }

@@ -18,6 +18,10 @@ pub struct ReplayOpts {
     /// `text` or `json` (one object per file, in a list).
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+    /// Also write the trace viewer with the model's view and the protocol crate's side by
+    /// side at every step, the first divergence highlighted.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 /// `DIVERGED at step S: node.field expected X actual Y (N fields differ)`.
@@ -46,7 +50,13 @@ pub fn exec(opts: ReplayOpts) -> u8 {
     let failed = replayed.iter().any(|r| {
         !matches!(r.model, ModelReplay::Conforms) || !matches!(r.implementation.result, ImplementationResult::Conforms)
     });
-    let code = if failed { exit_codes::VIOLATED } else { exit_codes::OK };
+    let mut code = if failed { exit_codes::VIOLATED } else { exit_codes::OK };
+    if let Some(html) = &opts.html {
+        if let Err(error) = write_pairs(&opts.files, &replayed, html) {
+            eprintln!("error: {error}");
+            code = exit_codes::USAGE;
+        }
+    }
     match opts.format {
         Format::Json => println!("{}", json!({ "replayed": replayed, "exit_code": code })),
         Format::Text => {
@@ -69,14 +79,15 @@ pub fn exec(opts: ReplayOpts) -> u8 {
                 let violated: Vec<String> =
                     r.implementation.violated.iter().map(|(name, step)| format!("{name} (step {step})")).collect();
                 println!(
-                    "{}: {}, {} steps\n  {model} ({} µs)\n  implementation: {implementation} ({} µs)\n  violated on the implementation: {}",
+                    "{}: {}, {} ({})\n  {model} ({} µs)\n  implementation: {implementation} ({} µs)\n  violated on the implementation: {}",
                     r.file,
                     if r.property.is_empty() {
                         "a walk of the correct model".to_string()
                     } else {
                         format!("{} {}", r.property, r.verdict)
                     },
-                    r.steps,
+                    crate::tracefile::plural(r.steps, "step"),
+                    r.rules,
                     r.model_us,
                     r.implementation.elapsed_us,
                     if violated.is_empty() { "none".to_string() } else { violated.join(", ") }
@@ -85,4 +96,43 @@ pub fn exec(opts: ReplayOpts) -> u8 {
         }
     }
     code
+}
+
+/// The viewer with each trace beside the protocol crate's views of the same steps.
+fn write_pairs(
+    files: &[PathBuf],
+    replayed: &[crate::ops::replay::Replayed],
+    html: &std::path::Path,
+) -> Result<(), String> {
+    let mut loaded = Vec::new();
+    for (file, r) in files.iter().zip(replayed) {
+        let (trace, cfg) = crate::tracefile::load(file)?;
+        let mut implementation = trace.clone();
+        implementation.states.truncate(r.implementation.views.len());
+        for (state, view) in implementation.states.iter_mut().zip(&r.implementation.views) {
+            state.view = view.clone();
+            // The protocol crate's side records no messages: the arrows are the model's.
+            state.messages.clear();
+        }
+        let divergence = match &r.implementation.result {
+            ImplementationResult::Diverged { step, .. } => {
+                Some((*step, crate::viewdiff::diff(&trace.states[*step].view, &r.implementation.views[*step])))
+            }
+            _ => None,
+        };
+        loaded.push((file.display().to_string(), trace, cfg, implementation, divergence));
+    }
+    let pairs: Vec<crate::viewer::Pair> = loaded
+        .iter()
+        .map(|(name, trace, cfg, implementation, divergence)| crate::viewer::Pair {
+            model: crate::viewer::Shown { name: name.clone(), source: name.clone(), trace, cfg },
+            implementation: implementation.clone(),
+            divergence: divergence.clone(),
+        })
+        .collect();
+    let title = format!("highwater replay: {}", crate::tracefile::plural(pairs.len(), "trace"));
+    crate::tracefile::write_whole(html, &crate::viewer::html(&title, &[], &pairs))
+        .map_err(|e| format!("{}: cannot write: {e}", html.display()))?;
+    println!("wrote {}: the model and the protocol crate side by side", html.display());
+    Ok(())
 }

@@ -5,33 +5,40 @@ use std::fmt::Write;
 use highwater_model::ModelConfig;
 use serde_json::json;
 
-use crate::run::{Liveness, Outcome, SearchOptions, Status};
+use highwater_traces::Trace;
 
-/// The text report.
-pub fn text(preset: &str, cfg: &ModelConfig, options: &SearchOptions, outcome: &Outcome, explorer: &str) -> String {
+use super::check::CheckOpts;
+use crate::describe;
+use crate::narrate;
+use crate::run::{Liveness, Outcome, Search, SearchOptions};
+use crate::tracefile::plural;
+
+/// What the text report describes besides the outcome.
+pub struct Context<'a> {
+    /// The command's flags.
+    pub opts: &'a CheckOpts,
+    /// The configuration they resolved to.
+    pub cfg: &'a ModelConfig,
+    /// The search.
+    pub options: &'a SearchOptions,
+}
+
+/// The text report: the configuration, the search, every verdict, and each counterexample
+/// minimised and told step by step.
+pub fn text(ctx: &Context, outcome: &Outcome, counterexamples: &[&Trace]) -> String {
+    let (cfg, options) = (ctx.cfg, ctx.options);
+    let preset = &ctx.opts.config.preset;
     let mut s = String::new();
+    let _ = writeln!(s, "highwater check: preset {preset}, {}", describe::rules(cfg));
+    let _ = writeln!(s, "cluster: {}", describe::cluster(cfg));
     let _ = writeln!(
         s,
-        "highwater check: preset {preset}, {} brokers in racks {}, consumers {:?}, {} records, {} crashes, {} rack outages, {} lag ticks{}{}, {:?} semantics, {:?} selector",
-        cfg.broker_racks.len(),
-        cfg.broker_racks.join(","),
-        cfg.consumer_racks,
-        cfg.records,
-        cfg.crashes,
-        cfg.rack_outages,
-        cfg.isr_expirations,
-        if cfg.lossy { ", lossy" } else { "" },
-        match cfg.min_insync_replicas {
-            1 => String::new(),
-            n => format!(", min.insync.replicas {n} (effective {})", cfg.effective_min_isr()),
+        "{} search: {} states, {} unique, depth {}, {:.1} s, {:.0} states/s; {}",
+        match options.search {
+            Search::Dfs => "depth-first",
+            Search::Bfs => "breadth-first",
+            Search::Simulation => "simulation",
         },
-        cfg.semantics,
-        cfg.selector,
-    );
-    let _ = writeln!(
-        s,
-        "{:?} search: {} states, {} unique, depth {}, {:.1} s, {:.0} states/s; {}",
-        options.search,
         outcome.states,
         outcome.unique_states,
         outcome.max_depth,
@@ -56,17 +63,40 @@ pub fn text(preset: &str, cfg: &ModelConfig, options: &SearchOptions, outcome: &
             serde_json::to_value(p.status).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
         let _ = writeln!(s, "{:<42} {:<9} {status}", p.name, p.kind);
     }
-    for p in outcome.properties.iter().filter(|p| p.status == Status::Violated) {
-        let path = p.path.as_deref().unwrap_or_default();
-        let _ = writeln!(s, "\ncounterexample for {} ({} steps):", p.name, path.len());
-        for (i, action) in path.iter().enumerate() {
-            let _ = writeln!(s, "  {:>3}. {action}", i + 1);
-        }
-        if let Some(encoded) = &p.encoded {
-            let _ = writeln!(
-                s,
-                "  explore it: highwater explore --preset {preset} ..., then http://{explorer}/#/steps/{encoded}"
-            );
+    for trace in counterexamples {
+        let steps = trace.path().len();
+        let _ = writeln!(
+            s,
+            "\ncounterexample for {} ({}, minimised from {}):",
+            trace.meta.property,
+            plural(steps, "step"),
+            trace.meta.steps_found
+        );
+        s.push_str(&narrate::steps(trace));
+        let written = outcome.traces.iter().find(|t| t.property == trace.meta.property);
+        match written {
+            Some(t) => {
+                let _ = writeln!(s, "  see it in the browser: highwater view {} --out report.html", t.file);
+                let _ = writeln!(s, "  explore it: highwater explore --trace {}", t.file);
+            }
+            None => {
+                let _ = writeln!(
+                    s,
+                    "  explore it: highwater explore {}, then http://{}/#/steps/{}",
+                    ctx.opts.config.to_args().join(" "),
+                    ctx.opts.explorer,
+                    outcome
+                        .properties
+                        .iter()
+                        .find(|p| p.name == trace.meta.property)
+                        .and_then(|p| p.encoded.clone())
+                        .unwrap_or_default()
+                );
+                let _ = writeln!(
+                    s,
+                    "  (with --out DIR, check writes the trace for `highwater view` and `explore --trace`)"
+                );
+            }
         }
     }
     match &options.liveness {
@@ -97,7 +127,7 @@ pub fn text(preset: &str, cfg: &ModelConfig, options: &SearchOptions, outcome: &
         );
     }
     for t in &outcome.traces {
-        let _ = writeln!(s, "wrote {}: {} steps, minimised from {}", t.file, t.steps, t.steps_found);
+        let _ = writeln!(s, "wrote {}: {}, minimised from {}", t.file, plural(t.steps, "step"), t.steps_found);
     }
     s
 }

@@ -11,7 +11,7 @@ use crate::exit_codes;
 use crate::ops::rerecord::{NotRerecorded, Rerecorded};
 use crate::rng::Rng;
 use crate::tracefile::load;
-use crate::tracefile::{self, TraceInfo};
+use crate::tracefile::{self, plural, TraceInfo};
 use crate::viewdiff::{self, FieldDiff};
 
 /// `highwater trace` subcommands.
@@ -66,8 +66,8 @@ fn shown(change: &FieldDiff) -> bool {
 pub fn exec(opts: TraceOpts) -> u8 {
     match opts.command {
         TraceCommand::Show { file } => match load(&file) {
-            Ok((trace, _)) => {
-                print!("{}", show(&file, &trace));
+            Ok((trace, cfg)) => {
+                print!("{}", show(&file, &trace, &cfg));
                 exit_codes::OK
             }
             Err(error) => {
@@ -115,6 +115,7 @@ fn walk(config: &ConfigOpts, steps: usize, seed: u64, out: &Path) -> u8 {
         seed,
         steps_found: actions.len(),
         liveness_bound: 0,
+        continuation_from: None,
     };
     let trace = tracefile::build(&model, &cfg, &actions, &info).expect("a walk is a path");
     match tracefile::write_whole(out, &trace.to_json()) {
@@ -130,30 +131,36 @@ fn walk(config: &ConfigOpts, steps: usize, seed: u64, out: &Path) -> u8 {
 }
 
 /// The table.
-pub fn show(file: &Path, trace: &Trace) -> String {
+pub fn show(file: &Path, trace: &Trace, cfg: &highwater_model::ModelConfig) -> String {
     let meta = &trace.meta;
     let mut out = format!(
-        "{}: {} after {} steps (preset {}, {} checker, seed {}, {} steps as found)\n\n{:>4}  {:<34} changes\n",
+        "{}: {} after {} (preset {}, {}; {} checker, seed {}, {} as found)\ncluster: {}\n",
         file.display(),
         if meta.property.is_empty() {
             "a walk of the correct model".to_string()
         } else {
             format!("{} {}", meta.property, meta.verdict)
         },
-        trace.states.len() - 1,
+        plural(trace.path().len(), "step"),
         meta.preset,
+        crate::describe::rules(cfg),
         meta.checker,
         meta.seed,
-        meta.steps_found,
-        "step",
-        "action",
+        plural(meta.steps_found.parse().unwrap_or_default(), "step"),
+        crate::describe::cluster(cfg),
     );
+    if let Some(v) = crate::narrate::verdict(trace) {
+        out.push_str(&format!("verdict at step {}: {}\n", v.step, v.sentence));
+    }
+    out.push_str(&format!("\n{:>4}  {:<34} changes\n", "step", "action"));
     for (i, state) in trace.states.iter().enumerate() {
         let action = state.action.as_ref().map_or_else(|| "init".to_string(), ToString::to_string);
         let changes: Vec<String> = match i {
             0 => vec![format!(
-                "controller: leader broker-{} epoch {} ISR {:?}",
-                state.view.controller.leader, state.view.controller.leader_epoch, state.view.controller.isr
+                "controller: leader broker-{} epoch {} ISR [{}]",
+                state.view.controller.leader,
+                state.view.controller.leader_epoch,
+                state.view.controller.isr.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
             )],
             _ => viewdiff::diff(&trace.states[i - 1].view, &state.view)
                 .iter()
@@ -162,7 +169,13 @@ pub fn show(file: &Path, trace: &Trace) -> String {
                 .collect(),
         };
         let changes = if changes.is_empty() { "(nothing observable)".to_string() } else { changes.join("; ") };
+        if trace.continuation_from() == Some(i.saturating_sub(1)) && i > 0 {
+            out.push_str("      -- faults stop here; the fair continuation follows\n");
+        }
         out.push_str(&format!("{i:>4}  {action:<34} {changes}\n"));
+        for m in &state.messages {
+            out.push_str(&format!("{:>6}{}\n", "", crate::narrate::message_line(m)));
+        }
     }
     out
 }

@@ -135,6 +135,7 @@ pub fn verify(bug: Bug, opts: &VerifyOptions) -> Verified {
         seed: if search == Search::Simulation { opts.seed } else { 0 },
         steps_found: 0,
         liveness_bound,
+        continuation_from: None,
     };
     let path = found.path.as_deref().unwrap_or_default();
     let trace = match tracefile::minimised(&model, &cfg, path, found.found_at, &info) {
@@ -162,7 +163,7 @@ pub fn verify(bug: Bug, opts: &VerifyOptions) -> Verified {
         property: Some(property.name),
         preset: Some(preset_name),
         steps_found: trace.meta.steps_found.parse().unwrap_or_default(),
-        steps: trace.states.len() - 1,
+        steps: trace.path().len(),
         seconds: start.elapsed().as_secs_f64(),
         reproduced_with_bug,
         clean_without_bug,

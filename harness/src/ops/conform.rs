@@ -93,6 +93,7 @@ pub fn sample(
         seed,
         steps_found: found,
         liveness_bound: 0,
+        continuation_from: None,
     };
     let extra_ids = extra_bugs.iter().map(Bug::id).collect::<Vec<_>>().join(",");
     let replay = |trace: &Trace| replay_implementation_with(cfg, trace, bugs);

@@ -124,7 +124,7 @@ impl Suite {
         let suite: Suite = toml::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
         for name in suite.check.iter().map(|c| &c.preset).chain(suite.conform.iter().map(|c| &c.preset)) {
             if preset(name).is_none() {
-                return Err(format!("{}: unknown preset {name:?}", file.display()));
+                return Err(format!("{}: unknown preset `{name}`", file.display()));
             }
         }
         for id in suite.bugs.iter().flat_map(|b| &b.must_catch).filter(|id| id.as_str() != "all") {
@@ -226,8 +226,10 @@ fn run_corpus(paths: &[PathBuf], extra: Bugs, results: &mut Vec<CheckResult>) {
                 };
                 let passed = model_ok && implementation_ok && violations_ok;
                 let detail = format!(
-                    "model {:?}; implementation {:?}; violated on the implementation: {violated:?}",
-                    replayed.model, implementation.result
+                    "model {}; implementation {}; violated on the implementation: {}",
+                    replayed.model.words(),
+                    implementation.result.words(),
+                    if violated.is_empty() { "none".to_string() } else { violated.join(", ") }
                 );
                 (passed, detail, (!passed).then(|| file.display().to_string()))
             }

@@ -36,6 +36,32 @@ pub enum ModelReplay {
     VerdictLost,
 }
 
+impl ModelReplay {
+    /// In words, for a report line.
+    pub fn words(&self) -> String {
+        match self {
+            ModelReplay::Conforms => "conforms".to_string(),
+            ModelReplay::Diverged { step, first, .. } => {
+                format!("diverged at step {step} ({})", first.describe_change())
+            }
+            ModelReplay::VerdictLost => "no longer shows the recorded verdict".to_string(),
+        }
+    }
+}
+
+impl ImplementationResult {
+    /// In words, for a report line.
+    pub fn words(&self) -> String {
+        match self {
+            ImplementationResult::Conforms => "conforms".to_string(),
+            ImplementationResult::Diverged { step, first, .. } => {
+                format!("diverged at step {step} ({})", first.describe_change())
+            }
+            ImplementationResult::Refused { step, why } => format!("refused step {step}: {why}"),
+        }
+    }
+}
+
 /// What replaying one file through the protocol crate found.
 #[derive(Clone, Debug, Serialize)]
 pub struct ImplementationReplay {
@@ -46,6 +72,9 @@ pub struct ImplementationReplay {
     pub violated: Vec<(&'static str, usize)>,
     /// Wall time, in microseconds.
     pub elapsed_us: u128,
+    /// The implementation's view after each step it took, the initial state first.
+    #[serde(skip)]
+    pub views: Vec<highwater_traces::ClusterView>,
 }
 
 /// Whether the implementation followed the trace.
@@ -90,7 +119,11 @@ pub fn replay_implementation_with(
     let mut implementation = Implementation::with_bugs(cfg, bugs);
     let mut result = ImplementationResult::Conforms;
     let mut violated: Vec<(&'static str, usize)> = Vec::new();
-    for (step, recorded) in trace.states.iter().enumerate() {
+    let mut views = Vec::new();
+    // A liveness trace's recorded fair continuation is the model's; the implementation, from
+    // where faults stop, runs its own (below).
+    let path_end = trace.continuation_from().unwrap_or(trace.states.len() - 1);
+    for (step, recorded) in trace.states.iter().enumerate().take(path_end + 1) {
         if let Some(action) = &recorded.action {
             if let Err(Refused(why)) = implementation.step(action) {
                 result = ImplementationResult::Refused { step, why };
@@ -98,6 +131,7 @@ pub fn replay_implementation_with(
             }
         }
         let actual = implementation.view();
+        views.push(actual.clone());
         for name in highwater_properties::violated_safety(&actual) {
             if !violated.iter().any(|(n, _)| *n == name) {
                 violated.push((name, step));
@@ -115,10 +149,10 @@ pub fn replay_implementation_with(
     if let (Some(property), false) = (liveness, matches!(result, ImplementationResult::Refused { .. })) {
         let bound = trace.meta.liveness_bound.parse().unwrap_or(DEFAULT_LIVENESS_BOUND);
         if !implementation.reaches_fairly(property.check, bound) {
-            violated.push((property.name, trace.states.len() - 1));
+            violated.push((property.name, path_end));
         }
     }
-    ImplementationReplay { result, violated, elapsed_us: start.elapsed().as_micros() }
+    ImplementationReplay { result, violated, elapsed_us: start.elapsed().as_micros(), views }
 }
 
 /// One file's outcome.
@@ -130,6 +164,8 @@ pub struct Replayed {
     pub property: String,
     /// The recorded verdict.
     pub verdict: String,
+    /// The semantics and seeded bugs it runs with, in words.
+    pub rules: String,
     /// Steps.
     pub steps: usize,
     /// The model side.
@@ -155,6 +191,7 @@ pub fn replay_model(file: &std::path::Path) -> Result<Replayed, String> {
     let actions = trace.actions();
     let start = Instant::now();
     let states = walk(&model, &actions).map_err(|e| format!("{}: {e}", file.display()))?;
+    let verdict_state = &states[trace.continuation_from().unwrap_or(states.len() - 1)];
     let mut result = ModelReplay::Conforms;
     for (step, (recorded, state)) in trace.states.iter().zip(&states).enumerate() {
         let differences = diff(&recorded.view, &view(&model, state));
@@ -164,7 +201,7 @@ pub fn replay_model(file: &std::path::Path) -> Result<Replayed, String> {
         }
     }
     if matches!(result, ModelReplay::Conforms)
-        && property.is_some_and(|p| !shows(&model, p, states.last().expect("non-empty"), liveness_bound))
+        && property.is_some_and(|p| !shows(&model, p, verdict_state, liveness_bound))
     {
         result = ModelReplay::VerdictLost;
     }
@@ -172,7 +209,8 @@ pub fn replay_model(file: &std::path::Path) -> Result<Replayed, String> {
         file: file.display().to_string(),
         property: trace.meta.property.clone(),
         verdict: trace.meta.verdict.clone(),
-        steps: actions.len(),
+        rules: crate::describe::rules(&model.cfg),
+        steps: trace.path().len(),
         model: result,
         model_us: start.elapsed().as_micros(),
         implementation: replay_implementation_with(

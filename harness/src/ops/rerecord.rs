@@ -10,7 +10,9 @@ use highwater_model::ClusterModel;
 use highwater_properties::Kind;
 
 use crate::run::DEFAULT_LIVENESS_BOUND;
-use crate::tracefile::{load, shows, walk, write_whole};
+use highwater_traces::{FORMAT, VARS};
+
+use crate::tracefile::{load, shows, walk_recorded, write_whole};
 
 /// What re-recording one file did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,9 +44,10 @@ pub fn rerecord(file: &Path) -> Result<Rerecorded, NotRerecorded> {
         _ => 0,
     };
     let model = ClusterModel::new(cfg);
-    let states =
-        walk(&model, &trace.actions()).map_err(|e| NotRerecorded::Changed(format!("{}: {e}", file.display())))?;
-    if let Some(property) = property.filter(|p| !shows(&model, p, states.last().expect("non-empty"), liveness_bound)) {
+    let (states, messages) = walk_recorded(&model.cfg, &trace.actions())
+        .map_err(|e| NotRerecorded::Changed(format!("{}: {e}", file.display())))?;
+    let verdict_state = &states[trace.continuation_from().unwrap_or(states.len() - 1)];
+    if let Some(property) = property.filter(|p| !shows(&model, p, verdict_state, liveness_bound)) {
         return Err(NotRerecorded::Changed(format!(
             "{}: the steps no longer show `{}` {}",
             file.display(),
@@ -53,14 +56,19 @@ pub fn rerecord(file: &Path) -> Result<Rerecorded, NotRerecorded> {
         )));
     }
     let mut changed = 0;
-    for (recorded, state) in trace.states.iter_mut().zip(&states) {
+    for ((recorded, state), moved) in trace.states.iter_mut().zip(&states).zip(messages) {
         let now = view(&model, state);
-        if recorded.view != now {
+        if recorded.view != now || recorded.messages != moved {
             recorded.view = now;
+            recorded.messages = moved;
             changed += 1;
         }
     }
-    if changed == 0 {
+    // An older format version is brought up to this one, which records what the steps moved.
+    let upgraded = trace.meta.format != FORMAT || trace.vars != VARS;
+    trace.meta.format = FORMAT.to_string();
+    trace.vars = VARS.iter().map(|v| v.to_string()).collect();
+    if changed == 0 && !upgraded {
         return Ok(Rerecorded::Unchanged);
     }
     trace.meta.source = format!("highwater {}", env!("CARGO_PKG_VERSION"));
