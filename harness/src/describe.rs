@@ -2,6 +2,7 @@
 //! cluster, the semantics and the seeded bugs enabled, with plurals right.
 
 use highwater_model::{ModelConfig, Selector};
+use highwater_traces::OutageShape;
 
 use crate::tracefile::plural;
 
@@ -24,6 +25,13 @@ pub fn cluster(cfg: &ModelConfig) -> String {
         plural(cfg.rack_outages as usize, "rack outage"),
         plural(cfg.isr_expirations as usize, "lag tick"),
     ];
+    if cfg.outage_shapes != [OutageShape::Brokers] {
+        let shapes: Vec<&str> = cfg.outage_shapes.iter().map(|s| s.name()).collect();
+        parts.push(format!("outages: {}", shapes.join(", ")));
+    }
+    if let Some(rack) = &cfg.producer_rack {
+        parts.push(format!("producer in rack {rack}"));
+    }
     if cfg.seeks > 0 {
         parts.push(plural(cfg.seeks as usize, "seek"));
     }

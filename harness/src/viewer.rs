@@ -175,6 +175,7 @@ fn state_data(state: &TraceState, before: Option<&ClusterView>, status: serde_js
             (Some(NodeId::Broker(*broker).to_string()), None)
         }
         Some(Action::CutRack { rack } | Action::HealRack { rack }) => (None, Some(rack.clone())),
+        Some(Action::Cut { outage } | Action::Heal { outage }) => (None, Some(outage_rack(outage))),
         Some(Action::Produce { .. }) => (Some(NodeId::Producer.to_string()), None),
         Some(Action::Seek { consumer, .. }) => (Some(NodeId::Consumer(*consumer).to_string()), None),
         None => (None, None),
@@ -186,6 +187,8 @@ fn state_data(state: &TraceState, before: Option<&ClusterView>, status: serde_js
                 | Action::Restart { .. }
                 | Action::CutRack { .. }
                 | Action::HealRack { .. }
+                | Action::Cut { .. }
+                | Action::Heal { .. }
                 | Action::Produce { .. }
                 | Action::Seek { .. }
                 | Action::Drop { .. }
@@ -204,6 +207,15 @@ fn state_data(state: &TraceState, before: Option<&ClusterView>, status: serde_js
         "changed": changed,
         "status": status,
     })
+}
+
+/// The rack an outage's event is drawn across: the isolated rack, or a link's first end.
+fn outage_rack(outage: &highwater_traces::Outage) -> String {
+    match outage {
+        highwater_traces::Outage::Rack { rack } => rack.clone(),
+        highwater_traces::Outage::Link { a, .. } => a.clone(),
+        highwater_traces::Outage::OneWay { from, .. } => from.clone(),
+    }
 }
 
 fn message_data(m: &StepMessage) -> Value {

@@ -55,7 +55,7 @@ fn usage_errors_exit_2_with_a_clear_message() {
         (vec!["check", "--bogus"], "unexpected argument '--bogus'"),
         (
             vec!["check", "--preset", "nope"],
-            "unknown preset \"nope\"; expected one of: smoke, default, rack-outage, kip207, failover, min-isr, elections, replication, four-replicas, lagging, large",
+            "unknown preset `nope`; expected one of: smoke, default, rack-outage, kip207, failover, min-isr, elections, replication, four-replicas, lagging, outage-brokers, outage-rack, outage-link, outage-one-way, large",
         ),
         (vec!["check", "--brokers", "0"], "a cluster needs at least 1 broker"),
         (vec!["check", "--brokers", "3", "--racks", "a,b"], "give one rack per broker"),

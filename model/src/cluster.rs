@@ -23,7 +23,9 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use highwater_traces::observe::{first_eager, reset_order, StepStart, SETTLE_BOUND};
-use highwater_traces::{Action, BrokerId, Fate, Ghost, Message, NodeId, Rack, SeekTo, TimerKind};
+use highwater_traces::{
+    passes, place, Action, BrokerId, Fate, Ghost, Message, NodeId, Outage, OutageShape, Rack, SeekTo, TimerKind,
+};
 use stateright::actor::{is_no_op_with_timer, Actor, ActorModel, ActorModelAction, ActorModelState, Id, Network, Out};
 use stateright::{Model, Property};
 
@@ -40,8 +42,8 @@ use crate::view::Facts;
 pub struct ClusterState {
     /// The actors, their timers and the network.
     pub sys: ActorModelState<Node>,
-    /// Racks cut now.
-    pub cut: BTreeSet<Rack>,
+    /// What is cut now: racks' brokers, and outages between places.
+    pub cut: Cuts,
     /// Crashes left in the budget.
     pub crashes_left: u32,
     /// Rack outages left in the budget.
@@ -75,6 +77,22 @@ impl ClusterState {
             ghost,
             consumer_symmetry: self.consumer_symmetry.clone(),
         }
+    }
+}
+
+/// What the network loses now.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Cuts {
+    /// Racks whose brokers are cut off (`cut_rack`).
+    pub racks: BTreeSet<Rack>,
+    /// Outages between places (`cut`).
+    pub outages: BTreeSet<Outage>,
+}
+
+impl Cuts {
+    /// Whether nothing is cut.
+    pub fn is_empty(&self) -> bool {
+        self.racks.is_empty() && self.outages.is_empty()
     }
 }
 
@@ -149,14 +167,56 @@ impl ClusterModel {
     }
 
     /// The cut rack a node is isolated in, if any.
-    fn isolation(&self, state: &ClusterState, node: NodeId) -> Option<Rack> {
+    fn isolation<'s>(&'s self, state: &ClusterState, node: NodeId) -> Option<&'s str> {
         let NodeId::Broker(b) = node else { return None };
         let rack = self.cfg.rack_of(b);
-        state.cut.contains(rack).then(|| rack.to_string())
+        state.cut.racks.contains(rack).then_some(rack)
     }
 
-    fn reachable(&self, state: &ClusterState, a: NodeId, b: NodeId) -> bool {
-        self.isolation(state, a) == self.isolation(state, b)
+    /// The place a node sits in for outages (`highwater_traces::place`).
+    fn place(&self, node: NodeId) -> String {
+        let rack = match node {
+            NodeId::Broker(b) => Some(self.cfg.rack_of(b)),
+            NodeId::Consumer(c) => self.cfg.consumer_racks.get(c as usize).and_then(|r| r.as_deref()),
+            NodeId::Producer => self.cfg.producer_rack.as_deref(),
+            NodeId::Controller => None,
+        };
+        place(node, rack)
+    }
+
+    /// Whether a message from `from` gets to `to` now.
+    fn reachable(&self, state: &ClusterState, from: NodeId, to: NodeId) -> bool {
+        if state.cut.outages.is_empty() {
+            return self.isolation(state, from) == self.isolation(state, to);
+        }
+        let (a, b) = (self.place(from), self.place(to));
+        passes(&state.cut.outages, (&a, self.isolation(state, from)), (&b, self.isolation(state, to)))
+    }
+
+    /// After an outage starts or ends: the controller fences each running broker whose
+    /// heartbeats cannot reach it and unfences each whose can again, and sends its partition
+    /// state to each broker it can reach again that it had not fenced (a broker catches up with
+    /// the metadata log when its connection to the controller is back).
+    fn refence(&self, last: &ClusterState, next: &mut ClusterState) {
+        for broker in self.cfg.broker_ids() {
+            let node = NodeId::Broker(broker);
+            if !self.alive(next, node) {
+                continue;
+            }
+            let heard = self.reachable(next, node, NodeId::Controller);
+            if heard != self.reachable(last, node, NodeId::Controller) {
+                self.fence(next, broker, !heard);
+            } else if heard
+                && self.reachable(next, NodeId::Controller, node)
+                && !self.reachable(last, NodeId::Controller, node)
+            {
+                self.with_node(next, NodeId::Controller, |node, env| {
+                    if let NodeState::Controller(c) = node {
+                        c.catch_up(broker, env);
+                    }
+                });
+            }
+        }
     }
 
     fn alive(&self, state: &ClusterState, node: NodeId) -> bool {
@@ -355,7 +415,7 @@ impl ClusterModel {
                 self.set_broker(&mut next, *broker, BrokerState::crashed);
                 next.sys.timers_set[*broker as usize].cancel_all();
                 self.reset_connections(&mut next);
-                if self.isolation(&next, NodeId::Broker(*broker)).is_none() {
+                if self.reachable(&next, NodeId::Broker(*broker), NodeId::Controller) {
                     self.fence(&mut next, *broker, true);
                 }
                 next
@@ -363,7 +423,7 @@ impl ClusterModel {
             Action::Restart { broker } => {
                 let mut next = last.with(last.sys.clone(), ghost);
                 self.set_broker(&mut next, *broker, BrokerState::restarted);
-                if self.isolation(&next, NodeId::Broker(*broker)).is_none() {
+                if self.reachable(&next, NodeId::Broker(*broker), NodeId::Controller) {
                     self.fence(&mut next, *broker, false);
                 }
                 next
@@ -371,7 +431,7 @@ impl ClusterModel {
             Action::CutRack { rack } => {
                 let mut next = last.with(last.sys.clone(), ghost);
                 next.outages_left -= 1;
-                next.cut.insert(rack.clone());
+                next.cut.racks.insert(rack.clone());
                 self.reset_connections(&mut next);
                 for broker in self.cfg.broker_ids().filter(|b| self.cfg.rack_of(*b) == rack) {
                     if self.alive(&next, NodeId::Broker(broker)) {
@@ -382,12 +442,27 @@ impl ClusterModel {
             }
             Action::HealRack { rack } => {
                 let mut next = last.with(last.sys.clone(), ghost);
-                next.cut.remove(rack);
+                next.cut.racks.remove(rack);
                 for broker in self.cfg.broker_ids().filter(|b| self.cfg.rack_of(*b) == rack) {
-                    if self.alive(&next, NodeId::Broker(broker)) {
+                    let node = NodeId::Broker(broker);
+                    if self.alive(&next, node) && self.reachable(&next, node, NodeId::Controller) {
                         self.fence(&mut next, broker, false);
                     }
                 }
+                next
+            }
+            Action::Cut { outage } => {
+                let mut next = last.with(last.sys.clone(), ghost);
+                next.outages_left -= 1;
+                next.cut.outages.insert(outage.clone());
+                self.reset_connections(&mut next);
+                self.refence(last, &mut next);
+                next
+            }
+            Action::Heal { outage } => {
+                let mut next = last.with(last.sys.clone(), ghost);
+                next.cut.outages.remove(outage);
+                self.refence(last, &mut next);
                 next
             }
             Action::Produce { value } => {
@@ -443,7 +518,7 @@ impl ClusterModel {
     fn delivered(
         &self,
         sys: &ActorModelState<Node>,
-        cut: &BTreeSet<Rack>,
+        cut: &Cuts,
         ghost: &mut Ghost,
         from: NodeId,
         to: NodeId,
@@ -500,7 +575,7 @@ impl Model for ClusterModel {
             .map(|sys| {
                 let mut state = ClusterState {
                     sys,
-                    cut: BTreeSet::new(),
+                    cut: Cuts::default(),
                     crashes_left: self.cfg.crashes,
                     outages_left: self.cfg.rack_outages,
                     isr_ticks_left: self.cfg.isr_expirations,
@@ -562,11 +637,19 @@ impl Model for ClusterModel {
                 _ => {}
             }
         }
+        let shapes = &self.cfg.outage_shapes;
         for rack in self.cfg.racks() {
-            if state.cut.contains(&rack) {
+            if state.cut.racks.contains(&rack) {
                 actions.push(Action::HealRack { rack });
-            } else if state.outages_left > 0 && epoch_room {
+            } else if state.outages_left > 0 && epoch_room && shapes.contains(&OutageShape::Brokers) {
                 actions.push(Action::CutRack { rack });
+            }
+        }
+        for outage in shapes.iter().flat_map(|shape| shape.instances(&self.cfg.all_racks())) {
+            if state.cut.outages.contains(&outage) {
+                actions.push(Action::Heal { outage });
+            } else if state.outages_left > 0 && epoch_room {
+                actions.push(Action::Cut { outage });
             }
         }
     }

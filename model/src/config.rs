@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use std::collections::BTreeSet;
 
-use highwater_traces::{BrokerId, Rack};
+use highwater_traces::{BrokerId, OutageShape, Rack};
 
 use crate::bugs::ModelBug;
 
@@ -56,6 +56,22 @@ pub struct ModelConfig {
     /// Seeded bugs (none in a correct model).
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub bugs: BTreeSet<ModelBug>,
+    /// The producer's `client.rack`, the place its connections start from (a place of its own
+    /// when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub producer_rack: Option<Rack>,
+    /// The outages a rack outage may be: each instance of each shape is offered while the
+    /// budget lasts. Absent: `brokers` alone, a rack's brokers cut off.
+    #[serde(default = "brokers_only", skip_serializing_if = "is_brokers_only")]
+    pub outage_shapes: Vec<OutageShape>,
+}
+
+fn brokers_only() -> Vec<OutageShape> {
+    vec![OutageShape::Brokers]
+}
+
+fn is_brokers_only(shapes: &Vec<OutageShape>) -> bool {
+    *shapes == brokers_only()
 }
 
 impl ModelConfig {
@@ -79,6 +95,17 @@ impl ModelConfig {
     /// replicas than the setting stays writable.
     pub fn effective_min_isr(&self) -> usize {
         (self.min_insync_replicas as usize).min(self.broker_racks.len())
+    }
+
+    /// Every place a node sits in ([`highwater_traces::place`]) that is a rack: the brokers',
+    /// the consumers' and the producer's, sorted and distinct. The outages are between these.
+    pub fn all_racks(&self) -> Vec<Rack> {
+        let mut racks = self.broker_racks.clone();
+        racks.extend(self.consumer_racks.iter().flatten().cloned());
+        racks.extend(self.producer_rack.iter().cloned());
+        racks.sort();
+        racks.dedup();
+        racks
     }
 
     /// Racks that hold at least one broker, sorted and distinct.
@@ -162,6 +189,8 @@ fn smoke() -> ModelConfig {
         max_leader_epoch: None,
         min_insync_replicas: kafka_min_insync_replicas(),
         bugs: BTreeSet::new(),
+        producer_rack: None,
+        outage_shapes: brokers_only(),
     }
 }
 
@@ -172,6 +201,16 @@ fn failover() -> ModelConfig {
         consumer_racks: Vec::new(),
         records: 2,
         rack_outages: 0,
+        ..smoke()
+    }
+}
+
+/// A consumer beside the leader and one beside the follower, and one outage of `shape`.
+fn outage(shape: OutageShape) -> ModelConfig {
+    ModelConfig {
+        consumer_racks: vec![Some("a".into()), Some("b".into())],
+        crashes: 0,
+        outage_shapes: vec![shape],
         ..smoke()
     }
 }
@@ -235,6 +274,26 @@ pub const PRESETS: &[Preset] = &[
         name: "lagging",
         about: "smoke's brokers and consumer with 2 records, 1 crash, 1 seek, no rack outage: a follower that restarts behind the HW while a consumer still prefers it (KAFKA-14255)",
         build: || ModelConfig { records: 2, rack_outages: 0, seeks: 1, ..smoke() },
+    },
+    Preset {
+        name: "outage-brokers",
+        about: "2 brokers in racks a and b, consumers in a (with the leader) and b (with the follower), 1 record, no crash, 1 outage that cuts a rack's brokers off while its clients stay reachable",
+        build: || outage(OutageShape::Brokers),
+    },
+    Preset {
+        name: "outage-rack",
+        about: "outage-brokers' cluster, where the outage isolates a rack, brokers and clients together",
+        build: || outage(OutageShape::Rack),
+    },
+    Preset {
+        name: "outage-link",
+        about: "outage-brokers' cluster, where the outage cuts the link between racks a and b in both directions",
+        build: || outage(OutageShape::Link),
+    },
+    Preset {
+        name: "outage-one-way",
+        about: "outage-brokers' cluster, where the outage loses messages from one rack to the other, either way round",
+        build: || outage(OutageShape::OneWay),
     },
     Preset {
         name: "large",

@@ -135,6 +135,7 @@ impl ConsumerState {
                 self.preferred = None;
                 self.request_metadata(env);
             }
+            TimerKind::MetadataRetry => self.request_metadata(env),
             _ => {}
         }
     }
@@ -150,9 +151,11 @@ impl ConsumerState {
     /// (KAFKA-14379's fix); a lost metadata request is asked again.
     pub fn on_disconnect(&mut self, peer: NodeId, env: &mut Env) {
         match peer {
+            // Kafka's `NetworkClient` marks the update failed (`Metadata.failedUpdate`) and asks
+            // again after `retry.backoff.ms`.
             NodeId::Controller => {
                 self.metadata_in_flight = false;
-                self.request_metadata(env);
+                env.set_timer(TimerKind::MetadataRetry);
             }
             // A failed fetch refreshes metadata and drops the preferred replica; a failed reset or
             // validation only refreshes metadata (`OffsetFetcherUtils.onFailedResponseFor...`).
@@ -266,7 +269,14 @@ impl ConsumerState {
 
     fn on_fetch_response(&mut self, from: BrokerId, message: Message, env: &mut Env) {
         let Message::FetchResponse {
-            error_code, high_watermark, records, preferred_read_replica, fetch_offset, ..
+            error_code,
+            high_watermark,
+            records,
+            preferred_read_replica,
+            fetch_offset,
+            leader_id,
+            leader_epoch,
+            ..
         } = message
         else {
             return;
@@ -316,10 +326,32 @@ impl ConsumerState {
                 self.proceed(env);
             }
             ErrorCode::UNKNOWN_LEADER_EPOCH => self.back_off(env),
-            _ => {
+            error => {
+                if matches!(error, ErrorCode::NOT_LEADER_OR_FOLLOWER | ErrorCode::FENCED_LEADER_EPOCH) {
+                    self.take_leader_hint(leader_id, leader_epoch);
+                }
                 self.release(env);
                 self.back_off(env);
             }
+        }
+    }
+
+    /// KIP-951: a fetch refused for leadership names the leader the replica knows; a newer one
+    /// is taken at once (Kafka 4.4.0 `AbstractFetch.handleFetchSuccess`,
+    /// `Metadata.updatePartitionLeadership`) and the position validated against it
+    /// (`SubscriptionState.maybeValidatePositionForCurrentLeader`). It matters when the
+    /// controller is out of reach: otherwise the metadata asked for in the same step says as much.
+    fn take_leader_hint(&mut self, leader: BrokerId, epoch: LeaderEpoch) {
+        if leader == NO_BROKER || epoch <= self.leader_epoch {
+            return;
+        }
+        self.leader = leader;
+        self.leader_epoch = epoch;
+        if !matches!(self.phase, Phase::Resetting { .. }) {
+            self.preferred = None;
+        }
+        if self.position_epoch != NO_EPOCH && self.phase == Phase::Fetching {
+            self.phase = Phase::Validating;
         }
     }
 

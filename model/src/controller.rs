@@ -83,6 +83,12 @@ impl ControllerState {
         env.send(NodeId::Broker(broker), self.notice());
     }
 
+    /// A broker the controller could not reach is reachable again: it catches up with the
+    /// partition state it missed.
+    pub fn catch_up(&mut self, broker: BrokerId, env: &mut Env) {
+        env.send(NodeId::Broker(broker), self.notice());
+    }
+
     fn elect(&mut self) {
         let chosen = self.isr.iter().copied().find(|b| !self.fenced.contains(b)).unwrap_or(NO_BROKER);
         if chosen != NO_BROKER || self.leader != NO_BROKER {

@@ -172,7 +172,10 @@ pub fn describe_view(v: &ClusterView) -> String {
         );
     }
     if !v.cut_racks.is_empty() {
-        let _ = writeln!(s, "cut racks: {}", v.cut_racks.join(", "));
+        let _ = writeln!(s, "racks whose brokers are cut off: {}", v.cut_racks.join(", "));
+    }
+    for outage in &v.outages {
+        let _ = writeln!(s, "outage: {outage}");
     }
     let committed = match v.ghost.committed.len() {
         1 => "1 record".to_string(),

@@ -24,6 +24,8 @@ pub fn is_fault_or_input(action: &Action) -> bool {
             | Action::Restart { .. }
             | Action::CutRack { .. }
             | Action::HealRack { .. }
+            | Action::Cut { .. }
+            | Action::Heal { .. }
             | Action::Produce { .. }
             | Action::Drop { .. }
             | Action::Seek { .. }
@@ -39,13 +41,15 @@ pub fn needs_restart(view: &ClusterView) -> bool {
 /// Whether stopping the faults would take no step: no rack is cut, and no crashed broker would
 /// restart. (Liveness goals do not read the fault budget, the one thing stopping would change.)
 pub fn nothing_to_heal(view: &ClusterView) -> bool {
-    view.cut_racks.is_empty() && (view.brokers.iter().all(|b| b.alive) || !needs_restart(view))
+    view.cut_racks.is_empty()
+        && view.outages.is_empty()
+        && (view.brokers.iter().all(|b| b.alive) || !needs_restart(view))
 }
 
-/// Which healing step comes next from a state offering `actions`: a cut rack heals first; a
+/// Which healing step comes next from a state offering `actions`: a cut rack or an outage heals first; a
 /// crashed broker restarts only when `needs_restart` says the partition is stuck without it.
 pub fn next_healing(actions: &[Action], view: &ClusterView) -> Option<Action> {
-    let heal = actions.iter().find(|a| matches!(a, Action::HealRack { .. }));
+    let heal = actions.iter().find(|a| matches!(a, Action::HealRack { .. } | Action::Heal { .. }));
     let restart = || actions.iter().find(|a| matches!(a, Action::Restart { .. })).filter(|_| needs_restart(view));
     heal.or_else(restart).cloned()
 }

@@ -28,5 +28,5 @@ pub mod symmetry;
 pub mod view;
 
 pub use bugs::{BugSearch, ModelBug};
-pub use cluster::{ClusterModel, ClusterState};
+pub use cluster::{ClusterModel, ClusterState, Cuts};
 pub use config::{preset, ModelConfig, Preset, Selector, Semantics, PRESETS};

@@ -51,8 +51,9 @@ impl ProducerState {
         if self.in_flight.take().is_some() {
             self.back_off(env);
         } else if self.metadata_in_flight {
+            // `Metadata.failedUpdate`: asked again after `retry.backoff.ms`.
             self.metadata_in_flight = false;
-            self.request_metadata(env);
+            env.set_timer(TimerKind::MetadataRetry);
         }
     }
 
@@ -130,10 +131,14 @@ impl ProducerState {
 
     /// A timer fires.
     pub fn on_timer(&mut self, timer: TimerKind, env: &mut Env) {
-        if timer == TimerKind::ProduceRetry {
-            self.backing_off = false;
-            // The answer comes within this step and sends the retry.
-            self.request_metadata(env);
+        match timer {
+            TimerKind::ProduceRetry => {
+                self.backing_off = false;
+                // The answer comes within this step and sends the retry.
+                self.request_metadata(env);
+            }
+            TimerKind::MetadataRetry => self.request_metadata(env),
+            _ => {}
         }
     }
 }

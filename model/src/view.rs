@@ -1,16 +1,15 @@
 //! The model's states seen as `ClusterView`s, and as the facts the shared observers read
 //! (`highwater_traces::observe`).
 
-use std::collections::BTreeSet;
-
 use highwater_traces::observe::{BrokerFacts, ConsumerFacts, Observed};
 use highwater_traces::{
-    BrokerId, BrokerView, ClusterView, ConsumerView, ControllerView, Delivery, LeaderEpoch, Offset, Rack, Record, Role,
+    BrokerId, BrokerView, ClusterView, ConsumerView, ControllerView, Delivery, LeaderEpoch, Offset, Record, Role,
     Semantics, NO_BROKER,
 };
 use stateright::actor::ActorModelState;
 
 use crate::broker::BrokerState;
+use crate::cluster::Cuts;
 use crate::cluster::{ClusterModel, ClusterState};
 use crate::consumer::{ConsumerState, Phase};
 use crate::controller::ControllerState;
@@ -89,7 +88,9 @@ pub fn view(model: &ClusterModel, state: &ClusterState) -> ClusterView {
                 failed: false,
             })
             .collect(),
-        cut_racks: state.cut.iter().cloned().collect(),
+        cut_racks: state.cut.racks.iter().cloned().collect(),
+        outages: state.cut.outages.iter().cloned().collect(),
+        producer_rack: model.cfg.producer_rack.clone(),
         faults_left: state.crashes_left + state.outages_left,
         ghost: state.ghost.clone(),
         semantics: model.cfg.semantics,
@@ -100,12 +101,12 @@ pub fn view(model: &ClusterModel, state: &ClusterState) -> ClusterView {
 /// only, so the state's ghost can be updated beside it.
 pub(crate) struct Facts<'a> {
     sys: &'a ActorModelState<Node>,
-    cut: &'a BTreeSet<Rack>,
+    cut: &'a Cuts,
     semantics: Semantics,
 }
 
 impl<'a> Facts<'a> {
-    pub(crate) fn new(sys: &'a ActorModelState<Node>, cut: &'a BTreeSet<Rack>, semantics: Semantics) -> Self {
+    pub(crate) fn new(sys: &'a ActorModelState<Node>, cut: &'a Cuts, semantics: Semantics) -> Self {
         Facts { sys, cut, semantics }
     }
 

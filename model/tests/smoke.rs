@@ -132,3 +132,27 @@ fn lagging_is_exhausted_with_every_safety_and_liveness_property_holding() {
     let safety = safety_names();
     assert!(found.iter().all(|f| !safety.contains(f)), "violated: {found:?}");
 }
+
+/// Each outage shape, on a cluster with a consumer beside the leader and one beside the
+/// follower: exhausted with its pinned count, every safety and liveness property holding, and
+/// what each shape can reach reached (without a crash or a lost controller, a link outage
+/// elects no new leader).
+#[test]
+fn every_outage_shape_is_exhausted_with_every_property_holding() {
+    let safety = safety_names();
+    for (name, expected, unreached) in [
+        ("outage-brokers", 8_588, vec!["follower-truncated"]),
+        ("outage-rack", 10_408, vec!["follower-truncated"]),
+        ("outage-link", 386, vec!["follower-truncated", "leader-changed", "rack-cut-while-consuming"]),
+        ("outage-one-way", 591, vec!["follower-truncated", "leader-changed"]),
+    ] {
+        let cfg = preset(name).unwrap().config();
+        let (unique, found) = exhaust(cfg.clone(), LIVENESS_BOUND);
+        assert_eq!(unique, expected, "the state space of {name} changed");
+        assert!(found.iter().all(|f| !safety.contains(f)), "violated on {name}: {found:?}");
+        let model = ClusterModel::new(cfg);
+        let coverage = model.properties().into_iter().filter(|p| p.expectation == Expectation::Sometimes);
+        let missed: Vec<_> = coverage.map(|p| p.name).filter(|n| !found.contains(n)).collect();
+        assert_eq!(missed, unreached, "coverage on {name}");
+    }
+}

@@ -13,7 +13,7 @@ use highwater_traces::{ClusterView, Record, Role};
 
 /// The precondition of every liveness property: no fault left to inject and nothing cut.
 pub fn faults_over(view: &ClusterView) -> bool {
-    view.faults_left == 0 && view.cut_racks.is_empty()
+    view.faults_left == 0 && view.cut_racks.is_empty() && view.outages.is_empty()
 }
 
 /// Every committed record at or after a consumer's last explicit reset has reached it, and so

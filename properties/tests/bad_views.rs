@@ -58,6 +58,8 @@ fn good() -> ClusterView {
             failed: false,
         }],
         cut_racks: vec![],
+        outages: vec![],
+        producer_rack: None,
         faults_left: 0,
         ghost: Ghost {
             true_hw: 2,

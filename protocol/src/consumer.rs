@@ -150,6 +150,7 @@ impl Consumer {
             Input::Seek(to) => self.on_seek(now, to, &mut out),
             Input::Timer(TimerKind::ConsumerFetch) => self.on_fetch_timeout(now, &mut out),
             Input::Timer(TimerKind::MetadataRefresh) => self.on_metadata_refresh_timeout(now, &mut out),
+            Input::Timer(TimerKind::MetadataRetry) => self.request_metadata(&mut out),
             Input::Message { from, message } => self.on_message(now, from, message, &mut out),
             Input::Disconnected(peer) => self.on_disconnected(peer, &mut out),
             _ => out.ignore(IgnoreReason::NotForThisNode),
@@ -327,7 +328,9 @@ impl Consumer {
     /// timeout, and the consumer backs off; a lost metadata request is sent again.
     fn on_disconnected(&mut self, peer: NodeId, out: &mut Outbox) {
         match peer {
-            NodeId::Controller => self.request_metadata(out),
+            // `NetworkClient` marks the update failed (`Metadata.failedUpdate`); it is asked again
+            // after `retry.backoff.ms`.
+            NodeId::Controller => out.set_timer(TimerKind::MetadataRetry, self.config.retry_backoff_ms),
             NodeId::Broker(b) if self.in_flight.is_some_and(|f| f.to == b) => {
                 if let Some(failed) = self.in_flight.take() {
                     self.on_request_failed(failed.request, out);

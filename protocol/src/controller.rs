@@ -47,6 +47,12 @@ impl Controller {
             Input::Start => self.publish(&mut out),
             Input::BrokerFenced(broker) => self.on_broker_fenced(broker, &mut out),
             Input::BrokerUnfenced(broker) => self.on_broker_unfenced(broker, &mut out),
+            // A KRaft broker replicates the metadata log by fetching it from the controller
+            // quorum (Kafka 4.4.0 `KafkaRaftClient`, the broker's `MetadataLoader`): once its
+            // connection is back it fetches what it missed, here the partition's state.
+            Input::BrokerReconnected(broker) if self.is_replica(broker) => {
+                out.send(NodeId::Broker(broker), Message::PartitionChange(self.notice()))
+            }
             Input::Message { from, message: Message::AlterPartition(request) } => {
                 self.on_alter_partition(from, request, &mut out)
             }

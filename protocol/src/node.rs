@@ -26,6 +26,9 @@ pub enum Input {
     BrokerFenced(BrokerId),
     /// Controller: this broker registered again and is unfenced.
     BrokerUnfenced(BrokerId),
+    /// Controller: this broker, never fenced, can be reached again after missing notices; it
+    /// fetches the metadata it missed.
+    BrokerReconnected(BrokerId),
     /// The connection to `peer` reset (it crashed, became unreachable, or a message on it was
     /// lost), as TCP signals a reset: whatever was outstanding on it will not be answered.
     Disconnected(NodeId),
@@ -61,11 +64,13 @@ pub enum TimerKind {
     AlterPartitionRetry,
     /// Leader: `replica.fetch.wait.max.ms` is up for a parked follower fetch with a new HW to learn.
     ReplicaFetchWait,
+    /// Consumer or producer: `retry.backoff.ms` after a metadata request whose connection reset.
+    MetadataRetry,
 }
 
 impl TimerKind {
     /// Every timer kind.
-    pub const ALL: [TimerKind; 8] = [
+    pub const ALL: [TimerKind; 9] = [
         TimerKind::ReplicaFetch,
         TimerKind::IsrExpiration,
         TimerKind::ConsumerFetch,
@@ -74,6 +79,7 @@ impl TimerKind {
         TimerKind::FetchWait,
         TimerKind::AlterPartitionRetry,
         TimerKind::ReplicaFetchWait,
+        TimerKind::MetadataRetry,
     ];
 
     /// A stable kebab-case name.
@@ -87,6 +93,7 @@ impl TimerKind {
             TimerKind::FetchWait => "fetch-wait",
             TimerKind::AlterPartitionRetry => "alter-partition-retry",
             TimerKind::ReplicaFetchWait => "replica-fetch-wait",
+            TimerKind::MetadataRetry => "metadata-retry",
         }
     }
 

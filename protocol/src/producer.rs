@@ -44,6 +44,9 @@ impl Producer {
             Input::Start => out.send(NodeId::Controller, Message::Metadata(MetadataRequest {})),
             Input::Produce(value) => self.on_produce(value, &mut out),
             Input::Timer(TimerKind::ProduceRetry) => self.on_retry_timeout(&mut out),
+            Input::Timer(TimerKind::MetadataRetry) => {
+                out.send(NodeId::Controller, Message::Metadata(MetadataRequest {}))
+            }
             Input::Disconnected(peer) => self.on_disconnected(peer, &mut out),
             Input::Message { from: NodeId::Controller, message: Message::MetadataResponse(m) } => {
                 self.on_metadata_response(m, &mut out)
@@ -119,7 +122,8 @@ impl Producer {
                 self.in_flight = None;
                 self.back_off(out);
             }
-            NodeId::Controller => out.send(NodeId::Controller, Message::Metadata(MetadataRequest {})),
+            // `Metadata.failedUpdate`: asked again after `retry.backoff.ms`.
+            NodeId::Controller => out.set_timer(TimerKind::MetadataRetry, self.config.retry_backoff_ms),
             _ => out.ignore(IgnoreReason::StaleResponse),
         }
     }

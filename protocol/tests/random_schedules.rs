@@ -6,7 +6,7 @@
 mod common;
 
 use common::invariants::Invariants;
-use highwater_protocol::sim::{Cluster, ClusterConfig};
+use highwater_protocol::sim::{Cluster, ClusterConfig, Outage};
 use highwater_protocol::*;
 use proptest::prelude::*;
 
@@ -21,6 +21,8 @@ enum Step {
     Restart(usize),
     CutRack(usize),
     HealRack(usize),
+    Cut(usize),
+    Heal(usize),
     Seek(SeekTo),
     RunUntilQuiet,
 }
@@ -35,6 +37,8 @@ fn step_strategy() -> impl Strategy<Value = Step> {
         2 => any::<usize>().prop_map(Step::Restart),
         1 => any::<usize>().prop_map(Step::CutRack),
         2 => any::<usize>().prop_map(Step::HealRack),
+        1 => any::<usize>().prop_map(Step::Cut),
+        2 => any::<usize>().prop_map(Step::Heal),
         1 => prop_oneof![Just(SeekTo::Beginning), Just(SeekTo::End), (0i64..4).prop_map(SeekTo::Offset)].prop_map(Step::Seek),
         3 => Just(Step::RunUntilQuiet),
     ]
@@ -62,6 +66,19 @@ fn config_strategy() -> impl Strategy<Value = ClusterConfig> {
     })
 }
 
+/// Every outage between the racks: each isolated, each link both ways, each link one way.
+fn outages(racks: &[Rack]) -> Vec<Outage> {
+    let mut all: Vec<Outage> = racks.iter().map(|r| Outage::Rack(r.clone())).collect();
+    for (i, a) in racks.iter().enumerate() {
+        for b in &racks[i + 1..] {
+            all.push(Outage::Link(a.clone(), b.clone()));
+            all.push(Outage::OneWay(a.clone(), b.clone()));
+            all.push(Outage::OneWay(b.clone(), a.clone()));
+        }
+    }
+    all
+}
+
 fn pick<T: Copy>(items: &[T], index: usize) -> Option<T> {
     (!items.is_empty()).then(|| items[index % items.len()])
 }
@@ -72,6 +89,8 @@ fn apply(cluster: &mut Cluster, step: &Step) {
     let brokers = cluster.broker_ids();
     let racks = cluster.racks();
     let cut = cluster.cut_racks();
+    let outages = outages(&racks);
+    let on = cluster.outages();
     // Steps that do not apply right now (no message, broker already up...) are skipped: the
     // schedule stays valid under shrinking.
     let _ = match step {
@@ -86,6 +105,8 @@ fn apply(cluster: &mut Cluster, step: &Step) {
         Step::Restart(i) => pick(&brokers, *i).map(|b| cluster.restart(b).map(drop)),
         Step::CutRack(i) => (!racks.is_empty()).then(|| cluster.cut_rack(&racks[i % racks.len()]).map(drop)),
         Step::HealRack(i) => (!cut.is_empty()).then(|| cluster.heal_rack(&cut[i % cut.len()]).map(drop)),
+        Step::Cut(i) => (!outages.is_empty()).then(|| cluster.cut(outages[i % outages.len()].clone()).map(drop)),
+        Step::Heal(i) => (!on.is_empty()).then(|| cluster.heal(&on[i % on.len()]).map(drop)),
         Step::Seek(to) => Some(cluster.seek(0, *to).map(drop)),
         Step::RunUntilQuiet => {
             cluster.run_until_quiet(200);
@@ -126,6 +147,9 @@ proptest! {
         }
         for rack in cluster.cut_racks() {
             cluster.heal_rack(&rack).unwrap();
+        }
+        for outage in cluster.outages() {
+            cluster.heal(&outage).unwrap();
         }
         let sessions: Vec<BrokerId> = cluster.pending_sessions().map(|(broker, _)| broker).collect();
         for broker in sessions {

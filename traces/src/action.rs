@@ -5,6 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{BrokerId, NodeId, Offset, Rack};
+use crate::outage::Outage;
 
 /// The timers of the protocol, one pending per kind per node.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -27,6 +28,9 @@ pub enum TimerKind {
     /// Leader: `replica.fetch.wait.max.ms` is up for the follower fetches it parked with a HW
     /// their followers have not been told; answer them.
     ReplicaFetchWait,
+    /// Consumer or producer: `retry.backoff.ms` after a metadata request whose connection reset;
+    /// ask again.
+    MetadataRetry,
 }
 
 /// Where a consumer seeks.
@@ -86,6 +90,16 @@ pub enum Action {
         /// The rack.
         rack: Rack,
     },
+    /// Start an outage between places (a rack isolated, a link cut both ways or one way).
+    Cut {
+        /// The outage.
+        outage: Outage,
+    },
+    /// End an outage.
+    Heal {
+        /// The outage.
+        outage: Outage,
+    },
     /// The producer's application sends a record.
     Produce {
         /// Its value.
@@ -111,6 +125,8 @@ impl Action {
             Action::Restart { .. } => "restart",
             Action::CutRack { .. } => "cut_rack",
             Action::HealRack { .. } => "heal_rack",
+            Action::Cut { .. } => "cut",
+            Action::Heal { .. } => "heal",
             Action::Produce { .. } => "produce",
             Action::Seek { .. } => "seek",
         }
@@ -127,6 +143,8 @@ impl fmt::Display for Action {
             Action::Restart { broker } => write!(f, "restart broker-{broker}"),
             Action::CutRack { rack } => write!(f, "cut rack {rack}"),
             Action::HealRack { rack } => write!(f, "heal rack {rack}"),
+            Action::Cut { outage } => write!(f, "cut {outage}"),
+            Action::Heal { outage } => write!(f, "heal {outage}"),
             Action::Produce { value } => write!(f, "produce {value}"),
             Action::Seek { consumer, to } => write!(f, "seek consumer-{consumer} to {to}"),
         }
@@ -145,7 +163,7 @@ impl fmt::Display for SeekTo {
 
 impl TimerKind {
     /// Every timer kind.
-    pub const ALL: [TimerKind; 8] = [
+    pub const ALL: [TimerKind; 9] = [
         TimerKind::ReplicaFetch,
         TimerKind::IsrExpiration,
         TimerKind::ConsumerFetch,
@@ -154,6 +172,7 @@ impl TimerKind {
         TimerKind::FetchWait,
         TimerKind::AlterPartitionRetry,
         TimerKind::ReplicaFetchWait,
+        TimerKind::MetadataRetry,
     ];
 
     /// Kebab-case name.
@@ -167,6 +186,7 @@ impl TimerKind {
             TimerKind::FetchWait => "fetch-wait",
             TimerKind::AlterPartitionRetry => "alter-partition-retry",
             TimerKind::ReplicaFetchWait => "replica-fetch-wait",
+            TimerKind::MetadataRetry => "metadata-retry",
         }
     }
 }

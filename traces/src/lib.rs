@@ -6,6 +6,7 @@ pub mod catalogue;
 mod ids;
 mod message;
 pub mod observe;
+mod outage;
 mod trace;
 mod view;
 
@@ -19,6 +20,7 @@ pub use observe::{
     fetch_without_last_epoch, outdated_at_broker, served_across_epochs, BrokenRequestRule, Ghost, Happened,
     KeptFailedReplica, MessageEpochs, OffsetAboveHw, OffsetAnswer, Redirect,
 };
+pub use outage::{passes, place, Outage, OutageShape};
 pub use trace::{Fate, StateMeta, StepMessage, Trace, TraceError, TraceMeta, TraceState, FORMAT, FORMATS_READ, VARS};
 pub use view::{BrokerView, ClusterView, ConsumerView, ControllerView, Delivery, Reset, ResetCause, Role, Semantics};
 

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{BrokerId, LeaderEpoch, Offset, PartitionEpoch, Rack, Record};
+use crate::ids::{BrokerId, LeaderEpoch, NodeId, Offset, PartitionEpoch, Rack, Record};
 use crate::observe::Ghost;
 
 /// A replica's role.
@@ -171,8 +171,14 @@ pub struct ClusterView {
     pub brokers: Vec<BrokerView>,
     /// Consumers by number.
     pub consumers: Vec<ConsumerView>,
-    /// Racks cut now.
+    /// Racks whose brokers are cut off now (`cut_rack`).
     pub cut_racks: Vec<Rack>,
+    /// Outages between places now (`cut`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outages: Vec<crate::outage::Outage>,
+    /// The producer's rack, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub producer_rack: Option<Rack>,
     /// Faults left in the budget (crashes + rack outages); liveness applies once it is spent.
     pub faults_left: u32,
     /// Ghost history.
@@ -187,6 +193,29 @@ impl ClusterView {
     /// The broker with this id.
     pub fn broker(&self, id: BrokerId) -> Option<&BrokerView> {
         self.brokers.iter().find(|b| b.id == id)
+    }
+
+    /// The place a node sits in for outages ([`crate::place`]).
+    pub fn place_of(&self, node: NodeId) -> String {
+        let rack = match node {
+            NodeId::Broker(b) => self.broker(b).map(|b| b.rack.as_str()),
+            NodeId::Consumer(c) => self.consumers.iter().find(|v| v.id == c).and_then(|v| v.rack.as_deref()),
+            NodeId::Producer => self.producer_rack.as_deref(),
+            NodeId::Controller => None,
+        };
+        crate::outage::place(node, rack)
+    }
+
+    /// Whether a message from `from` to `to` gets through now ([`crate::passes`]).
+    pub fn reachable(&self, from: NodeId, to: NodeId) -> bool {
+        let isolation = |node: NodeId| match node {
+            NodeId::Broker(b) => {
+                self.broker(b).map(|b| b.rack.as_str()).filter(|r| self.cut_racks.iter().any(|c| c == r))
+            }
+            _ => None,
+        };
+        let (a, b) = (self.place_of(from), self.place_of(to));
+        crate::outage::passes(&self.outages, (&a, isolation(from)), (&b, isolation(to)))
     }
 
     /// The live broker that leads the controller's current epoch, if any.

@@ -62,6 +62,7 @@ function eventLabel(s) {
     case 'drop': return 'drop';
     case 'cut_rack': return 'cut rack ' + (s.rack ?? '');
     case 'heal_rack': return 'heal rack ' + (s.rack ?? '');
+    case 'cut': case 'heal': return s.action || s.kind;
     case 'seek': return (s.action || 'seek').replace(/^seek consumer-\d+ /, 'seek ');
     default: return s.action || s.kind;
   }
@@ -259,7 +260,7 @@ class TraceDiagram {
       const w = Math.max(44, label.length * L.charW + 16);
       let x1;
       let x2;
-      if ((s.kind === 'cut_rack' || s.kind === 'heal_rack') && s.rack != null) {
+      if (['cut_rack', 'heal_rack', 'cut', 'heal'].includes(s.kind) && s.rack != null) {
         const xs = this.rackLanes(s.rack).map((node) => this.laneX.get(node.id));
         const lo = xs.length ? Math.min(...xs) : first;
         const hi = xs.length ? Math.max(...xs) : first;

@@ -196,8 +196,12 @@ function clusterHTML(view) {
   const dl = (label, path, content, cls) =>
     '<div class="dl-item' + (cls ? ' ' + cls : '') + '" data-path="' + esc(path) + '"><dt>' + label + '</dt><dd>' + content + '</dd></div>';
   const cut = (view.cut_racks || []).length ? (view.cut_racks || []).map((r) => '<span class="chip cut">rack ' + esc(r) + '</span>').join(' ') : '<span class="muted">none</span>';
+  // Outages between places: a rack isolated, a link cut both ways or one way.
+  const outage = (o) => o.shape === 'rack' ? 'rack ' + o.rack + ' isolated' : o.shape === 'link' ? o.a + ' \u2194 ' + o.b : o.from + ' \u2192 ' + o.to;
+  const outages = (view.outages || []).length ? view.outages.map((o) => '<span class="chip cut">' + esc(outage(o)) + '</span>').join(' ') : '<span class="muted">none</span>';
   let html = '<section class="panel-section"><h3>Cluster</h3><dl class="dl">' +
-    dl('cut racks', 'cut_racks', cut) +
+    dl('racks whose brokers are cut off', 'cut_racks', cut) +
+    dl('outages', 'outages', outages) +
     dl('faults left', 'faults_left', esc(view.faults_left == null ? '?' : view.faults_left)) +
     dl('semantics', 'semantics', esc(view.semantics || 'apache')) +
     '</dl></section><section class="panel-section"><h3>Ghost <span class="muted small">what properties read beyond the nodes\' state</span></h3><dl class="dl">' +
@@ -239,7 +243,7 @@ function markPaths(root, paths, cls) {
   for (const path of paths) {
     const segs = String(path).split('.');
     // Never climb from a field to its whole node or section: that would light half the panel.
-    const floor = segs[0] === 'brokers' || segs[0] === 'consumers' ? 3 : segs[0] === 'cut_racks' || segs[0] === 'faults_left' ? 1 : 2;
+    const floor = segs[0] === 'brokers' || segs[0] === 'consumers' ? 3 : segs[0] === 'cut_racks' || segs[0] === 'outages' || segs[0] === 'faults_left' ? 1 : 2;
     for (let n = segs.length; n >= Math.min(floor, segs.length); n--) {
       const hit = byPath.get(segs.slice(0, n).join('.'));
       if (hit) {

@@ -37,6 +37,7 @@ pub(super) fn timer_back(timer: protocol::TimerKind) -> TimerKind {
         protocol::TimerKind::FetchWait => TimerKind::FetchWait,
         protocol::TimerKind::ReplicaFetchWait => TimerKind::ReplicaFetchWait,
         protocol::TimerKind::AlterPartitionRetry => TimerKind::AlterPartitionRetry,
+        protocol::TimerKind::MetadataRetry => TimerKind::MetadataRetry,
     }
 }
 
@@ -51,6 +52,7 @@ pub(super) fn timer(timer: TimerKind) -> Option<protocol::TimerKind> {
         TimerKind::FetchWait => Some(protocol::TimerKind::FetchWait),
         TimerKind::ReplicaFetchWait => Some(protocol::TimerKind::ReplicaFetchWait),
         TimerKind::AlterPartitionRetry => Some(protocol::TimerKind::AlterPartitionRetry),
+        TimerKind::MetadataRetry => Some(protocol::TimerKind::MetadataRetry),
     }
 }
 
@@ -245,8 +247,30 @@ pub(super) fn view(
             })
             .collect(),
         cut_racks: state.cut_racks.clone(),
+        outages: Vec::new(),
+        producer_rack: None,
         faults_left: 0,
         ghost: ghost.clone(),
         semantics,
+    }
+}
+
+/// An outage, in the protocol crate's words.
+pub(super) fn outage(outage: &highwater_traces::Outage) -> highwater_protocol::sim::Outage {
+    use highwater_protocol::sim::Outage as Sim;
+    match outage {
+        highwater_traces::Outage::Rack { rack } => Sim::Rack(rack.clone()),
+        highwater_traces::Outage::Link { a, b } => Sim::Link(a.clone(), b.clone()),
+        highwater_traces::Outage::OneWay { from, to } => Sim::OneWay(from.clone(), to.clone()),
+    }
+}
+
+/// An outage of the protocol crate, in the suite's words.
+pub(super) fn outage_back(outage: &highwater_protocol::sim::Outage) -> highwater_traces::Outage {
+    use highwater_protocol::sim::Outage as Sim;
+    match outage {
+        Sim::Rack(rack) => highwater_traces::Outage::Rack { rack: rack.clone() },
+        Sim::Link(a, b) => highwater_traces::Outage::Link { a: a.clone(), b: b.clone() },
+        Sim::OneWay(from, to) => highwater_traces::Outage::OneWay { from: from.clone(), to: to.clone() },
     }
 }

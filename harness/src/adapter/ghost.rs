@@ -118,7 +118,7 @@ impl Observed for SimFacts<'_> {
     }
 
     fn any_rack_cut(&self) -> bool {
-        !self.sim.cut_racks().is_empty()
+        !self.sim.cut_racks().is_empty() || !self.sim.outages().is_empty()
     }
 
     fn semantics(&self) -> Semantics {

@@ -15,7 +15,7 @@ use highwater_model::{ModelConfig, Selector, Semantics};
 use highwater_protocol::sim::{Cluster, ClusterConfig};
 use highwater_protocol::{Bug, Bugs, FetchSemantics, SelectorKind};
 use highwater_traces::observe::{first_eager, StepStart, SETTLE_BOUND};
-use highwater_traces::{Action, ClusterView};
+use highwater_traces::{Action, ClusterView, Outage, OutageShape};
 
 use convert::{node, node_back, seek, timer, timer_back};
 use ghost::{SimFacts, Watch};
@@ -39,6 +39,11 @@ pub struct Implementation {
     crashes_left: u32,
     outages_left: u32,
     produced: u64,
+    /// The outages the configuration offers, other than `cut_rack`'s.
+    outages_offered: Vec<Outage>,
+    /// Whether `cut_rack` is offered.
+    rack_cuts_offered: bool,
+    producer_rack: Option<String>,
 }
 
 /// The protocol crate's bugs with the ids of the model's.
@@ -80,6 +85,7 @@ impl Implementation {
                 Selector::RackAware => SelectorKind::RackAware,
             })
             .bugs(bugs);
+        config.producer_rack = cfg.producer_rack.clone();
         let min_insync_replicas = cfg.min_insync_replicas as usize;
         config = config.map_brokers(|b| b.min_insync_replicas = min_insync_replicas);
         let sim = Cluster::new(config);
@@ -90,6 +96,9 @@ impl Implementation {
             crashes_left: cfg.crashes,
             outages_left: cfg.rack_outages,
             produced: 0,
+            outages_offered: cfg.outage_shapes.iter().flat_map(|s| s.instances(&cfg.all_racks())).collect(),
+            rack_cuts_offered: cfg.outage_shapes.contains(&OutageShape::Brokers),
+            producer_rack: cfg.producer_rack.clone(),
         };
         implementation.settle();
         implementation.take_outdated();
@@ -134,6 +143,14 @@ impl Implementation {
             Action::HealRack { rack } => {
                 self.sim.heal_rack(rack).map_err(refused)?;
             }
+            Action::Cut { outage } => {
+                self.sim.cut(convert::outage(outage)).map_err(refused)?;
+                self.expire_sessions().map_err(refused)?;
+                self.outages_left = self.outages_left.saturating_sub(1);
+            }
+            Action::Heal { outage } => {
+                self.sim.heal(&convert::outage(outage)).map_err(refused)?;
+            }
             Action::Produce { value } => {
                 self.sim.produce(*value);
                 self.produced = self.produced.max(*value);
@@ -176,16 +193,24 @@ impl Implementation {
         let (from_node, to_node) = (node_back(from), node_back(to));
         let sent = self.sim.network().peek(from, to).cloned();
         let message = sent.as_ref().map(convert::message);
-        let queued = self.sim.network().queue(to, from).count();
         let facts = SimFacts { sim: &self.sim, deliveries: &self.watch.deliveries, semantics: self.semantics };
         let delivering = message.as_ref().map(|m| self.watch.ghost.before_delivery(&facts, from_node, to_node, m));
-        self.sim.deliver(from, to)?;
+        let outputs = self.sim.deliver(from, to)?;
         if let (highwater_traces::NodeId::Broker(broker), highwater_traces::NodeId::Consumer(consumer), Some(sent)) =
             (from_node, to_node, &sent)
         {
             self.watch.served(&self.sim, broker, consumer, sent);
         }
-        let answer = self.sim.network().queue(to, from).skip(queued).last().map(convert::message);
+        // The answer as the responder sent it, even one an outage lost on the way, as the model
+        // sees it in its channel before the step ends.
+        let answer = outputs
+            .iter()
+            .rev()
+            .find_map(|(node, output)| match output {
+                highwater_protocol::Output::Send { to: peer, message } if *node == to && *peer == from => Some(message),
+                _ => None,
+            })
+            .map(convert::message);
         if let Some(delivering) = delivering {
             let facts = SimFacts { sim: &self.sim, deliveries: &self.watch.deliveries, semantics: self.semantics };
             self.watch.ghost.after_delivery(&facts, delivering, answer.as_ref());
@@ -260,8 +285,16 @@ impl Implementation {
         for rack in self.sim.racks() {
             if state.cut_racks.contains(&rack) {
                 actions.push(Action::HealRack { rack });
-            } else if self.outages_left > 0 {
+            } else if self.outages_left > 0 && self.rack_cuts_offered {
                 actions.push(Action::CutRack { rack });
+            }
+        }
+        let on = self.sim.outages();
+        for outage in &self.outages_offered {
+            if on.contains(&convert::outage(outage)) {
+                actions.push(Action::Heal { outage: outage.clone() });
+            } else if self.outages_left > 0 {
+                actions.push(Action::Cut { outage: outage.clone() });
             }
         }
         actions
@@ -282,6 +315,8 @@ impl Implementation {
     /// The cluster now, in the suite's vocabulary.
     pub fn view(&self) -> ClusterView {
         let mut view = convert::view(&self.sim.state(), &self.watch.deliveries, &self.watch.ghost, self.semantics);
+        view.outages = self.sim.outages().iter().map(convert::outage_back).collect();
+        view.producer_rack = self.producer_rack.clone();
         view.faults_left = self.crashes_left + self.outages_left;
         view
     }

@@ -2,6 +2,7 @@
 
 use clap::ValueEnum;
 use highwater_model::{preset, ModelBug, ModelConfig, Selector, Semantics, PRESETS};
+use highwater_traces::OutageShape;
 
 /// `--semantics`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -71,6 +72,14 @@ pub struct ConfigOpts {
     /// Replica selector the leader runs.
     #[arg(long, value_enum)]
     pub selector: Option<SelectorArg>,
+    /// What a rack outage may be, comma-separated: `brokers` (a rack's brokers cut off, its
+    /// clients fine), `rack` (a rack isolated, brokers and clients), `link` (two racks cut
+    /// apart both ways), `one-way` (messages from one rack to another lost).
+    #[arg(long, value_delimiter = ',', value_name = "SHAPES")]
+    pub outages: Option<Vec<String>>,
+    /// The producer's `client.rack` (without it, a place of its own for outages).
+    #[arg(long, value_name = "RACK")]
+    pub producer_rack: Option<String>,
     /// Enable a seeded bug by its id (repeatable; `highwater bugs` lists them).
     #[arg(long = "bug", value_name = "ID")]
     pub bugs: Vec<String>,
@@ -99,6 +108,8 @@ impl ConfigOpts {
         put("min-insync-replicas", self.min_insync_replicas.map(|n| n.to_string()));
         put("semantics", self.semantics.and_then(|s| s.to_possible_value()).map(|v| v.get_name().to_string()));
         put("selector", self.selector.and_then(|s| s.to_possible_value()).map(|v| v.get_name().to_string()));
+        put("outages", self.outages.as_ref().map(|o| o.join(",")));
+        put("producer-rack", self.producer_rack.clone());
         for bug in &self.bugs {
             put("bug", Some(bug.clone()));
         }
@@ -119,7 +130,7 @@ impl ConfigOpts {
     pub fn resolve(&self) -> Result<ModelConfig, String> {
         let base = preset(&self.preset).ok_or_else(|| {
             let names: Vec<&str> = PRESETS.iter().map(|p| p.name).collect();
-            format!("unknown preset {:?}; expected one of: {}", self.preset, names.join(", "))
+            format!("unknown preset `{}`; expected one of: {}", self.preset, names.join(", "))
         })?;
         let mut cfg = base.config();
         match (&self.racks, self.brokers) {
@@ -158,6 +169,19 @@ impl ConfigOpts {
             cfg.min_insync_replicas = n;
         }
         cfg.lossy |= self.lossy;
+        if let Some(shapes) = &self.outages {
+            cfg.outage_shapes = shapes
+                .iter()
+                .map(|name| {
+                    OutageShape::ALL.iter().copied().find(|s| s.name() == name).ok_or_else(|| {
+                        format!("--outages: `{name}` is not an outage shape; expected brokers, rack, link or one-way")
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        if let Some(rack) = &self.producer_rack {
+            cfg.producer_rack = Some(rack.clone());
+        }
         for id in &self.bugs {
             let bug = ModelBug::from_id(id)
                 .ok_or_else(|| format!("--bug {id}: no such seeded bug; `highwater bugs` lists them"))?;

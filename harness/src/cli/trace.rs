@@ -16,6 +16,8 @@ use crate::viewdiff::{self, FieldDiff};
 
 /// `highwater trace` subcommands.
 #[derive(Clone, Debug, clap::Subcommand)]
+// Parsed once per run: the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum TraceCommand {
     /// Print a trace file as a table: each step, and what it changed (roles, leader epochs, LEO,
     /// HW, ISR, preferred replicas, records delivered, coverage events).

@@ -3,7 +3,7 @@
 use crate::bugs::{Bug, Bugs};
 use crate::config::{BrokerConfig, ConsumerConfig, FetchSemantics, ProducerConfig};
 use crate::selector::SelectorKind;
-use crate::types::Millis;
+use crate::types::{Millis, Rack};
 
 /// The nodes of a simulated cluster and their configurations. Brokers are numbered from 1.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,6 +21,9 @@ pub struct ClusterConfig {
     /// `broker.heartbeat.interval.ms` (2,000 ms) before the stop, so Kafka's fence lands up to
     /// 2,000 ms sooner or 1,125 ms later than this.
     pub broker_session_timeout_ms: Millis,
+    /// The producer's `client.rack`: where the simulated network places it (a place of its own
+    /// when absent).
+    pub producer_rack: Option<Rack>,
 }
 
 impl ClusterConfig {
@@ -34,6 +37,7 @@ impl ClusterConfig {
             producer: ProducerConfig::default(),
             unclean_leader_election: false,
             broker_session_timeout_ms: 9_000,
+            producer_rack: None,
         }
     }
 

@@ -27,12 +27,14 @@
 
 mod config;
 mod network;
+mod outage;
 mod view;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use config::ClusterConfig;
 pub use network::{Link, Network};
+pub use outage::Outage;
 pub use view::{BrokerView, ClusterState, ConsumerView, ControllerView, ProducerView};
 
 use crate::broker::{Broker, DurableState};
@@ -87,6 +89,12 @@ pub enum SimError {
     /// The rack is not cut.
     #[error("rack {0:?} is not cut")]
     RackNotCut(Rack),
+    /// That outage is already on.
+    #[error("the outage {0} is already on")]
+    OutageActive(String),
+    /// That outage is not on.
+    #[error("the outage {0} is not on")]
+    OutageNotActive(String),
     /// Controller notices stand for the KRaft metadata log, which brokers replicate reliably.
     #[error("the notice from {from} to {to} cannot be lost: brokers replicate the metadata log reliably")]
     ReliableMessage {
@@ -126,6 +134,8 @@ pub struct Cluster {
     network: Network,
     timers: BTreeMap<(NodeId, TimerKind), Millis>,
     cut_racks: BTreeSet<Rack>,
+    outages: BTreeSet<Outage>,
+    producer_rack: Option<Rack>,
     /// Brokers whose heartbeats stopped, and when their session expires.
     sessions: BTreeMap<BrokerId, Millis>,
     broker_session_timeout_ms: Millis,
@@ -151,6 +161,8 @@ impl Cluster {
             network: Network::default(),
             timers: BTreeMap::new(),
             cut_racks: BTreeSet::new(),
+            outages: BTreeSet::new(),
+            producer_rack: config.producer_rack,
             sessions: BTreeMap::new(),
             broker_session_timeout_ms: config.broker_session_timeout_ms,
             round_robin_cursor: None,
@@ -172,7 +184,13 @@ impl Cluster {
     pub fn deliver(&mut self, from: NodeId, to: NodeId) -> Result<StepOutputs, SimError> {
         let message = self.network.pop(from, to).ok_or(SimError::NoMessage { from, to })?;
         self.round_robin_cursor = Some((from, to));
-        Ok(self.step_node(to, Input::Message { from, message }))
+        let mut outputs = self.step_node(to, Input::Message { from, message });
+        // Across a one-way outage a request can arrive whose answer cannot go back: its
+        // connection is as good as reset, as the requester finds out.
+        if !self.outages.is_empty() {
+            outputs.extend(self.reset_waiting_requests());
+        }
+        Ok(outputs)
     }
 
     /// Lose the head message of `from -> to` (a lossy network). Controller notices cannot be
@@ -213,8 +231,8 @@ impl Cluster {
         let lost = self.network.reset_links(|(from, to)| from != node && to != node);
         outputs.extend(self.signal_lost(lost));
         outputs.extend(self.reset_waiting_requests());
-        // In a cut rack its heartbeats had stopped already.
-        if !self.is_isolated(node) {
+        // Cut off from the controller, its heartbeats had stopped already.
+        if self.reachable(node, NodeId::Controller) {
             self.stop_heartbeats(broker);
         }
         Ok(outputs)
@@ -233,7 +251,7 @@ impl Cluster {
         }
         *slot = BrokerSlot::Running(Box::new(Broker::recover(config.clone(), durable.clone())));
         let mut outputs = self.step_node(NodeId::Broker(broker), Input::Start);
-        if !self.is_isolated(NodeId::Broker(broker)) {
+        if self.reachable(NodeId::Broker(broker), NodeId::Controller) {
             outputs.extend(self.step_node(NodeId::Controller, Input::BrokerUnfenced(broker)));
         }
         Ok(outputs)
@@ -263,9 +281,11 @@ impl Cluster {
             return Err(SimError::RackNotCut(rack.to_string()));
         }
         let mut outputs = Vec::new();
-        let running: Vec<BrokerId> = members.into_iter().filter(|b| self.is_running(*b)).collect();
+        let mut running: Vec<BrokerId> = members.into_iter().filter(|b| self.is_running(*b)).collect();
+        // Heartbeats resume where nothing else cuts the broker off from the controller: a session
+        // that has not expired goes on, unnoticed.
+        running.retain(|b| self.reachable(NodeId::Broker(*b), NodeId::Controller));
         for broker in running {
-            // Heartbeats resume: a session that has not expired goes on, unnoticed.
             if self.sessions.remove(&broker).is_none() {
                 outputs.extend(self.step_node(NodeId::Controller, Input::BrokerUnfenced(broker)));
             }
@@ -468,13 +488,10 @@ impl Cluster {
         self.rack_of(b).filter(|r| self.cut_racks.contains(r))
     }
 
-    fn is_isolated(&self, node: NodeId) -> bool {
-        self.isolation(node).is_some()
-    }
-
-    /// Two nodes can talk when both are on the same side of every cut.
-    pub fn reachable(&self, a: NodeId, b: NodeId) -> bool {
-        self.isolation(a) == self.isolation(b)
+    /// Whether a message from `from` gets to `to`: both on the same side of every rack cut,
+    /// and no outage losing it.
+    pub fn reachable(&self, from: NodeId, to: NodeId) -> bool {
+        self.isolation(from) == self.isolation(to) && !self.blocked(from, to)
     }
 
     fn is_running(&self, broker: BrokerId) -> bool {
