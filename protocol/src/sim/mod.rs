@@ -26,6 +26,7 @@
 //!   and a fenced broker is unfenced.
 
 mod config;
+mod metrics;
 mod network;
 mod outage;
 mod view;
@@ -33,6 +34,7 @@ mod view;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use config::ClusterConfig;
+pub use metrics::ConsumerMetrics;
 pub use network::{Link, Network};
 pub use outage::Outage;
 pub use view::{BrokerView, ClusterState, ConsumerView, ControllerView, ProducerView};
@@ -136,6 +138,8 @@ pub struct Cluster {
     cut_racks: BTreeSet<Rack>,
     outages: BTreeSet<Outage>,
     producer_rack: Option<Rack>,
+    /// Per consumer, what follower fetching did for it.
+    metrics: Vec<ConsumerMetrics>,
     /// Brokers whose heartbeats stopped, and when their session expires.
     sessions: BTreeMap<BrokerId, Millis>,
     broker_session_timeout_ms: Millis,
@@ -163,11 +167,13 @@ impl Cluster {
             cut_racks: BTreeSet::new(),
             outages: BTreeSet::new(),
             producer_rack: config.producer_rack,
+            metrics: Vec::new(),
             sessions: BTreeMap::new(),
             broker_session_timeout_ms: config.broker_session_timeout_ms,
             round_robin_cursor: None,
             dropped_messages: 0,
         };
+        cluster.metrics = vec![ConsumerMetrics::default(); cluster.consumers.len()];
         let mut nodes = vec![NodeId::Controller];
         nodes.extend(cluster.brokers.keys().map(|b| NodeId::Broker(*b)));
         nodes.extend((0..cluster.consumers.len() as u32).map(NodeId::Consumer));
@@ -382,6 +388,7 @@ impl Cluster {
 
     fn step_node(&mut self, node: NodeId, input: Input) -> StepOutputs {
         let now = self.now;
+        let (kind, preferred) = (metrics::InputKind::of(&input), self.preferred_of(node));
         let outputs = match node {
             NodeId::Controller => self.controller.handle(now, input),
             NodeId::Broker(id) => match self.brokers.get_mut(&id) {
@@ -394,8 +401,14 @@ impl Cluster {
             },
             NodeId::Producer => self.producer.handle(now, input),
         };
+        if let Some(before) = preferred {
+            self.count_preferred(node, &kind, before);
+        }
         let mut lost = Vec::new();
         for output in &outputs {
+            if let Output::Send { to, message } = output {
+                self.count_answer(node, *to, message);
+            }
             if let Some(message) = self.apply(node, output) {
                 lost.push(message);
             }
