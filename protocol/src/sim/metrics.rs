@@ -4,9 +4,9 @@
 //! how often its lease ran out.
 
 use super::Cluster;
+use crate::consumer::PreferredReplica;
 use crate::errors::ErrorCode;
 use crate::messages::Message;
-use crate::node::{Input, TimerKind};
 use crate::types::NodeId;
 
 /// One consumer's counters.
@@ -39,7 +39,8 @@ impl Cluster {
     /// Count an answer a broker sends a consumer, when it sends it (its role then is the one
     /// that served it).
     pub(super) fn count_answer(&mut self, from: NodeId, to: NodeId, message: &Message) {
-        let (NodeId::Broker(broker), NodeId::Consumer(consumer), Message::FetchResponse(response)) = (from, to, message)
+        let (NodeId::Broker(broker), NodeId::Consumer(consumer), Message::FetchResponse(response)) =
+            (from, to, message)
         else {
             return;
         };
@@ -63,38 +64,23 @@ impl Cluster {
     }
 
     /// The preferred read replica of a consumer, before an input.
-    pub(super) fn preferred_of(&self, node: NodeId) -> Option<Option<crate::types::BrokerId>> {
+    pub(super) fn preferred_of(&self, node: NodeId) -> Option<Option<PreferredReplica>> {
         let NodeId::Consumer(c) = node else { return None };
-        self.consumers.get(c as usize).map(|c| c.preferred_read_replica().map(|p| p.broker_id))
+        self.consumers.get(c as usize).map(|c| c.preferred_read_replica())
     }
 
-    /// Count what an input changed about a consumer's preferred read replica.
-    pub(super) fn count_preferred(&mut self, node: NodeId, input: &InputKind, before: Option<crate::types::BrokerId>) {
+    /// Count what an input changed about a consumer's preferred read replica: a change, and a
+    /// lease expiry when the one it held was past its lease (whichever input noticed it first).
+    pub(super) fn count_preferred(&mut self, node: NodeId, before: Option<PreferredReplica>) {
         let NodeId::Consumer(c) = node else { return };
-        let after = self.consumers.get(c as usize).and_then(|c| c.preferred_read_replica().map(|p| p.broker_id));
+        let now = self.now;
+        let after = self.consumers.get(c as usize).and_then(|c| c.preferred_read_replica());
         let Some(metrics) = self.metrics.get_mut(c as usize) else { return };
-        if after != before {
+        if after.map(|p| p.broker_id) != before.map(|p| p.broker_id) {
             metrics.preferred_replica_changes += 1;
-            if *input == InputKind::LeaseTimer && after.is_none() {
+            if before.is_some_and(|p| now >= p.expires_ms) {
                 metrics.lease_expiries += 1;
             }
-        }
-    }
-}
-
-/// Whether an input is the consumer's metadata refresh, the timer its preferred-replica lease
-/// ends on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum InputKind {
-    LeaseTimer,
-    Other,
-}
-
-impl InputKind {
-    pub(super) fn of(input: &Input) -> InputKind {
-        match input {
-            Input::Timer(TimerKind::MetadataRefresh) => InputKind::LeaseTimer,
-            _ => InputKind::Other,
         }
     }
 }

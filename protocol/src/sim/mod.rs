@@ -388,7 +388,7 @@ impl Cluster {
 
     fn step_node(&mut self, node: NodeId, input: Input) -> StepOutputs {
         let now = self.now;
-        let (kind, preferred) = (metrics::InputKind::of(&input), self.preferred_of(node));
+        let preferred = self.preferred_of(node);
         let outputs = match node {
             NodeId::Controller => self.controller.handle(now, input),
             NodeId::Broker(id) => match self.brokers.get_mut(&id) {
@@ -402,7 +402,7 @@ impl Cluster {
             NodeId::Producer => self.producer.handle(now, input),
         };
         if let Some(before) = preferred {
-            self.count_preferred(node, &kind, before);
+            self.count_preferred(node, before);
         }
         let mut lost = Vec::new();
         for output in &outputs {
