@@ -38,7 +38,8 @@ use crate::symmetry::ConsumerSymmetry;
 use crate::view::Facts;
 
 /// A state of the whole system.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// `Debug` is written out in `state_text`: its alternate form is what the Explorer shows.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ClusterState {
     /// The actors, their timers and the network.
     pub sys: ActorModelState<Node>,

@@ -22,6 +22,7 @@ mod node;
 mod producer;
 mod record;
 mod reduce;
+mod state_text;
 #[cfg(test)]
 mod step_rule_tests;
 pub mod symmetry;
