@@ -41,8 +41,15 @@ pub fn verdict(trace: &Trace) -> Option<Verdict> {
 }
 
 fn liveness_sentence(property: &Property, end: &highwater_traces::ClusterView, trace: &Trace) -> String {
-    let steps = trace.states.len() - 1 - trace.continuation_from().unwrap_or(0);
     let what = explain::witness(property.name, end).unwrap_or_else(|| "the goal is still not reached".to_string());
+    let Some(from) = trace.continuation_from() else {
+        // An older file records no continuation: what is owed is read where faults stop.
+        return format!(
+            "when faults stop, {what}, and no fair continuation of {} steps gets there (the file does not record it; `highwater replay` runs it); but {} ({})",
+            trace.meta.liveness_bound, property.statement, property.name
+        );
+    };
+    let steps = trace.states.len() - 1 - from;
     format!("{} after faults stop, {what}; but {} ({})", plural(steps, "fair step"), property.statement, property.name)
 }
 

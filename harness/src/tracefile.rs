@@ -29,19 +29,7 @@ impl std::fmt::Display for NotAPath {
 /// The states `actions` lead through from the initial state, the initial state first; each
 /// action must be one the model offers in the state it is taken in.
 pub fn walk(model: &ClusterModel, actions: &[Action]) -> Result<Vec<ClusterState>, NotAPath> {
-    let mut states = vec![model.init_states().remove(0)];
-    let mut offered = Vec::new();
-    for (i, action) in actions.iter().enumerate() {
-        let last = states.last().expect("starts with the initial state");
-        offered.clear();
-        model.actions(last, &mut offered);
-        let next = offered.contains(action).then(|| model.next_state(last, action.clone())).flatten();
-        match next {
-            Some(next) => states.push(next),
-            None => return Err(NotAPath { step: i + 1, action: action.clone() }),
-        }
-    }
-    Ok(states)
+    walk_collecting(model, actions, |_| ()).map(|(states, _)| states)
 }
 
 /// The states `actions` lead through, as [`walk`], with the messages each step moved (the
@@ -50,9 +38,17 @@ pub fn walk_recorded(
     cfg: &ModelConfig,
     actions: &[Action],
 ) -> Result<(Vec<ClusterState>, Vec<Vec<StepMessage>>), NotAPath> {
-    let model = ClusterModel::new(cfg.clone()).recording();
+    walk_collecting(&ClusterModel::new(cfg.clone()).recording(), actions, ClusterModel::take_messages)
+}
+
+/// The walk itself, with `collect` called on the model after the initial state and each step.
+fn walk_collecting<T>(
+    model: &ClusterModel,
+    actions: &[Action],
+    collect: impl Fn(&ClusterModel) -> T,
+) -> Result<(Vec<ClusterState>, Vec<T>), NotAPath> {
     let mut states = vec![model.init_states().remove(0)];
-    let mut messages = vec![model.take_messages()];
+    let mut collected = vec![collect(model)];
     let mut offered = Vec::new();
     for (i, action) in actions.iter().enumerate() {
         let last = states.last().expect("starts with the initial state");
@@ -63,9 +59,9 @@ pub fn walk_recorded(
             Some(next) => states.push(next),
             None => return Err(NotAPath { step: i + 1, action: action.clone() }),
         }
-        messages.push(model.take_messages());
+        collected.push(collect(model));
     }
-    Ok((states, messages))
+    Ok((states, collected))
 }
 
 /// Whether `state` shows what a trace about `property` records: a safety property violated, a
@@ -234,20 +230,28 @@ pub fn minimised(
     if property.kind != Kind::Liveness {
         return build(model, cfg, &minimal, &TraceInfo { steps_found: found.len(), ..*info });
     }
-    // The part that shows the failure is what follows: faults stop, and the fair continuation
-    // runs its whole bound without reaching the goal. The trace keeps it.
-    let last = walk(model, &minimal)?.pop().expect("never empty");
-    let (stopped, mut continuation) = highwater_model::fair::stop_faults(model, &last);
-    let (fair, _) = highwater_model::fair::continue_fairly(model, &stopped, property.check, info.liveness_bound);
-    continuation.extend(fair);
     let mut actions = minimal.clone();
-    actions.extend(continuation);
+    actions.extend(continuation(model, &minimal, property, info.liveness_bound)?);
     build(
         model,
         cfg,
         &actions,
         &TraceInfo { steps_found: found.len(), continuation_from: Some(minimal.len()), ..*info },
     )
+}
+
+/// What follows a liveness trace's path, the part that shows the failure: faults stop, and the
+/// fair continuation runs (its whole bound, when it never reaches the goal).
+pub fn continuation(
+    model: &ClusterModel,
+    path: &[Action],
+    property: &Property,
+    bound: usize,
+) -> Result<Vec<Action>, NotAPath> {
+    let last = walk(model, path)?.pop().expect("never empty");
+    let (stopped, mut actions) = highwater_model::fair::stop_faults(model, &last);
+    actions.extend(highwater_model::fair::continue_fairly(model, &stopped, property.check, bound).0);
+    Ok(actions)
 }
 
 /// `n` and the noun, plural unless `n` is 1.

@@ -53,7 +53,7 @@ pub fn diff(a: &ClusterView, b: &ClusterView) -> Vec<FieldDiff> {
             fields(&mut out, &format!("{prefix}-{id}"), "", x, y);
         }
     }
-    for field in ["cut_racks", "faults_left"] {
+    for field in ["cut_racks", "outages", "producer_rack", "faults_left"] {
         fields(&mut out, "cluster", field, &a[field], &b[field]);
     }
     fields(&mut out, "ghost", "", &a["ghost"], &b["ghost"]);

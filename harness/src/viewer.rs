@@ -82,6 +82,13 @@ pub fn write_for_files(files: &[impl AsRef<Path>], out: &Path, title: &str) -> R
     tracefile::write_whole(out, &html(title, &shown, &[])).map_err(|e| format!("{}: cannot write: {e}", out.display()))
 }
 
+/// The viewer for the traces a run wrote: the line to print, naming how many `what` it holds,
+/// or the error naming the file (exit 2).
+pub fn write_run_report(files: &[&str], html: &Path, title: &str, what: &str) -> Result<String, String> {
+    write_for_files(files, html, title)?;
+    Ok(format!("wrote {}: the trace viewer for {}", html.display(), tracefile::plural(files.len(), what)))
+}
+
 /// Escaped for HTML text, braces included, so that no title can spell a placeholder.
 fn escape_html(text: &str) -> String {
     text.replace('&', "&amp;")
@@ -180,20 +187,9 @@ fn state_data(state: &TraceState, before: Option<&ClusterView>, status: serde_js
         Some(Action::Seek { consumer, .. }) => (Some(NodeId::Consumer(*consumer).to_string()), None),
         None => (None, None),
     };
-    let environment = matches!(
-        action,
-        Some(
-            Action::Crash { .. }
-                | Action::Restart { .. }
-                | Action::CutRack { .. }
-                | Action::HealRack { .. }
-                | Action::Cut { .. }
-                | Action::Heal { .. }
-                | Action::Produce { .. }
-                | Action::Seek { .. }
-                | Action::Drop { .. }
-        )
-    );
+    // What the environment decides, the producer's retries aside (those are the protocol's).
+    let environment =
+        action.is_some_and(|a| highwater_model::fair::is_fault_or_input(a) && !matches!(a, Action::Timer { .. }));
     json!({
         "index": state.meta.index,
         "action": action.map(ToString::to_string),

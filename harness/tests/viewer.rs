@@ -103,7 +103,10 @@ fn a_liveness_counterexample_prints_its_path_where_faults_stop_and_the_cycle() {
     let (report, dir) = liveness();
     golden("check-liveness.txt", &stable(report, dir));
     assert!(report.contains("-- faults stop here, after step"), "{report}");
-    assert!(report.contains("fair continuation: 4"), "{report}");
+    let summary = report.lines().find(|l| l.contains("fair continuation: ")).expect("the continuation is summed up");
+    let steps: usize =
+        summary.split("fair continuation: ").nth(1).and_then(|r| r.split(' ').next()).unwrap().parse().unwrap();
+    assert!((400..=410).contains(&steps), "the bound's 400 steps and the heals before them: {summary}");
     assert!(report.contains("over and over") || report.contains("the same:"), "{report}");
     assert!(report.lines().count() < 80, "the continuation is summed up, not listed:\n{report}");
 }

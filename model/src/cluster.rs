@@ -23,9 +23,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use highwater_traces::observe::{first_eager, reset_order, StepStart, SETTLE_BOUND};
-use highwater_traces::{
-    passes, place, Action, BrokerId, Fate, Ghost, Message, NodeId, Outage, OutageShape, Rack, SeekTo, TimerKind,
-};
+use highwater_traces::{Action, BrokerId, Fate, Ghost, Message, NodeId, Outage, OutageShape, Rack, SeekTo, TimerKind};
 use stateright::actor::{is_no_op_with_timer, Actor, ActorModel, ActorModelAction, ActorModelState, Id, Network, Out};
 use stateright::{Model, Property};
 
@@ -167,60 +165,7 @@ impl ClusterModel {
         }
     }
 
-    /// The cut rack a node is isolated in, if any.
-    fn isolation<'s>(&'s self, state: &ClusterState, node: NodeId) -> Option<&'s str> {
-        let NodeId::Broker(b) = node else { return None };
-        let rack = self.cfg.rack_of(b);
-        state.cut.racks.contains(rack).then_some(rack)
-    }
-
-    /// The place a node sits in for outages (`highwater_traces::place`).
-    fn place(&self, node: NodeId) -> String {
-        let rack = match node {
-            NodeId::Broker(b) => Some(self.cfg.rack_of(b)),
-            NodeId::Consumer(c) => self.cfg.consumer_racks.get(c as usize).and_then(|r| r.as_deref()),
-            NodeId::Producer => self.cfg.producer_rack.as_deref(),
-            NodeId::Controller => None,
-        };
-        place(node, rack)
-    }
-
-    /// Whether a message from `from` gets to `to` now.
-    fn reachable(&self, state: &ClusterState, from: NodeId, to: NodeId) -> bool {
-        if state.cut.outages.is_empty() {
-            return self.isolation(state, from) == self.isolation(state, to);
-        }
-        let (a, b) = (self.place(from), self.place(to));
-        passes(&state.cut.outages, (&a, self.isolation(state, from)), (&b, self.isolation(state, to)))
-    }
-
-    /// After an outage starts or ends: the controller fences each running broker whose
-    /// heartbeats cannot reach it and unfences each whose can again, and sends its partition
-    /// state to each broker it can reach again that it had not fenced (a broker catches up with
-    /// the metadata log when its connection to the controller is back).
-    fn refence(&self, last: &ClusterState, next: &mut ClusterState) {
-        for broker in self.cfg.broker_ids() {
-            let node = NodeId::Broker(broker);
-            if !self.alive(next, node) {
-                continue;
-            }
-            let heard = self.reachable(next, node, NodeId::Controller);
-            if heard != self.reachable(last, node, NodeId::Controller) {
-                self.fence(next, broker, !heard);
-            } else if heard
-                && self.reachable(next, NodeId::Controller, node)
-                && !self.reachable(last, NodeId::Controller, node)
-            {
-                self.with_node(next, NodeId::Controller, |node, env| {
-                    if let NodeState::Controller(c) = node {
-                        c.catch_up(broker, env);
-                    }
-                });
-            }
-        }
-    }
-
-    fn alive(&self, state: &ClusterState, node: NodeId) -> bool {
+    pub(crate) fn alive(&self, state: &ClusterState, node: NodeId) -> bool {
         match node {
             NodeId::Broker(b) => self.broker(state, b).is_some_and(|b| b.alive),
             _ => true,
@@ -340,7 +285,7 @@ impl ClusterModel {
 
     /// Run `f` on a node's state outside stateright's own dispatch (the environment's inputs),
     /// applying its sends and timers.
-    fn with_node(&self, state: &mut ClusterState, node: NodeId, f: impl FnOnce(&mut NodeState, &mut Env)) {
+    pub(crate) fn with_node(&self, state: &mut ClusterState, node: NodeId, f: impl FnOnce(&mut NodeState, &mut Env)) {
         let id = self.layout.id(node);
         let index = usize::from(id);
         let mut node_state = (*state.sys.actor_states[index]).clone();
@@ -363,7 +308,7 @@ impl ClusterModel {
         }
     }
 
-    fn fence(&self, state: &mut ClusterState, broker: BrokerId, fenced: bool) {
+    pub(crate) fn fence(&self, state: &mut ClusterState, broker: BrokerId, fenced: bool) {
         self.with_node(state, NodeId::Controller, |node, env| {
             if let NodeState::Controller(c) = node {
                 if fenced {

@@ -62,6 +62,7 @@ impl ClusterModel {
         );
         for (i, (node, label)) in lanes.iter().enumerate() {
             let cx = LEFT + i * LANE + LANE / 2;
+            let label = escape(label);
             let _ = write!(
                 svg,
                 r##"<text x="{cx}" y="14" text-anchor="middle" font-weight="600" fill="#1d2330">{node}</text><text x="{cx}" y="27" text-anchor="middle" fill="#6b7280">{label}</text><line x1="{cx}" y1="{TOP}" x2="{cx}" y2="{height}" stroke="#d9dde3"/>"##
@@ -138,12 +139,7 @@ pub fn describe_view(v: &ClusterView) -> String {
         if c.fenced.is_empty() { String::new() } else { format!(", fenced {}", ids(&c.fenced)) }
     );
     for b in &v.brokers {
-        let role = match (b.alive, b.role) {
-            (false, _) => "crashed",
-            (true, Role::Leader) => "leader",
-            (true, Role::Follower) => "follower",
-            (true, Role::Offline) => "no role yet",
-        };
+        let role = role_words(b.alive, b.role);
         let log: Vec<String> = b.log.iter().map(|r| format!("e{}", r.epoch)).collect();
         let _ = writeln!(
             s,
@@ -185,8 +181,18 @@ pub fn describe_view(v: &ClusterView) -> String {
     s
 }
 
+/// A broker's role in words.
+pub(crate) fn role_words(alive: bool, role: Role) -> &'static str {
+    match (alive, role) {
+        (false, _) => "crashed",
+        (true, Role::Leader) => "leader",
+        (true, Role::Follower) => "follower",
+        (true, Role::Offline) => "no role yet",
+    }
+}
+
 /// Broker ids as a list: `[1, 2]`.
-fn ids(ids: &[i32]) -> String {
-    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+pub(crate) fn ids<'a>(ids: impl IntoIterator<Item = &'a i32>) -> String {
+    let ids: Vec<String> = ids.into_iter().map(ToString::to_string).collect();
     format!("[{}]", ids.join(", "))
 }

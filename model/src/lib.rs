@@ -19,6 +19,7 @@ mod explorer;
 pub mod fair;
 mod layout;
 mod node;
+mod outage;
 mod producer;
 mod record;
 mod reduce;

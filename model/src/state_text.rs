@@ -4,9 +4,8 @@
 
 use std::fmt;
 
-use highwater_traces::Role;
-
 use crate::cluster::ClusterState;
+use crate::explorer::{ids, role_words};
 use crate::layout::Layout;
 use crate::node::NodeState;
 
@@ -39,16 +38,11 @@ impl fmt::Debug for ClusterState {
                     c.leader,
                     c.leader_epoch,
                     c.partition_epoch,
-                    ids(c.isr.iter()),
-                    ids(c.fenced.iter())
+                    ids(&c.isr),
+                    ids(&c.fenced)
                 )?,
                 NodeState::Broker(b) => {
-                    let role = match (b.alive, b.role) {
-                        (false, _) => "crashed",
-                        (true, Role::Leader) => "leader",
-                        (true, Role::Follower) => "follower",
-                        (true, Role::Offline) => "no role yet",
-                    };
+                    let role = role_words(b.alive, b.role);
                     let log: Vec<String> = b.log.iter().map(|r| format!("e{}", r.epoch)).collect();
                     writeln!(
                         f,
@@ -56,7 +50,7 @@ impl fmt::Debug for ClusterState {
                         b.leader_epoch,
                         log.join(" "),
                         b.hw,
-                        ids(b.isr.iter())
+                        ids(&b.isr)
                     )?
                 }
                 NodeState::Consumer(c) => writeln!(
@@ -106,11 +100,6 @@ impl fmt::Debug for ClusterState {
         ];
         writeln!(f, "left: {}; {} produced", left.join(", "), plural(self.produced as usize, "record"))
     }
-}
-
-fn ids<'a>(ids: impl Iterator<Item = &'a i32>) -> String {
-    let ids: Vec<String> = ids.map(ToString::to_string).collect();
-    format!("[{}]", ids.join(", "))
 }
 
 fn plural(n: usize, noun: &str) -> String {

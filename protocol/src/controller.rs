@@ -5,6 +5,7 @@
 //! | `Start` | publishes the initial state | KRaft partition creation |
 //! | `BrokerFenced(b)` | `on_broker_fenced`: drop `b` from the ISR, re-elect if it led | `ReplicationControlManager.handleBrokerFenced` |
 //! | `BrokerUnfenced(b)` | `on_broker_unfenced`: elect `b` if the partition is offline and `b` may lead | `handleBrokerUnfenced` |
+//! | `BrokerReconnected(b)` | sends `b` the partition state it missed while cut off | the broker's metadata fetch (`KafkaRaftClient`) |
 //! | `AlterPartition` | `on_alter_partition` | `ReplicationControlManager.alterPartition` |
 //! | `Metadata` | `on_metadata` | `MetadataResponse` from the metadata image |
 //!

@@ -23,6 +23,7 @@ enum Step {
     HealRack(usize),
     Cut(usize),
     Heal(usize),
+    ExpireSession(usize),
     Seek(SeekTo),
     RunUntilQuiet,
 }
@@ -39,6 +40,7 @@ fn step_strategy() -> impl Strategy<Value = Step> {
         2 => any::<usize>().prop_map(Step::HealRack),
         1 => any::<usize>().prop_map(Step::Cut),
         2 => any::<usize>().prop_map(Step::Heal),
+        1 => any::<usize>().prop_map(Step::ExpireSession),
         1 => prop_oneof![Just(SeekTo::Beginning), Just(SeekTo::End), (0i64..4).prop_map(SeekTo::Offset)].prop_map(Step::Seek),
         3 => Just(Step::RunUntilQuiet),
     ]
@@ -91,6 +93,7 @@ fn apply(cluster: &mut Cluster, step: &Step) {
     let cut = cluster.cut_racks();
     let outages = outages(&racks);
     let on = cluster.outages();
+    let sessions: Vec<BrokerId> = cluster.pending_sessions().map(|(broker, _)| broker).collect();
     // Steps that do not apply right now (no message, broker already up...) are skipped: the
     // schedule stays valid under shrinking.
     let _ = match step {
@@ -107,6 +110,7 @@ fn apply(cluster: &mut Cluster, step: &Step) {
         Step::HealRack(i) => (!cut.is_empty()).then(|| cluster.heal_rack(&cut[i % cut.len()]).map(drop)),
         Step::Cut(i) => (!outages.is_empty()).then(|| cluster.cut(outages[i % outages.len()].clone()).map(drop)),
         Step::Heal(i) => (!on.is_empty()).then(|| cluster.heal(&on[i % on.len()]).map(drop)),
+        Step::ExpireSession(i) => pick(&sessions, *i).map(|b| cluster.expire_session(b).map(drop)),
         Step::Seek(to) => Some(cluster.seek(0, *to).map(drop)),
         Step::RunUntilQuiet => {
             cluster.run_until_quiet(200);

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{BrokerId, LeaderEpoch, NodeId, Offset, PartitionEpoch, Rack, Record};
+use crate::ids::{BrokerId, LeaderEpoch, Offset, PartitionEpoch, Rack, Record};
 use crate::observe::Ghost;
 
 /// A replica's role.
@@ -193,29 +193,6 @@ impl ClusterView {
     /// The broker with this id.
     pub fn broker(&self, id: BrokerId) -> Option<&BrokerView> {
         self.brokers.iter().find(|b| b.id == id)
-    }
-
-    /// The place a node sits in for outages ([`crate::place`]).
-    pub fn place_of(&self, node: NodeId) -> String {
-        let rack = match node {
-            NodeId::Broker(b) => self.broker(b).map(|b| b.rack.as_str()),
-            NodeId::Consumer(c) => self.consumers.iter().find(|v| v.id == c).and_then(|v| v.rack.as_deref()),
-            NodeId::Producer => self.producer_rack.as_deref(),
-            NodeId::Controller => None,
-        };
-        crate::outage::place(node, rack)
-    }
-
-    /// Whether a message from `from` to `to` gets through now ([`crate::passes`]).
-    pub fn reachable(&self, from: NodeId, to: NodeId) -> bool {
-        let isolation = |node: NodeId| match node {
-            NodeId::Broker(b) => {
-                self.broker(b).map(|b| b.rack.as_str()).filter(|r| self.cut_racks.iter().any(|c| c == r))
-            }
-            _ => None,
-        };
-        let (a, b) = (self.place_of(from), self.place_of(to));
-        crate::outage::passes(&self.outages, (&a, isolation(from)), (&b, isolation(to)))
     }
 
     /// The live broker that leads the controller's current epoch, if any.

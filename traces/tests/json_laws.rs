@@ -12,9 +12,17 @@ fn node(kind: u8, n: u32) -> NodeId {
     }
 }
 
+fn outage(shape: u8, rack: String) -> Outage {
+    match shape % 3 {
+        0 => Outage::Rack { rack },
+        1 => Outage::Link { a: rack.clone(), b: format!("{rack}-other") },
+        _ => Outage::OneWay { from: format!("{rack}-other"), to: rack },
+    }
+}
+
 fn action(kind: u8, a: u8, b: u32, value: u64, rack: String) -> Action {
     let (from, to) = (node(a, b), node(a / 4, b / 7));
-    match kind % 9 {
+    match kind % 11 {
         0 => Action::Deliver { from, to },
         1 => Action::Drop { from, to },
         2 => Action::Timer { node: from, timer: TimerKind::ALL[b as usize % TimerKind::ALL.len()] },
@@ -23,6 +31,8 @@ fn action(kind: u8, a: u8, b: u32, value: u64, rack: String) -> Action {
         5 => Action::CutRack { rack },
         6 => Action::HealRack { rack },
         7 => Action::Produce { value },
+        8 => Action::Cut { outage: outage(a, rack.clone()) },
+        9 => Action::Heal { outage: outage(a / 3, rack) },
         _ => Action::Seek {
             consumer: b % 4,
             to: match a % 3 {

@@ -92,12 +92,8 @@ pub fn exec(opts: BugsOpts) -> u8 {
     if let Some(html) = &opts.html {
         let files: Vec<&str> = results.iter().filter_map(|r| r.trace.as_deref()).collect();
         let title = format!("highwater: counterexamples of {}", crate::tracefile::plural(files.len(), "seeded bug"));
-        match crate::viewer::write_for_files(&files, html, &title) {
-            Ok(()) => eprintln!(
-                "wrote {}: the trace viewer for {}",
-                html.display(),
-                crate::tracefile::plural(files.len(), "counterexample")
-            ),
+        match crate::viewer::write_run_report(&files, html, &title, "counterexample") {
+            Ok(line) => eprintln!("{line}"),
             Err(error) => {
                 eprintln!("error: {error}");
                 code = exit_codes::USAGE;

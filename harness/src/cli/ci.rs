@@ -76,12 +76,8 @@ pub fn exec(opts: CiOpts) -> u8 {
     if let Some(html) = &opts.html {
         let files: Vec<&str> = results.iter().filter_map(|r| r.trace.as_deref()).collect();
         let title = format!("highwater ci: {}", crate::tracefile::plural(files.len(), "trace"));
-        match crate::viewer::write_for_files(&files, html, &title) {
-            Ok(()) => println!(
-                "wrote {}: the trace viewer for {}",
-                html.display(),
-                crate::tracefile::plural(files.len(), "trace")
-            ),
+        match crate::viewer::write_run_report(&files, html, &title, "trace") {
+            Ok(line) => println!("{line}"),
             Err(error) => {
                 eprintln!("error: {error}");
                 code = exit_codes::USAGE;

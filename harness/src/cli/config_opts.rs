@@ -86,7 +86,6 @@ pub struct ConfigOpts {
 }
 
 impl ConfigOpts {
-    /// The configuration, or the exit code after the error is printed (usage error, exit 2).
     /// The flags as given, to repeat the command that resolved this configuration.
     pub fn to_args(&self) -> Vec<String> {
         let mut args = vec!["--preset".to_string(), self.preset.clone()];
@@ -119,6 +118,7 @@ impl ConfigOpts {
         args
     }
 
+    /// The configuration, or the exit code after the error is printed (usage error, exit 2).
     pub fn resolve_or_report(&self) -> Result<ModelConfig, u8> {
         self.resolve().map_err(|error| {
             eprintln!("error: {error}");

@@ -85,12 +85,7 @@ pub fn text(ctx: &Context, outcome: &Outcome, counterexamples: &[&Trace]) -> Str
                     "  explore it: highwater explore {}, then http://{}/#/steps/{}",
                     ctx.opts.config.to_args().join(" "),
                     ctx.opts.explorer,
-                    outcome
-                        .properties
-                        .iter()
-                        .find(|p| p.name == trace.meta.property)
-                        .and_then(|p| p.encoded.clone())
-                        .unwrap_or_default()
+                    super::explore::encode(ctx.cfg, &trace.path()).unwrap_or_default()
                 );
                 let _ = writeln!(
                     s,

@@ -12,7 +12,7 @@ use highwater_properties::Kind;
 use crate::run::DEFAULT_LIVENESS_BOUND;
 use highwater_traces::{FORMAT, VARS};
 
-use crate::tracefile::{load, shows, walk_recorded, write_whole};
+use crate::tracefile::{continuation, load, shows, walk_recorded, write_whole};
 
 /// What re-recording one file did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,8 +44,17 @@ pub fn rerecord(file: &Path) -> Result<Rerecorded, NotRerecorded> {
         _ => 0,
     };
     let model = ClusterModel::new(cfg);
-    let (states, messages) = walk_recorded(&model.cfg, &trace.actions())
-        .map_err(|e| NotRerecorded::Changed(format!("{}: {e}", file.display())))?;
+    let changed = |e: crate::tracefile::NotAPath| NotRerecorded::Changed(format!("{}: {e}", file.display()));
+    // A liveness trace's fair continuation is the model's to say again, not a path to re-walk:
+    // the path is kept, the continuation recomputed.
+    let mut actions = trace.actions();
+    if let Some(property) = property.filter(|p| p.kind == Kind::Liveness) {
+        let path = trace.path();
+        actions = path.clone();
+        actions.extend(continuation(&model, &path, property, liveness_bound).map_err(changed)?);
+        trace.meta.continuation_from = path.len().to_string();
+    }
+    let (states, messages) = walk_recorded(&model.cfg, &actions).map_err(changed)?;
     let verdict_state = &states[trace.continuation_from().unwrap_or(states.len() - 1)];
     if let Some(property) = property.filter(|p| !shows(&model, p, verdict_state, liveness_bound)) {
         return Err(NotRerecorded::Changed(format!(
@@ -55,13 +64,29 @@ pub fn rerecord(file: &Path) -> Result<Rerecorded, NotRerecorded> {
             trace.meta.verdict
         )));
     }
-    let mut changed = 0;
-    for ((recorded, state), moved) in trace.states.iter_mut().zip(&states).zip(messages) {
+    let mut changed = states.len().abs_diff(trace.states.len());
+    trace.states.truncate(states.len());
+    for (index, ((state, moved), action)) in
+        states.iter().zip(messages).zip(std::iter::once(None).chain(actions.iter().map(Some))).enumerate()
+    {
         let now = view(&model, state);
-        if recorded.view != now || recorded.messages != moved {
-            recorded.view = now;
-            recorded.messages = moved;
-            changed += 1;
+        match trace.states.get_mut(index) {
+            Some(recorded)
+                if recorded.view == now && recorded.messages == moved && recorded.action.as_ref() == action => {}
+            Some(recorded) => {
+                recorded.view = now;
+                recorded.messages = moved;
+                recorded.action_taken = action.map_or("init", |a| a.kind()).to_string();
+                recorded.action = action.cloned();
+                changed += 1;
+            }
+            None => trace.states.push(highwater_traces::TraceState {
+                meta: highwater_traces::StateMeta { index: index as u64 },
+                action_taken: action.map_or("init", |a| a.kind()).to_string(),
+                action: action.cloned(),
+                messages: moved,
+                view: now,
+            }),
         }
     }
     // An older format version is brought up to this one, which records what the steps moved.

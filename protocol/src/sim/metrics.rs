@@ -36,8 +36,8 @@ impl Cluster {
         self.metrics.get(consumer as usize)
     }
 
-    /// Count an answer a broker sends a consumer, when it sends it (its role then is the one
-    /// that served it).
+    /// Count an answer a broker sends a consumer, when it sends it: its role then is the one that
+    /// served it. An answer a crash or an outage then loses on the way is counted all the same.
     pub(super) fn count_answer(&mut self, from: NodeId, to: NodeId, message: &Message) {
         let (NodeId::Broker(broker), NodeId::Consumer(consumer), Message::FetchResponse(response)) =
             (from, to, message)

@@ -83,13 +83,13 @@ pub enum SimError {
     #[error("broker {0} is running")]
     BrokerUp(BrokerId),
     /// No broker is in that rack.
-    #[error("no broker is in rack {0:?}")]
+    #[error("no broker is in rack `{0}`")]
     UnknownRack(Rack),
     /// The rack is already cut.
-    #[error("rack {0:?} is already cut")]
+    #[error("rack `{0}` is already cut")]
     RackAlreadyCut(Rack),
     /// The rack is not cut.
-    #[error("rack {0:?} is not cut")]
+    #[error("rack `{0}` is not cut")]
     RackNotCut(Rack),
     /// That outage is already on.
     #[error("the outage {0} is already on")]
@@ -269,10 +269,7 @@ impl Cluster {
         if !self.cut_racks.insert(rack.to_string()) {
             return Err(SimError::RackAlreadyCut(rack.to_string()));
         }
-        let reachable: Vec<Link> = self.network.busy_links().filter(|(a, b)| self.reachable(*a, *b)).collect();
-        let lost = self.network.reset_links(|link| reachable.contains(&link));
-        let mut outputs = self.signal_lost(lost);
-        outputs.extend(self.reset_waiting_requests());
+        let outputs = self.reset_unreachable();
         let running: Vec<BrokerId> = members.into_iter().filter(|b| self.is_running(*b)).collect();
         for broker in running {
             self.stop_heartbeats(broker);
@@ -292,9 +289,12 @@ impl Cluster {
         // that has not expired goes on, unnoticed.
         running.retain(|b| self.reachable(NodeId::Broker(*b), NodeId::Controller));
         for broker in running {
-            if self.sessions.remove(&broker).is_none() {
-                outputs.extend(self.step_node(NodeId::Controller, Input::BrokerUnfenced(broker)));
-            }
+            let input = match self.sessions.remove(&broker) {
+                None => Input::BrokerUnfenced(broker),
+                // Never fenced, but the controller's notices were lost while it was cut off.
+                Some(_) => Input::BrokerReconnected(broker),
+            };
+            outputs.extend(self.step_node(NodeId::Controller, input));
         }
         Ok(outputs)
     }
@@ -316,6 +316,10 @@ impl Cluster {
     /// A broker stops heartbeating (crashed, or cut off from the controller): its session runs
     /// out `broker.session.timeout.ms` from now, unless it already stopped.
     fn stop_heartbeats(&mut self, broker: BrokerId) {
+        // A broker already fenced has no session left to run out.
+        if self.controller.fenced().contains(&broker) {
+            return;
+        }
         let deadline = self.now.saturating_add(self.broker_session_timeout_ms);
         self.sessions.entry(broker).or_insert(deadline);
     }
@@ -416,6 +420,16 @@ impl Cluster {
         let mut all: StepOutputs = outputs.into_iter().map(|o| (node, o)).collect();
         all.extend(self.signal_lost(lost));
         all
+    }
+
+    /// Connections that can no longer carry their messages reset: what is in flight on them is
+    /// lost, and the requests waiting at a broker for an answer that cannot reach its client.
+    fn reset_unreachable(&mut self) -> StepOutputs {
+        let reachable: Vec<Link> = self.network.busy_links().filter(|(a, b)| self.reachable(*a, *b)).collect();
+        let lost = self.network.reset_links(|link| reachable.contains(&link));
+        let mut outputs = self.signal_lost(lost);
+        outputs.extend(self.reset_waiting_requests());
+        outputs
     }
 
     /// Requests waiting at a broker whose client it can no longer reach: the broker forgets

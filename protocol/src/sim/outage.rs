@@ -52,10 +52,7 @@ impl Cluster {
         if !self.outages.insert(outage.clone()) {
             return Err(SimError::OutageActive(outage.to_string()));
         }
-        let reachable: Vec<_> = self.network.busy_links().filter(|(a, b)| self.reachable(*a, *b)).collect();
-        let lost = self.network.reset_links(|link| reachable.contains(&link));
-        let mut outputs = self.signal_lost(lost);
-        outputs.extend(self.reset_waiting_requests());
+        let mut outputs = self.reset_unreachable();
         outputs.extend(self.after_outage_change(&before));
         Ok(outputs)
     }
@@ -120,11 +117,12 @@ impl Cluster {
                 (self.reachable(node, NodeId::Controller), self.reachable(NodeId::Controller, node));
             if heard && !heard_now {
                 self.stop_heartbeats(broker);
-            } else if !heard && heard_now {
-                if self.sessions.remove(&broker).is_none() {
-                    outputs.extend(self.step_node(NodeId::Controller, Input::BrokerUnfenced(broker)));
-                }
-            } else if heard_now && told_now && !told {
+            } else if !heard && heard_now && self.sessions.remove(&broker).is_none() {
+                // Fenced while away: it registers again, and the controller sends it the state.
+                outputs.extend(self.step_node(NodeId::Controller, Input::BrokerUnfenced(broker)));
+                continue;
+            }
+            if heard_now && told_now && !told {
                 outputs.extend(self.step_node(NodeId::Controller, Input::BrokerReconnected(broker)));
             }
         }
