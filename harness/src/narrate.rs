@@ -88,6 +88,16 @@ pub fn steps(trace: &Trace) -> String {
     s
 }
 
+/// Where a trace's fair continuation starts, in words: faults stop there, except in a trace of
+/// an availability claim, whose continuation keeps the outage on.
+pub fn continuation_divider(trace: &Trace) -> &'static str {
+    if highwater_properties::availability::claim(&trace.meta.property).is_some() {
+        "the outage goes on here"
+    } else {
+        "faults stop here"
+    }
+}
+
 /// A fair continuation in one line: its length, the steps before it settles into a cycle, and
 /// the cycle it repeats to the end.
 pub fn continuation_summary(actions: &[Action], from: usize) -> String {

@@ -291,7 +291,10 @@ pub fn load(file: &Path) -> Result<(Trace, ModelConfig), String> {
     let cfg: ModelConfig = serde_json::from_str(&trace.meta.config)
         .map_err(|e| format!("{}: #meta.config is not a model configuration: {e}", file.display()))?;
     cfg.validate().map_err(|e| format!("{}: #meta.config: {e}", file.display()))?;
-    if !trace.meta.property.is_empty() && highwater_properties::by_name(&trace.meta.property).is_none() {
+    let known = |name: &str| {
+        highwater_properties::by_name(name).is_some() || highwater_properties::availability::claim(name).is_some()
+    };
+    if !trace.meta.property.is_empty() && !known(&trace.meta.property) {
         return Err(format!(
             "{}: #meta.property `{}` is not a property of this suite",
             file.display(),

@@ -147,7 +147,11 @@ fn trace_data(shown: &Shown) -> Value {
     let verdict = narrate::verdict(trace).filter(|v| v.kind != "coverage");
     let continuation = trace.continuation_from().map(|from| {
         let actions: Vec<Action> = trace.states[from + 1..].iter().filter_map(|s| s.action.clone()).collect();
-        json!({"from": from, "summary": narrate::continuation_summary(&actions, from)})
+        json!({
+            "from": from,
+            "summary": narrate::continuation_summary(&actions, from),
+            "divider": narrate::continuation_divider(trace),
+        })
     });
     let meta = &trace.meta;
     json!({

@@ -23,7 +23,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use highwater_traces::observe::{first_eager, reset_order, StepStart, SETTLE_BOUND};
-use highwater_traces::{Action, BrokerId, Fate, Ghost, Message, NodeId, Outage, OutageShape, Rack, SeekTo, TimerKind};
+use highwater_traces::{Action, BrokerId, Fate, Ghost, Message, NodeId, Outage, OutageShape, Rack, TimerKind};
 use stateright::actor::{is_no_op_with_timer, Actor, ActorModel, ActorModelAction, ActorModelState, Id, Network, Out};
 use stateright::{Model, Property};
 
@@ -571,8 +571,7 @@ impl Model for ClusterModel {
         }
         if state.seeks_left > 0 {
             for consumer in 0..self.layout.consumers as u32 {
-                actions.push(Action::Seek { consumer, to: SeekTo::End });
-                actions.push(Action::Seek { consumer, to: SeekTo::Beginning });
+                actions.extend(self.cfg.seek_targets.iter().map(|to| Action::Seek { consumer, to: *to }));
             }
         }
         let epoch_room = self.cfg.max_leader_epoch.is_none_or(|max| self.controller_epoch(state) < max);

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use std::collections::BTreeSet;
 
-use highwater_traces::{BrokerId, OutageShape, Rack};
+use highwater_traces::{BrokerId, OutageShape, Rack, SeekTo};
 
 use crate::bugs::ModelBug;
 
@@ -64,6 +64,18 @@ pub struct ModelConfig {
     /// budget lasts. Absent: `brokers` alone, a rack's brokers cut off.
     #[serde(default = "brokers_only", skip_serializing_if = "is_brokers_only")]
     pub outage_shapes: Vec<OutageShape>,
+    /// Where an application seek may go. Absent: the end and the beginning, each through
+    /// ListOffsets to the leader.
+    #[serde(default = "end_and_beginning", skip_serializing_if = "is_end_and_beginning")]
+    pub seek_targets: Vec<SeekTo>,
+}
+
+fn end_and_beginning() -> Vec<SeekTo> {
+    vec![SeekTo::End, SeekTo::Beginning]
+}
+
+fn is_end_and_beginning(targets: &Vec<SeekTo>) -> bool {
+    *targets == end_and_beginning()
 }
 
 fn brokers_only() -> Vec<OutageShape> {
@@ -133,6 +145,9 @@ impl ModelConfig {
         if self.broker_racks.iter().any(|r| r.is_empty()) {
             return Err("rack names must not be empty".into());
         }
+        if self.seeks > 0 && self.seek_targets.is_empty() {
+            return Err("seeks are allowed but seek_targets names nowhere to seek to".into());
+        }
         if self.min_insync_replicas == 0 {
             return Err("min.insync.replicas must be at least 1, as Kafka requires".into());
         }
@@ -191,6 +206,7 @@ fn smoke() -> ModelConfig {
         bugs: BTreeSet::new(),
         producer_rack: None,
         outage_shapes: brokers_only(),
+        seek_targets: end_and_beginning(),
     }
 }
 

@@ -7,7 +7,7 @@
 //! for good, and Kafka must still make committed records visible on the replicas left: that is
 //! what shrinking the ISR is for (KAFKA-13091 is a HW stuck because nothing else moved it).
 
-use highwater_traces::{Action, ClusterView, NodeId, NO_BROKER};
+use highwater_traces::{Action, ClusterView, NodeId, TimerKind, NO_BROKER};
 use stateright::Model;
 
 use crate::cluster::{ClusterModel, ClusterState};
@@ -101,6 +101,33 @@ pub fn continue_fairly(
         None => false,
     };
     fair_schedule(&mut state.clone(), bound, enabled, step, |s| goal(&view(model, s)))
+}
+
+/// Run a fair schedule from `state` that keeps its faults, for at most `bound` steps: nothing
+/// heals, nothing new fails, and the consumers' `metadata-refresh` tick is held back, the lease
+/// on a preferred read replica (`metadata.max.age.ms`) outlasting what an outage sets off
+/// (`highwater_properties::availability`). Returns the steps taken and whether `reached` held by
+/// the end.
+pub fn continue_with_faults_kept(
+    model: &ClusterModel,
+    state: &ClusterState,
+    reached: impl Fn(&ClusterView) -> bool,
+    bound: usize,
+) -> (Vec<Action>, bool) {
+    let enabled = |s: &ClusterState| {
+        let mut actions = Vec::new();
+        model.actions(s, &mut actions);
+        actions.retain(|a| !matches!(a, Action::Timer { timer: TimerKind::MetadataRefresh, .. }));
+        actions
+    };
+    let step = |s: &mut ClusterState, action: &Action| match model.next_state(s, action.clone()) {
+        Some(next) => {
+            *s = next;
+            true
+        }
+        None => false,
+    };
+    fair_schedule(&mut state.clone(), bound, enabled, step, |s| reached(&view(model, s)))
 }
 
 /// The fair schedule itself, over any system that offers actions and takes steps (the model, or

@@ -12,6 +12,7 @@
 
 #![deny(missing_docs)]
 
+pub mod availability;
 pub mod coverage;
 pub mod explain;
 pub mod liveness;

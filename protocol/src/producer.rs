@@ -37,6 +37,11 @@ impl Producer {
         }
     }
 
+    /// Its configuration.
+    pub fn config(&self) -> &ProducerConfig {
+        &self.config
+    }
+
     /// Step the producer with one input at time `now`.
     pub fn handle(&mut self, _now: Millis, input: Input) -> Vec<Output> {
         let mut out = Outbox::default();

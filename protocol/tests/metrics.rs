@@ -28,6 +28,7 @@ fn a_rack_aware_selector_serves_every_record_from_the_consumers_rack() {
     let m = metrics(&three_records(SelectorKind::RackAware));
     assert_eq!((m.records_from_leader, m.records_from_followers, m.records_across_racks), (0, 3, 0), "{m:?}");
     assert_eq!(m.fetches_from_leader, 1, "one answer from the leader, the redirect: {m:?}");
+    assert_eq!(m.fetches_across_racks, 1, "the redirect crosses racks, nothing else: {m:?}");
     assert!(m.fetches_from_followers >= 3, "{m:?}");
     assert_eq!((m.preferred_replica_changes, m.lease_expiries), (1, 0), "{m:?}");
 }
@@ -38,6 +39,7 @@ fn the_leader_selector_serves_every_record_across_racks() {
     let m = metrics(&three_records(SelectorKind::Leader));
     assert_eq!((m.records_from_leader, m.records_from_followers, m.records_across_racks), (3, 0, 3), "{m:?}");
     assert_eq!(m.fetches_from_followers, 0);
+    assert_eq!(m.fetches_across_racks, m.fetches_from_leader, "{m:?}");
     assert_eq!((m.preferred_replica_changes, m.lease_expiries), (0, 0), "{m:?}");
 }
 

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{BrokerId, LeaderEpoch, Offset, PartitionEpoch, Rack, Record};
+use crate::ids::{BrokerId, LeaderEpoch, NodeId, Offset, PartitionEpoch, Rack, Record};
 use crate::observe::Ghost;
 
 /// A replica's role.
@@ -199,5 +199,48 @@ impl ClusterView {
     pub fn leader(&self) -> Option<&BrokerView> {
         self.broker(self.controller.leader)
             .filter(|b| b.alive && b.role == Role::Leader && b.leader_epoch == self.controller.leader_epoch)
+    }
+
+    /// The place `node` sits in for outages ([`crate::place`]).
+    pub fn place_of(&self, node: NodeId) -> String {
+        let rack = match node {
+            NodeId::Broker(b) => self.broker(b).map(|b| b.rack.as_str()),
+            NodeId::Consumer(c) => self.consumers.iter().find(|v| v.id == c).and_then(|v| v.rack.as_deref()),
+            NodeId::Producer => self.producer_rack.as_deref(),
+            NodeId::Controller => None,
+        };
+        crate::place(node, rack)
+    }
+
+    /// Whether a message from `from` reaches `to` now, across the cut racks and the outages
+    /// (the rule [`crate::passes`] states; a crashed broker is reached by nothing).
+    pub fn reaches(&self, from: NodeId, to: NodeId) -> bool {
+        let isolation = |node: NodeId| match node {
+            NodeId::Broker(b) => {
+                self.broker(b).map(|b| b.rack.as_str()).filter(|r| self.cut_racks.iter().any(|c| c == r))
+            }
+            _ => None,
+        };
+        let up = |node: NodeId| match node {
+            NodeId::Broker(b) => self.broker(b).is_some_and(|b| b.alive),
+            _ => true,
+        };
+        up(from)
+            && up(to)
+            && crate::passes(
+                &self.outages,
+                (&self.place_of(from), isolation(from)),
+                (&self.place_of(to), isolation(to)),
+            )
+    }
+
+    /// Whether `a` and `b` reach each other both ways: a request and its answer get through.
+    pub fn connected(&self, a: NodeId, b: NodeId) -> bool {
+        self.reaches(a, b) && self.reaches(b, a)
+    }
+
+    /// Whether any outage or rack cut is on now.
+    pub fn outage_on(&self) -> bool {
+        !self.cut_racks.is_empty() || !self.outages.is_empty()
     }
 }

@@ -148,9 +148,10 @@ class TraceDiagram {
       const count = this.states.length - 1 - this.cont.from;
       let html = '<g class="faults-stop" data-after="' + this.cont.from + '"><rect class="band" x="0" y="' + y + '" width="' + W + '" height="' + L.bandH + '"/>' +
         '<line x1="0" x2="' + W + '" y1="' + (y + L.bandH / 2) + '" y2="' + (y + L.bandH / 2) + '"/>' +
-        '<text class="faults-stop-label" x="' + (L.stepCol + 6) + '" y="' + (y + L.bandH / 2 + 4) + '">faults stop here</text>';
+        '<text class="faults-stop-label" x="' + (L.stepCol + 6) + '" y="' + (y + L.bandH / 2 + 4) + '">' + esc(this.cont.divider || 'faults stop here') + '</text>';
       if (this.expanded) {
-        html += '<text class="cont-toggle" data-action="collapse" x="' + (L.stepCol + 130) + '" y="' + (y + L.bandH / 2 + 4) + '">fair continuation: ' + plural(count, 'step') + ' (collapse)</text>';
+        const label = this.cont.divider || 'faults stop here';
+        html += '<text class="cont-toggle" data-action="collapse" x="' + (L.stepCol + 24 + 7 * label.length) + '" y="' + (y + L.bandH / 2 + 4) + '">fair continuation: ' + plural(count, 'step') + ' (collapse)</text>';
       }
       parts.push(html + '</g>');
       y += L.bandH;

@@ -256,7 +256,7 @@ pub(super) fn view(
 }
 
 /// An outage, in the protocol crate's words.
-pub(super) fn outage(outage: &highwater_traces::Outage) -> highwater_protocol::sim::Outage {
+pub(crate) fn outage(outage: &highwater_traces::Outage) -> highwater_protocol::sim::Outage {
     use highwater_protocol::sim::Outage as Sim;
     match outage {
         highwater_traces::Outage::Rack { rack } => Sim::Rack(rack.clone()),

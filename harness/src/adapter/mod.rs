@@ -11,6 +11,8 @@ mod convert;
 mod fair;
 mod ghost;
 
+pub(crate) use convert::outage as sim_outage;
+
 use highwater_model::{ModelConfig, Selector, Semantics};
 use highwater_protocol::sim::{Cluster, ClusterConfig};
 use highwater_protocol::{Bug, Bugs, FetchSemantics, SelectorKind};

@@ -1,5 +1,8 @@
 //! The `highwater` command line: one file per subcommand.
 
+pub mod availability;
+pub mod availability_html;
+pub mod availability_report;
 pub mod bugs;
 pub mod check;
 pub mod ci;
@@ -51,6 +54,9 @@ enum Command {
     Conform(conform::ConformOpts),
     /// List the seeded historical bugs; with --verify, show that each is caught and replayed.
     Bugs(bugs::BugsOpts),
+    /// KIP-392's availability question: a matrix of placements and outages, each judged by the
+    /// model and timed on `sim::Cluster`, rack-aware selection against leader-only fetching.
+    Availability(availability::AvailabilityOpts),
     /// The gate: exhaustive checks, seeded bugs, corpus replay and conformance, with JUnit,
     /// JSON and Markdown reports.
     Ci(ci::CiOpts),
@@ -76,5 +82,6 @@ pub fn main() -> ExitCode {
         Command::Conform(opts) => conform::exec(opts),
         Command::Bugs(opts) => bugs::exec(opts),
         Command::Ci(opts) => ci::exec(opts),
+        Command::Availability(opts) => availability::exec(opts),
     })
 }

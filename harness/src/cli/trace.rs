@@ -172,7 +172,10 @@ pub fn show(file: &Path, trace: &Trace, cfg: &highwater_model::ModelConfig) -> S
         };
         let changes = if changes.is_empty() { "(nothing observable)".to_string() } else { changes.join("; ") };
         if trace.continuation_from() == Some(i.saturating_sub(1)) && i > 0 {
-            out.push_str("      -- faults stop here; the fair continuation follows\n");
+            out.push_str(&format!(
+                "      -- {}; the fair continuation follows\n",
+                crate::narrate::continuation_divider(trace)
+            ));
         }
         out.push_str(&format!("{i:>4}  {action:<34} {changes}\n"));
         for m in &state.messages {

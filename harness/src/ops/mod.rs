@@ -2,6 +2,7 @@
 //! trace, re-record one, sample conformance, verify the seeded bugs, run the gate. `cli` parses flags into these
 //! and prints what they return.
 
+pub mod availability;
 pub mod bugs;
 pub mod conform;
 pub mod gate;

@@ -41,7 +41,13 @@ impl FollowerFetchState {
 
     /// `Replica.updateFetchState`: caught up if it fetched at the leader's LEO, or at least at
     /// the LEO the leader had at its previous fetch.
-    fn record_fetch(&mut self, fetch_offset: Offset, log_start_offset: Offset, leader_leo: Offset, now: Millis) {
+    pub(super) fn record_fetch(
+        &mut self,
+        fetch_offset: Offset,
+        log_start_offset: Offset,
+        leader_leo: Offset,
+        now: Millis,
+    ) {
         if fetch_offset >= leader_leo {
             self.last_caught_up_ms = self.last_caught_up_ms.max(now);
         } else if fetch_offset >= self.last_fetch_leader_log_end_offset {

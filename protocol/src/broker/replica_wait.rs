@@ -4,7 +4,11 @@
 //! complete it), and at `replica.fetch.wait.max.ms` after it was parked, which is how a quiet
 //! partition's followers learn a new HW. A fetch that has neither records nor a HW to tell stays
 //! parked past that deadline: Kafka would answer it empty and the follower would fetch again at
-//! once, the same state.
+//! once, the same state but for the clock. That clock is the follower's `lastCaughtUpTimeMs`,
+//! which each such fetch renews; so when a parked fetch ends, the follower is recorded as
+//! having fetched at its offset at the last deadline before now, as Kafka's cycle would have
+//! it, and a follower that stops after a quiet spell leaves the ISR `replica.lag.time.max.ms`
+//! after it stopped, not after its last record.
 
 use std::collections::BTreeSet;
 
@@ -85,6 +89,7 @@ impl Broker {
             .map(|(follower, fetch)| (*follower, *fetch))
             .collect();
         for (follower, fetch) in ready {
+            self.renew_parked_follower(follower, &fetch);
             let records = self.log.read(fetch.fetch_offset, leo, self.config.max_records_per_fetch);
             let response = FetchResponse {
                 error_code: ErrorCode::NONE,
@@ -136,11 +141,35 @@ impl Broker {
     /// unknown.
     pub(super) fn forget_waiting_replica_fetch(&mut self, follower: NodeId, out: &mut Outbox) {
         let NodeId::Broker(id) = follower else { return };
+        let parked = match &self.role {
+            Role::Leader(state) => state.waiting_fetches.get(&id).copied(),
+            _ => None,
+        };
+        if let Some(fetch) = parked {
+            self.renew_parked_follower(id, &fetch);
+        }
         if let Role::Leader(state) = &mut self.role {
             state.waiting_fetches.remove(&id);
             state.high_watermark_sent.remove(&id);
         }
         self.arm_replica_fetch_wait(out);
+    }
+
+    /// A parked fetch ends: the follower's fetch state as if it had fetched again at each
+    /// deadline, the last one before now. A fetch still parked is at the LEO (an append past its
+    /// offset answers it at once), so each of those fetches found the follower caught up.
+    fn renew_parked_follower(&mut self, follower: BrokerId, fetch: &WaitingFetch) {
+        let wait = self.config.replica_fetch_wait_max_ms.max(1);
+        let refetched = fetch.parked_ms + (self.now.saturating_sub(fetch.parked_ms) / wait) * wait;
+        if refetched == fetch.parked_ms {
+            return;
+        }
+        if let Role::Leader(state) = &mut self.role {
+            if let Some(f) = state.followers.get_mut(&follower) {
+                let log_start_offset = f.log_start_offset;
+                f.record_fetch(fetch.fetch_offset, log_start_offset, fetch.fetch_offset, refetched);
+            }
+        }
     }
 
     /// Every client whose request waits here (consumers, then followers, then producers waiting

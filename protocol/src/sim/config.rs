@@ -24,6 +24,18 @@ pub struct ClusterConfig {
     /// The producer's `client.rack`: where the simulated network places it (a place of its own
     /// when absent).
     pub producer_rack: Option<Rack>,
+    /// Whether outages lose messages silently, as a partitioned network drops packets: the
+    /// requester then learns of the loss only when its `request.timeout.ms` runs out (Kafka's
+    /// `NetworkClient.handleTimedOutRequests` closes the connection then), not at once as from
+    /// a reset connection. Off by default, the model's rule: it has no clock to time out with.
+    pub black_hole_outages: bool,
+    /// How long what the controller sends a broker (partition changes, AlterPartition answers)
+    /// takes to arrive: the time an ISR change takes to reach the brokers. Kafka's KRaft
+    /// brokers fetch the metadata log continuously, so it is small there (0 by default);
+    /// ZooKeeper-era Kafka batched ISR changes for up to 60 s
+    /// (`ReplicaManager.IsrChangePropagationInterval`). Only the fair schedules
+    /// ([`super::Cluster::step`]) wait for it; an explicit delivery takes a message at once.
+    pub isr_propagation_ms: Millis,
 }
 
 impl ClusterConfig {
@@ -38,6 +50,8 @@ impl ClusterConfig {
             unclean_leader_election: false,
             broker_session_timeout_ms: 9_000,
             producer_rack: None,
+            black_hole_outages: false,
+            isr_propagation_ms: 0,
         }
     }
 

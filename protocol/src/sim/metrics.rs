@@ -23,6 +23,8 @@ pub struct ConsumerMetrics {
     /// Records served by a broker in another rack than the consumer's `client.rack` (all of
     /// them, for a consumer with none).
     pub records_across_racks: u64,
+    /// Fetches answered without an error by a broker in another rack than the consumer's.
+    pub fetches_across_racks: u64,
     /// Times the preferred read replica changed, to another broker or to none.
     pub preferred_replica_changes: u64,
     /// Times the preferred read replica was dropped because its lease (`metadata.max.age.ms`)
@@ -60,6 +62,7 @@ impl Cluster {
         }
         if across {
             metrics.records_across_racks += records;
+            metrics.fetches_across_racks += 1;
         }
     }
 

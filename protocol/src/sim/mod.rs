@@ -29,6 +29,7 @@ mod config;
 mod metrics;
 mod network;
 mod outage;
+mod timeouts;
 mod view;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -145,6 +146,13 @@ pub struct Cluster {
     broker_session_timeout_ms: Millis,
     round_robin_cursor: Option<Link>,
     dropped_messages: u64,
+    /// Outages lose messages silently (`ClusterConfig::black_hole_outages`).
+    black_hole: bool,
+    /// `ClusterConfig::isr_propagation_ms`.
+    isr_propagation_ms: Millis,
+    /// Requesters whose request an outage lost silently, with the peer and when their request
+    /// times out.
+    timeouts: BTreeMap<(NodeId, NodeId), Millis>,
 }
 
 impl Cluster {
@@ -172,6 +180,9 @@ impl Cluster {
             broker_session_timeout_ms: config.broker_session_timeout_ms,
             round_robin_cursor: None,
             dropped_messages: 0,
+            black_hole: config.black_hole_outages,
+            isr_propagation_ms: config.isr_propagation_ms,
+            timeouts: BTreeMap::new(),
         };
         cluster.metrics = vec![ConsumerMetrics::default(); cluster.consumers.len()];
         let mut nodes = vec![NodeId::Controller];
@@ -368,11 +379,23 @@ impl Cluster {
     /// flight fire the earliest timer due by `until` (ties by node, then timer kind). `None` when
     /// there is nothing to do before `until`.
     pub fn step(&mut self, until: Millis) -> Option<StepOutputs> {
-        if let Some((from, to)) = self.network.next_link_after(self.round_robin_cursor) {
+        if let Some((from, to)) = self.network.next_arrived_after(self.round_robin_cursor, self.now) {
             return self.deliver(from, to).ok();
         }
+        let arrival = self.network.next_arrival().filter(|(_, at)| *at <= until);
         let timer = self.timers.iter().filter(|(_, d)| **d <= until).min_by_key(|(key, d)| (**d, **key));
         let session = self.sessions.iter().filter(|(_, d)| **d <= until).min_by_key(|(b, d)| (**d, **b));
+        // A silently lost request times out no later than the next timer or session: it goes first.
+        let due = |d: Millis| timer.is_none_or(|(_, t)| d <= *t) && session.is_none_or(|(_, s)| d <= *s);
+        let timeout = self.next_timeout(until).filter(|(_, d)| due(*d));
+        // A message arriving no later than anything else is delivered first.
+        if let Some(((from, to), at)) = arrival.filter(|(_, at)| due(*at) && timeout.is_none_or(|(_, d)| *at <= d)) {
+            self.now = self.now.max(at);
+            return self.deliver(from, to).ok();
+        }
+        if let Some(((requester, peer), _)) = timeout {
+            return Some(self.time_out(requester, peer));
+        }
         match (timer, session) {
             // A session expiring no later than the next timer goes first.
             (_, Some((&broker, &expires))) if timer.is_none_or(|(_, due)| expires <= *due) => {
@@ -449,7 +472,11 @@ impl Cluster {
                 outputs.extend(self.step_node(node, Input::Disconnected(*requester)));
             }
             for requester in cut_off {
-                outputs.extend(self.step_node(requester, Input::Disconnected(node)));
+                if self.lost_silently(node, requester) {
+                    self.await_timeout(requester, node);
+                } else {
+                    outputs.extend(self.step_node(requester, Input::Disconnected(node)));
+                }
             }
         }
         outputs
@@ -463,8 +490,11 @@ impl Cluster {
         for ((from, to), message) in lost {
             self.dropped_messages += 1;
             let (requester, responder) = if message.is_request() { (from, to) } else { (to, from) };
+            let silent = self.lost_silently(from, to);
             for (node, peer) in [(requester, responder), (responder, requester)] {
-                if self.is_up(node) {
+                if silent && node == requester {
+                    self.await_timeout(requester, responder);
+                } else if self.is_up(node) {
                     outputs.extend(self.step_node(node, Input::Disconnected(peer)));
                 }
             }
@@ -477,7 +507,11 @@ impl Cluster {
         match output {
             Output::Send { to, message } => {
                 if self.is_up(*to) && self.reachable(node, *to) {
-                    self.network.push(node, *to, message.clone());
+                    let delay = match (node, to) {
+                        (NodeId::Controller, NodeId::Broker(_)) => self.isr_propagation_ms,
+                        _ => 0,
+                    };
+                    self.network.push_arriving(node, *to, message.clone(), self.now.saturating_add(delay));
                 } else {
                     return Some(((node, *to), message.clone()));
                 }

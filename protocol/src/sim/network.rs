@@ -3,15 +3,16 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::messages::Message;
-use crate::types::NodeId;
+use crate::types::{Millis, NodeId};
 
 /// A directed connection.
 pub type Link = (NodeId, NodeId);
 
-/// Messages in flight, per connection, in send order.
+/// Messages in flight, per connection, in send order, each with the time it arrives (a message
+/// pushed without a delay has arrived at once).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Network {
-    queues: BTreeMap<Link, VecDeque<Message>>,
+    queues: BTreeMap<Link, VecDeque<(Message, Millis)>>,
 }
 
 impl Network {
@@ -20,17 +21,24 @@ impl Network {
     /// images, so changes published before a broker catches up reach it as one (the model's
     /// step rule too; `docs/model.md` says why it keeps every behaviour).
     pub fn push(&mut self, from: NodeId, to: NodeId, message: Message) {
+        self.push_arriving(from, to, message, 0);
+    }
+
+    /// Queue a message at the tail of `from -> to` that arrives at `arrives` (simulated time).
+    /// A connection delivers in order, so it arrives no sooner than the message ahead of it.
+    pub fn push_arriving(&mut self, from: NodeId, to: NodeId, message: Message, arrives: Millis) {
         let queue = self.queues.entry((from, to)).or_default();
         if matches!(message, Message::PartitionChange(_)) {
-            queue.retain(|queued| !matches!(queued, Message::PartitionChange(_)));
+            queue.retain(|(queued, _)| !matches!(queued, Message::PartitionChange(_)));
         }
-        queue.push_back(message);
+        let arrives = queue.back().map_or(arrives, |(_, last)| arrives.max(*last));
+        queue.push_back((message, arrives));
     }
 
     /// Take the head of `from -> to`.
     pub fn pop(&mut self, from: NodeId, to: NodeId) -> Option<Message> {
         let queue = self.queues.get_mut(&(from, to))?;
-        let message = queue.pop_front();
+        let message = queue.pop_front().map(|(m, _)| m);
         if queue.is_empty() {
             self.queues.remove(&(from, to));
         }
@@ -39,7 +47,7 @@ impl Network {
 
     /// The head of `from -> to`, without taking it.
     pub fn peek(&self, from: NodeId, to: NodeId) -> Option<&Message> {
-        self.queues.get(&(from, to)).and_then(VecDeque::front)
+        self.queues.get(&(from, to)).and_then(VecDeque::front).map(|(m, _)| m)
     }
 
     /// Connections with messages waiting, in a fixed order.
@@ -49,7 +57,7 @@ impl Network {
 
     /// The messages waiting on one connection.
     pub fn queue(&self, from: NodeId, to: NodeId) -> impl Iterator<Item = &Message> {
-        self.queues.get(&(from, to)).into_iter().flatten()
+        self.queues.get(&(from, to)).into_iter().flatten().map(|(m, _)| m)
     }
 
     /// Drop every message on connections for which `keep` is false (a connection reset), and
@@ -59,7 +67,7 @@ impl Network {
         self.queues.retain(|link, queue| {
             let kept = keep(*link);
             if !kept {
-                dropped.extend(queue.drain(..).map(|m| (*link, m)));
+                dropped.extend(queue.drain(..).map(|(m, _)| (*link, m)));
             }
             kept
         });
@@ -78,16 +86,32 @@ impl Network {
 
     /// The first busy link strictly after `after` in link order, wrapping around: fair round robin.
     pub fn next_link_after(&self, after: Option<Link>) -> Option<Link> {
-        let mut links = self.busy_links();
+        self.next_arrived_after(after, Millis::MAX)
+    }
+
+    /// The first link strictly after `after` in link order, wrapping around, whose head message
+    /// has arrived by `now`.
+    pub fn next_arrived_after(&self, after: Option<Link>, now: Millis) -> Option<Link> {
+        let arrived = |(link, queue): (&Link, &VecDeque<(Message, Millis)>)| {
+            queue.front().is_some_and(|(_, at)| *at <= now).then_some(*link)
+        };
+        let mut links = self.queues.iter().filter_map(arrived);
         match after {
             Some(cursor) => self
                 .queues
                 .range((std::ops::Bound::Excluded(cursor), std::ops::Bound::Unbounded))
-                .next()
-                .map(|(l, _)| *l)
+                .find_map(arrived)
                 .or_else(|| links.next()),
             None => links.next(),
         }
+    }
+
+    /// The link whose head message arrives soonest, and when (ties by link order).
+    pub fn next_arrival(&self) -> Option<(Link, Millis)> {
+        self.queues
+            .iter()
+            .filter_map(|(link, queue)| queue.front().map(|(_, at)| (*link, *at)))
+            .min_by_key(|(link, at)| (*at, *link))
     }
 }
 

@@ -1,0 +1,129 @@
+//! `highwater availability`: KIP-392's first question, "how would this change affect
+//! availability of the cluster when a rack is unreachable?", answered per scenario.
+//!
+//! Each scenario (`scenario`) is run twice, with rack-aware selection and with leader-only
+//! fetching, and under each fetch semantics asked for. On each side:
+//! - the model judges the availability claims exhaustively on the scenario's small
+//!   configuration (`judge`);
+//! - the protocol crate's `sim::Cluster` runs the scenario on Kafka's timings and measures
+//!   what the consumer read, and when (`timed`).
+//!
+//! The two sides then give the verdict (`verdict`): improved, impaired or the same.
+
+pub mod curves;
+pub mod judge;
+pub mod scenario;
+pub mod timed;
+pub mod verdict;
+
+use highwater_model::{ClusterModel, Selector, Semantics};
+use serde::Serialize;
+
+use judge::Judgement;
+use scenario::Scenario;
+use timed::{Figures, Timings};
+use verdict::Verdict;
+
+/// How to run the matrix.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Kafka's timings and the timed run's schedule.
+    pub timings: Timings,
+    /// Steps a fair continuation may take.
+    pub bound: usize,
+    /// Distinct states a scenario's search may explore before its verdicts are unknown.
+    pub max_states: usize,
+    /// The fetch semantics to run each scenario under.
+    pub semantics: Vec<Semantics>,
+    /// Only the scenarios whose name contains this.
+    pub only: Option<String>,
+}
+
+/// One selector's side of a scenario.
+#[derive(Clone, Debug, Serialize)]
+pub struct Side {
+    /// `rack-aware` or `leader-only`.
+    pub selector: &'static str,
+    /// The model's verdicts.
+    pub model: Judgement,
+    /// The timed run's figures.
+    pub timed: Figures,
+}
+
+/// One scenario under one semantics.
+#[derive(Clone, Debug, Serialize)]
+pub struct Row {
+    /// `placement/fault`.
+    pub scenario: String,
+    /// Where the consumer sits, in words.
+    pub placement: &'static str,
+    /// The outage, in words.
+    pub outage: String,
+    /// The fetch semantics.
+    pub semantics: &'static str,
+    /// With rack-aware selection.
+    pub rack_aware: Side,
+    /// With leader-only fetching.
+    pub leader_only: Side,
+    /// Improved, impaired or the same, and why.
+    pub verdict: Verdict,
+    #[serde(skip)]
+    pub(crate) source: Scenario,
+}
+
+impl Row {
+    /// The model configuration of one side, for its traces.
+    pub fn model_config(&self, selector: Selector) -> highwater_model::ModelConfig {
+        let semantics =
+            if self.semantics == Semantics::KipStrict.name() { Semantics::KipStrict } else { Semantics::Apache };
+        self.source.model_config(selector, semantics)
+    }
+}
+
+/// Run one side of a scenario.
+fn side(scenario: &Scenario, selector: Selector, semantics: Semantics, options: &Options) -> Result<Side, String> {
+    let model = ClusterModel::new(scenario.model_config(selector, semantics));
+    let fault = &scenario.fault;
+    let judgement = judge::judge(&model, |a| fault.allows(a), options.bound, options.max_states);
+    let figures = timed::run(scenario.cluster_config(selector, semantics), fault, &options.timings)
+        .map_err(|e| format!("{}: {e}", scenario.name()))?;
+    Ok(Side { selector: scenario::selector_name(selector), model: judgement, timed: figures })
+}
+
+/// Run the matrix, reporting each row to `progress` as it is done.
+pub fn run(options: &Options, mut progress: impl FnMut(&Row)) -> Result<Vec<Row>, String> {
+    let mut rows = Vec::new();
+    let scenarios = scenario::matrix();
+    let chosen: Vec<&Scenario> = scenarios
+        .iter()
+        .filter(|s| options.only.as_ref().is_none_or(|only| s.name().contains(only.as_str())))
+        .collect();
+    if chosen.is_empty() {
+        let names: Vec<String> = scenarios.iter().map(Scenario::name).collect();
+        return Err(format!(
+            "no scenario's name contains `{}`; the scenarios are {}",
+            options.only.as_deref().unwrap_or_default(),
+            names.join(", ")
+        ));
+    }
+    for scenario in chosen {
+        for &semantics in &options.semantics {
+            let rack_aware = side(scenario, Selector::RackAware, semantics, options)?;
+            let leader_only = side(scenario, Selector::Leader, semantics, options)?;
+            let verdict = verdict::decide(&rack_aware, &leader_only, &options.timings);
+            let row = Row {
+                scenario: scenario.name(),
+                placement: scenario.placement.about,
+                outage: scenario.fault.describe(),
+                semantics: semantics.name(),
+                rack_aware,
+                leader_only,
+                verdict,
+                source: scenario.clone(),
+            };
+            progress(&row);
+            rows.push(row);
+        }
+    }
+    Ok(rows)
+}
