@@ -90,7 +90,7 @@ pub fn write_run_report(files: &[&str], html: &Path, title: &str, what: &str) ->
 }
 
 /// Escaped for HTML text, braces included, so that no title can spell a placeholder.
-fn escape_html(text: &str) -> String {
+pub(crate) fn escape_html(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -32,7 +32,7 @@ fn config(scenario: &Scenario, selector: Selector, bug: Option<ModelBug>) -> Mod
 }
 
 #[test]
-fn reads_from_reachable_leader_and_the_impaired_witness_catch_a_leader_that_redirects_outside_the_isr() {
+fn the_reads_claims_and_the_impaired_witness_catch_a_leader_that_redirects_outside_the_isr() {
     let s = scenario("beside-follower/brokers-b");
     let correct = judged(&s, config(&s, Selector::RackAware, None));
     assert_eq!(correct.status("reads-from-reachable-leader"), ClaimStatus::Holds);
@@ -41,6 +41,10 @@ fn reads_from_reachable_leader_and_the_impaired_witness_catch_a_leader_that_redi
     let variant = judged(&s, config(&s, Selector::RackAware, Some(ModelBug::PreferredReplicaOutsideIsr)));
     assert_eq!(variant.status("reads-from-reachable-leader"), ClaimStatus::Fails);
     assert_eq!(variant.status("consumer-stalled-beside-leader"), ClaimStatus::Witnessed);
+    // The same variant breaks reads-from-reachable-isr-replica, which Kafka keeps here: the
+    // consumer reaches the leader, in the ISR, and reads nothing from it.
+    assert_eq!(correct.status("reads-from-reachable-isr-replica"), ClaimStatus::Holds);
+    assert_eq!(variant.status("reads-from-reachable-isr-replica"), ClaimStatus::Fails);
     let trace = variant.verdicts.iter().find(|v| v.claim == "reads-from-reachable-leader").unwrap();
     assert!(trace.continuation_from.is_some() && trace.path.as_ref().is_some_and(|p| p.len() > BOUND));
 }
@@ -83,6 +87,8 @@ fn reads_from_reachable_isr_replica_fails_where_kafka_learns_of_followers_only_f
     }
 }
 
+/// The variant for the improved witness is leader-only fetching itself: the consumer cut off
+/// from the leader with its follower is served by no one.
 #[test]
 fn the_improved_witness_comes_with_rack_aware_selection_only() {
     let s = scenario("beside-follower/link-a-b");
@@ -168,15 +174,24 @@ fn visibility_delays_follow_the_follower_fetch_wait_and_the_isr_check() {
         let d = delay(&t, SelectorKind::RackAware, Situation::FollowerStopped, phase).unwrap();
         assert!((lag..=lag + lag / 2 + t.replica_fetch_wait_max_ms).contains(&d), "phase {phase}: {d}");
     }
+    // A fenced follower leaves the ISR by the controller's partition change: the session, then
+    // the propagation, then the follower's fetch wait.
+    let mut t = Timings::default();
+    for propagation in [0, 5_000] {
+        t.set(&format!("sim.isr.propagation.ms={propagation}")).unwrap();
+        let d = delay(&t, SelectorKind::RackAware, Situation::FollowerFenced, 0).unwrap();
+        let least = t.broker_session_timeout_ms + propagation;
+        assert!((least..=least + t.replica_fetch_wait_max_ms).contains(&d), "{propagation}: {d}");
+    }
 }
 
-fn options(only: &str) -> Options {
+fn options(only: Option<&str>) -> Options {
     Options {
         timings: Timings::default(),
         bound: BOUND,
         max_states: 2_000_000,
         semantics: vec![Semantics::Apache],
-        only: Some(only.to_string()),
+        only: only.map(str::to_string),
     }
 }
 
@@ -184,7 +199,7 @@ fn options(only: &str) -> Options {
 fn the_report_is_the_same_bytes_run_to_run() {
     use highwater::cli::availability_report::{html, json, text, Report};
     let render = || {
-        let options = options("link-a-b");
+        let options = options(Some("link-a-b"));
         let rows = availability::run(&options, |_| {}).unwrap();
         let report = Report { rows: &rows, curves: None, timings: &options.timings, options: &options, elapsed_s: 0.0 };
         (text(&report), json(&report), html(&report, None))
@@ -192,6 +207,29 @@ fn the_report_is_the_same_bytes_run_to_run() {
     let (first, second) = (render(), render());
     assert_eq!(first, second);
     assert!(first.0.contains("beside-follower/link-a-b (apache)") && first.0.contains("Answer: "), "{}", first.0);
+}
+
+/// README's answer, pinned: the three kinds of verdict on the scenarios it names.
+#[test]
+fn the_verdicts_readme_gives_are_the_ones_the_matrix_reaches() {
+    use highwater::ops::availability::verdict::Answer;
+    let rows = availability::run(&options(None), |_| {}).unwrap();
+    let answer = |name: &str| rows.iter().find(|r| r.scenario == name).map(|r| r.verdict.answer);
+    assert_eq!(answer("beside-follower/brokers-b"), Some(Answer::Impaired));
+    assert_eq!(answer("beside-two-followers/brokers-b"), Some(Answer::Impaired));
+    for improved in ["rack-b", "link-a-b", "one-way-a-b", "one-way-b-a"] {
+        assert_eq!(answer(&format!("beside-follower/{improved}")), Some(Answer::Improved), "{improved}");
+    }
+    for same in ["brokers-a", "rack-a"] {
+        assert_eq!(answer(&format!("beside-follower/{same}")), Some(Answer::Same), "{same}");
+    }
+    assert!(rows.iter().filter(|r| r.scenario.starts_with("beside-leader/")).all(|r| r.verdict.answer == Answer::Same));
+    // No run reads more records produced during the outage with rack-aware selection.
+    for r in &rows {
+        let new =
+            |t: &highwater::ops::availability::timed::Figures| t.read_during_outage - t.history_read_during_outage;
+        assert!(new(&r.rack_aware.timed) <= new(&r.leader_only.timed), "{}", r.scenario);
+    }
 }
 
 fn highwater(args: &[&str]) -> Output {
@@ -206,6 +244,9 @@ fn bad_flags_are_usage_errors_that_name_what_was_expected() {
         (vec!["--config", "request.timeout.ms"], "expected key=value"),
         (vec!["--scenario", "no-such-scenario"], "no scenario's name contains `no-such-scenario`"),
         (vec!["--bound", "0"], "--bound 0"),
+        (vec!["--max-states", "0"], "--max-states 0"),
+        (vec!["--config", "sim.produce.interval.ms=0"], "1 to 86400000"),
+        (vec!["--config", "metadata.max.age.ms=99999999999"], "1 to 86400000"),
     ] {
         let mut all = vec!["availability", "--no-curves"];
         all.extend(args.iter().copied());

@@ -14,7 +14,7 @@
 //! request timeouts and fencing that an outage sets off (30 s and 9 s by default), so a claim
 //! kept only by the lease running out is not kept during the outage.
 
-use highwater_traces::{ClusterView, ConsumerView, NodeId, Record, Role};
+use highwater_traces::{ClusterView, ConsumerView, NodeId, Role};
 
 /// How a claim is judged.
 #[derive(Clone, Copy, Debug)]
@@ -45,6 +45,8 @@ pub enum Answer {
 pub struct Claim {
     /// Stable kebab-case name.
     pub name: &'static str,
+    /// A short name for a report's column.
+    pub short: &'static str,
     /// What it says, in one line.
     pub statement: &'static str,
     /// How it is judged.
@@ -64,30 +66,35 @@ impl Claim {
 pub const CLAIMS: &[Claim] = &[
     Claim {
         name: "reads-from-reachable-leader",
-        statement: "during an outage, a consumer that reaches the leader and the controller both ways receives every record below the leader's high watermark within K fair steps, the outage kept",
+        short: "leader",
+        statement: "during an outage, a consumer that reaches the leader and the controller both ways reads up to the leader's high watermark within K fair steps, the outage kept",
         judged: Judged::UnderFault(reads_from_reachable_leader),
         answers: None,
     },
     Claim {
         name: "reads-from-reachable-isr-replica",
-        statement: "during an outage, a consumer that reaches an in-sync replica both ways receives every record below that replica's high watermark within K fair steps, the outage kept",
+        short: "isr",
+        statement: "during an outage, a consumer that reaches an in-sync replica both ways reads up to that replica's high watermark within K fair steps, the outage kept",
         judged: Judged::UnderFault(reads_from_reachable_isr_replica),
         answers: None,
     },
     Claim {
         name: "leaves-unreachable-replica",
+        short: "leaves",
         statement: "during an outage, a consumer leaves a preferred read replica it cannot reach within K fair steps, without waiting for its lease to run out",
         judged: Judged::UnderFault(leaves_unreachable_replica),
         answers: None,
     },
     Claim {
         name: "follower-serves-cut-off-consumer",
+        short: "improved",
         statement: "improved: a consumer received records from a follower while it could not reach the leader",
         judged: Judged::Step(follower_serves_cut_off_consumer),
         answers: Some(Answer::Improved),
     },
     Claim {
         name: "consumer-stalled-beside-leader",
+        short: "impaired",
         statement: "impaired: a consumer that reached the leader, which had committed records it had not read, read nothing in K fair steps of the outage",
         judged: Judged::Stall(read_something_or_not_owed),
         answers: Some(Answer::Impaired),
@@ -99,16 +106,10 @@ pub fn claim(name: &str) -> Option<&'static Claim> {
     CLAIMS.iter().find(|c| c.name == name)
 }
 
-/// Where a consumer reads from since its last explicit reset.
-fn reading_from(consumer: &ConsumerView) -> usize {
-    consumer.resets.last().map_or(0, |r| r.to).max(0) as usize
-}
-
-/// Whether `consumer` holds every record of `log` from its last reset up to `end`.
-fn holds_up_to(consumer: &ConsumerView, log: &[Record], end: i64) -> bool {
-    let end = (end.max(0) as usize).min(log.len());
-    (reading_from(consumer)..end)
-        .all(|offset| consumer.delivered.iter().any(|d| d.offset == offset as i64 && d.record == log[offset]))
+/// Whether `consumer` has read up to `end`: its position, the next offset it reads, is there.
+/// A rewind moves the position back, so what it read before is owed again.
+fn read_up_to(consumer: &ConsumerView, end: i64) -> bool {
+    consumer.position >= end
 }
 
 /// The consumers, not failed, that reach the live leader and the controller both ways, with
@@ -123,14 +124,13 @@ fn beside_leader(view: &ClusterView) -> impl Iterator<Item = &ConsumerView> {
     })
 }
 
-/// Every consumer the leader and the controller reach both ways holds the leader's committed
-/// records.
+/// Every consumer the leader and the controller reach both ways has read up to the leader's HW.
 pub fn reads_from_reachable_leader(view: &ClusterView) -> bool {
     let Some(leader) = view.leader() else { return true };
-    beside_leader(view).all(|c| holds_up_to(c, &leader.log, leader.high_watermark))
+    beside_leader(view).all(|c| read_up_to(c, leader.high_watermark))
 }
 
-/// Every consumer holds the records below the HW of each in-sync replica it reaches both ways.
+/// Every consumer has read up to the HW of each in-sync replica it reaches both ways.
 pub fn reads_from_reachable_isr_replica(view: &ClusterView) -> bool {
     let in_sync = view.brokers.iter().filter(|b| b.alive && view.controller.isr.contains(&b.id));
     let in_sync: Vec<_> = in_sync.collect();
@@ -138,7 +138,7 @@ pub fn reads_from_reachable_isr_replica(view: &ClusterView) -> bool {
         in_sync
             .iter()
             .filter(|b| view.connected(NodeId::Consumer(c.id), NodeId::Broker(b.id)))
-            .all(|b| holds_up_to(c, &b.log, b.high_watermark))
+            .all(|b| read_up_to(c, b.high_watermark))
     })
 }
 
@@ -166,13 +166,12 @@ pub fn follower_serves_cut_off_consumer(before: &ClusterView, after: &ClusterVie
 /// committed records, has read something since, or is owed nothing any more.
 pub fn read_something_or_not_owed(start: &ClusterView, now: &ClusterView) -> bool {
     let Some(leader) = start.leader() else { return true };
-    let owed: Vec<&ConsumerView> =
-        beside_leader(start).filter(|c| !holds_up_to(c, &leader.log, leader.high_watermark)).collect();
+    let owed: Vec<&ConsumerView> = beside_leader(start).filter(|c| !read_up_to(c, leader.high_watermark)).collect();
     owed.iter().all(|c0| {
-        now.consumers.iter().find(|c| c.id == c0.id).is_none_or(|c| {
-            c.delivered.len() > c0.delivered.len()
-                || now.leader().is_none_or(|l| holds_up_to(c, &l.log, l.high_watermark))
-        })
+        now.consumers
+            .iter()
+            .find(|c| c.id == c0.id)
+            .is_none_or(|c| c.position > c0.position || now.leader().is_none_or(|l| read_up_to(c, l.high_watermark)))
     })
 }
 

@@ -88,3 +88,32 @@ fn a_follower_stopped_after_a_quiet_spell_leaves_the_isr_a_lag_time_after_it_sto
     let shrunk_after = cluster.now() - stopped;
     assert!((30_000..=45_000).contains(&shrunk_after), "left the ISR {shrunk_after} ms after it stopped");
 }
+
+/// The same follower stops reaching the leader, one way, with outages that black-hole messages,
+/// and the partition stays quiet for a minute after: its parked fetch is gone with the cut, as
+/// Kafka's would be answered at its deadline and the next fetch lost, so it counts as caught up
+/// only until the cut and leaves the ISR at the first check after the next record.
+#[test]
+fn a_follower_cut_off_one_way_is_not_renewed_past_the_cut() {
+    let mut config = ClusterConfig::with_racks(&["a", "b", "c"]).consumer(Some("b"));
+    config.black_hole_outages = true;
+    let mut cluster = Cluster::new(config);
+    cluster.produce(1);
+    cluster.run_for(60_000, usize::MAX);
+    cluster.cut(Outage::OneWay("c".into(), "a".into())).unwrap();
+    cluster.run_for(60_000, usize::MAX);
+    assert!(cluster.broker(1).unwrap().isr().contains(&3), "nothing to lag behind yet");
+    let produced = cluster.now();
+    cluster.produce(2);
+    while cluster.step(produced + 120_000).is_some() {
+        if !cluster.broker(1).unwrap().isr().contains(&3) {
+            break;
+        }
+    }
+    let check_interval = 15_000;
+    assert!(
+        cluster.now() - produced <= check_interval,
+        "left the ISR {} ms after the record",
+        cluster.now() - produced
+    );
+}

@@ -22,6 +22,30 @@ use highwater_traces::{Action, ClusterView, Outage, OutageShape};
 use convert::{node, node_back, seek, timer, timer_back};
 use ghost::{SimFacts, Watch};
 
+/// The simulated cluster of a model configuration: the same brokers, racks, consumers,
+/// producer rack, semantics, selector and `min.insync.replicas`, with these seeded bugs on every
+/// node and Kafka's default timings.
+pub fn cluster_config(cfg: &ModelConfig, bugs: Bugs) -> ClusterConfig {
+    let racks: Vec<&str> = cfg.broker_racks.iter().map(String::as_str).collect();
+    let mut config = ClusterConfig::with_racks(&racks);
+    for rack in &cfg.consumer_racks {
+        config = config.consumer(rack.as_deref());
+    }
+    config = config
+        .semantics(match cfg.semantics {
+            Semantics::Apache => FetchSemantics::Apache,
+            Semantics::KipStrict => FetchSemantics::KipStrict,
+        })
+        .selector(match cfg.selector {
+            Selector::Leader => SelectorKind::Leader,
+            Selector::RackAware => SelectorKind::RackAware,
+        })
+        .bugs(bugs);
+    config.producer_rack = cfg.producer_rack.clone();
+    let min_insync_replicas = cfg.min_insync_replicas as usize;
+    config.map_brokers(|b| b.min_insync_replicas = min_insync_replicas)
+}
+
 /// Why the implementation cannot take a step the trace takes: a divergence, not an input error.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Refused(pub String);
@@ -72,25 +96,7 @@ impl Implementation {
 
     /// The same, with seeded bugs enabled on every node.
     pub fn with_bugs(cfg: &ModelConfig, bugs: Bugs) -> Implementation {
-        let racks: Vec<&str> = cfg.broker_racks.iter().map(String::as_str).collect();
-        let mut config = ClusterConfig::with_racks(&racks);
-        for rack in &cfg.consumer_racks {
-            config = config.consumer(rack.as_deref());
-        }
-        config = config
-            .semantics(match cfg.semantics {
-                Semantics::Apache => FetchSemantics::Apache,
-                Semantics::KipStrict => FetchSemantics::KipStrict,
-            })
-            .selector(match cfg.selector {
-                Selector::Leader => SelectorKind::Leader,
-                Selector::RackAware => SelectorKind::RackAware,
-            })
-            .bugs(bugs);
-        config.producer_rack = cfg.producer_rack.clone();
-        let min_insync_replicas = cfg.min_insync_replicas as usize;
-        config = config.map_brokers(|b| b.min_insync_replicas = min_insync_replicas);
-        let sim = Cluster::new(config);
+        let sim = Cluster::new(cluster_config(cfg, bugs));
         let mut implementation = Implementation {
             watch: Watch::new(&sim),
             sim,

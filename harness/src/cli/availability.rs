@@ -1,14 +1,14 @@
 //! `highwater availability`: the scenario matrix of KIP-392's availability question, with the
 //! model's verdicts, the timed figures and the answer.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 
 use highwater_model::Semantics;
 
 use crate::exit_codes;
-use crate::ops::availability::{self, timed::Timings, Options};
+use crate::ops::availability::{self, timed::Timings, Failure, Options};
 use crate::run::DEFAULT_LIVENESS_BOUND;
 
 use super::availability_report as report;
@@ -22,7 +22,7 @@ pub enum Format {
     Json,
     /// One self-contained HTML page: the table, the curves, the answer, links to the traces.
     Html,
-    /// The matrix as a Markdown table and the answer (README's section is this).
+    /// The matrix as a Markdown table, and the answer.
     Markdown,
 }
 
@@ -85,11 +85,10 @@ pub fn exec(opts: AvailabilityOpts) -> u8 {
     let timings = match timings(&opts.config) {
         Ok(Some(t)) => t,
         Ok(None) => {
-            println!("Timings `--config key=value` sets (milliseconds; Kafka's defaults in brackets):");
-            let defaults = serde_json::to_value(Timings::default()).unwrap_or_default();
-            for (key, about) in availability::timed::KEYS {
-                let field = key.replace('.', "_");
-                println!("  {key:<28} {about} [{}]", defaults[&field]);
+            println!("Timings `--config key=value` sets, in milliseconds (default in brackets; Kafka's for its settings, the simulation's own under `sim.`):");
+            let defaults = Timings::default();
+            for (key, about, _) in availability::timed::KEYS {
+                println!("  {key:<28} {about} [{}]", defaults.get(key).unwrap_or_default());
             }
             return exit_codes::OK;
         }
@@ -100,6 +99,10 @@ pub fn exec(opts: AvailabilityOpts) -> u8 {
     };
     if opts.bound == 0 {
         eprintln!("error: --bound 0 would judge every claim on a continuation of no steps; choose at least 1");
+        return exit_codes::USAGE;
+    }
+    if opts.max_states == 0 {
+        eprintln!("error: --max-states 0 would judge every claim on no state; choose at least 1");
         return exit_codes::USAGE;
     }
     let options = Options {
@@ -121,17 +124,27 @@ pub fn exec(opts: AvailabilityOpts) -> u8 {
     }
     let start = Instant::now();
     let mut done = 0;
+    // Progress only where someone watches: in a CI log each update would be a line of its own.
+    let watched = std::io::stderr().is_terminal();
     let rows = availability::run(&options, |row| {
         done += 1;
-        eprint!("\r{done} scenario run(s), the last {} ({})   ", row.scenario, row.semantics);
-        let _ = std::io::stderr().flush();
+        if watched {
+            eprint!("\r{done} scenario run(s), the last {} ({})   ", row.scenario, row.semantics);
+            let _ = std::io::stderr().flush();
+        }
     });
-    eprintln!();
+    if watched {
+        eprintln!();
+    }
     let rows = match rows {
         Ok(rows) => rows,
         Err(e) => {
             eprintln!("error: {e}");
-            return exit_codes::USAGE;
+            return match e {
+                Failure::NoScenario(_) => exit_codes::USAGE,
+                Failure::Inconclusive(_) => exit_codes::INCONCLUSIVE,
+                Failure::Refused(_) => exit_codes::VIOLATED,
+            };
         }
     };
     let curves = (!opts.no_curves).then(|| availability::curves::measure(&options.timings));

@@ -19,12 +19,10 @@ td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top
 svg{background:#fff;border:1px solid #ddd;margin:.5em 1em .5em 0}.charts{display:flex;flex-wrap:wrap}\
 .muted{color:#666}code{background:#f3f3f3;padding:0 .2em}";
 
-fn esc(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
+use crate::viewer::escape_html as esc;
 
 fn seconds(value: Option<u64>) -> String {
-    value.map_or("never".to_string(), |v| format!("{:.1} s", v as f64 / 1000.0))
+    value.map_or("never".to_string(), crate::ops::availability::seconds)
 }
 
 fn side_cells(side: &Side) -> String {
@@ -114,7 +112,7 @@ pub fn chart(curve: &Curve) -> String {
     let ys: Vec<f64> =
         curve.points.iter().flat_map(|p| [p.follower_ms, p.leader_ms]).flatten().map(|v| v as f64).collect();
     let x_max = xs.iter().cloned().fold(1.0, f64::max);
-    let y_max = ys.iter().cloned().fold(1.0, f64::max) * 1.1;
+    let y_max = nice_ceiling(ys.iter().cloned().fold(1.0, f64::max));
     let px = |x: f64| left + (w - left - right) * x / x_max;
     let py = |y: f64| h - bottom - (h - bottom - top) * y / y_max;
     let mut s = format!(
@@ -134,8 +132,8 @@ pub fn chart(curve: &Curve) -> String {
         let (tx, ty, gy, gx) = (left - 4.0, py(y) + 4.0, py(y), w - right);
         let _ = write!(
             s,
-            "<text x=\"{tx}\" y=\"{ty}\" text-anchor=\"end\">{:.1} s</text><line x1=\"{left}\" y1=\"{gy}\" x2=\"{gx}\" y2=\"{gy}\" stroke=\"#eee\"/>",
-            y / 1000.0
+            "<text x=\"{tx}\" y=\"{ty}\" text-anchor=\"end\">{} s</text><line x1=\"{left}\" y1=\"{gy}\" x2=\"{gx}\" y2=\"{gy}\" stroke=\"#eee\"/>",
+            tick(y / 1000.0)
         );
     }
     // A value too close to the last one labelled keeps its point but not its label.
@@ -206,4 +204,19 @@ pub fn curves_svg(curves: &[Curve]) -> String {
     }
     s.push_str("</svg>\n");
     s
+}
+
+/// The axis' top: the least of 1, 2, 2.5 or 5 times a power of ten, times four (one gridline
+/// each quarter), at or above `max`, so that every gridline is a round number.
+fn nice_ceiling(max: f64) -> f64 {
+    let quarter = max / 4.0;
+    let power = 10f64.powf(quarter.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * power).find(|s| *s >= quarter).unwrap_or(10.0 * power);
+    4.0 * step
+}
+
+/// A gridline's value: at most three decimals, none trailing.
+fn tick(value: f64) -> String {
+    let text = format!("{value:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }

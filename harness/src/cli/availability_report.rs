@@ -13,7 +13,7 @@ use crate::ops::availability::curves::{Curve, Situation, PHASES};
 use crate::ops::availability::judge::ClaimVerdict;
 use crate::ops::availability::timed::{Timings, KEYS};
 use crate::ops::availability::verdict::Answer;
-use crate::ops::availability::{Options, Row, Side};
+use crate::ops::availability::{seconds, Options, Row, Side};
 use crate::tracefile::{self, TraceInfo};
 use crate::viewer;
 
@@ -31,27 +31,20 @@ pub struct Report<'a> {
     pub elapsed_s: f64,
 }
 
-/// Short column names of the claims, in catalogue order.
-const CLAIM_COLUMNS: [&str; 5] = ["leader", "isr", "leaves", "improved", "impaired"];
-
 fn ms(value: Option<u64>) -> String {
-    value.map_or("never".to_string(), |v| format!("{:.1} s", v as f64 / 1000.0))
+    value.map_or("never".to_string(), seconds)
 }
 
 fn changed_timings(timings: &Timings) -> Vec<String> {
-    let now = serde_json::to_value(timings).unwrap_or_default();
-    let default = serde_json::to_value(Timings::default()).unwrap_or_default();
+    let default = Timings::default();
     KEYS.iter()
-        .filter_map(|(key, _)| {
-            let field = key.replace('.', "_");
-            (now[&field] != default[&field]).then(|| format!("{key}={}", now[&field]))
-        })
+        .filter(|(key, _, _)| timings.get(key) != default.get(key))
+        .map(|(key, _, _)| format!("{key}={}", timings.get(key).unwrap_or_default()))
         .collect()
 }
 
 fn side_line(side: &Side) -> String {
-    let claims: Vec<String> =
-        side.model.verdicts.iter().zip(CLAIM_COLUMNS).map(|(v, _)| format!("{:<9}", short(v))).collect();
+    let claims: Vec<String> = side.model.verdicts.iter().map(|v| format!("{:<9}", short(v))).collect();
     let t = &side.timed;
     format!(
         "  {:<11} {}  {:>4} +{:>4}/{:<4} {:>8} {:>8} {:>8} {:>5.0}%",
@@ -72,7 +65,7 @@ pub fn back(t: &crate::ops::availability::timed::Figures) -> String {
     match (t.on_follower_at_cut, t.back_to_leader_after_ms) {
         (false, _) => "-".to_string(),
         (true, None) => "never".to_string(),
-        (true, Some(v)) => format!("{:.1} s", v as f64 / 1000.0),
+        (true, Some(v)) => seconds(v),
     }
 }
 
@@ -106,15 +99,15 @@ pub fn text(report: &Report) -> String {
         t.produce_interval_ms,
         t.after_heal_ms as f64 / 1000.0
     );
-    let _ = writeln!(s, "model: 3 brokers (leader in a, followers in b and c), 1 record, 1 lag tick, the outage never healed; continuations of {} steps", report.options.bound);
+    let _ = writeln!(s, "model: 3 brokers (the leader in a, followers in b and c or both in b), 1 record, 1 lag tick, 1 rewind, the outage never healed; continuations of {} steps", report.options.bound);
     let _ = writeln!(s, "\nclaims (model, exhaustive per scenario):");
-    for (claim, column) in CLAIMS.iter().zip(CLAIM_COLUMNS) {
-        let _ = writeln!(s, "  {column:<9} {}: {}", claim.name, claim.statement);
+    for claim in CLAIMS {
+        let _ = writeln!(s, "  {:<9} {}: {}", claim.short, claim.name, claim.statement);
     }
     let _ = writeln!(s, "timed (sim::Cluster): records read during the outage (the history rewound to + new/produced), the first new record visible after, the longest stall, back to the leader after the cut (- when not on a follower), fetches served across racks");
     for row in report.rows {
         let _ = writeln!(s, "\n{} ({}): {}; {}", row.scenario, row.semantics, row.placement, row.outage);
-        let header: Vec<String> = CLAIM_COLUMNS.iter().map(|c| format!("{c:<9}")).collect();
+        let header: Vec<String> = CLAIMS.iter().map(|c| format!("{:<9}", c.short)).collect();
         let _ = writeln!(
             s,
             "  {:<11} {}  {:>15} {:>8} {:>8} {:>8} {:>6}",
@@ -156,6 +149,7 @@ fn situation(situation: Situation) -> &'static str {
     match situation {
         Situation::SteadyState => "every replica fetching",
         Situation::FollowerStopped => "follower 3 stops reaching the leader",
+        Situation::FollowerFenced => "rack c's brokers cut off, follower 3 fenced",
     }
 }
 

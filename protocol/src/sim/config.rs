@@ -29,12 +29,13 @@ pub struct ClusterConfig {
     /// `NetworkClient.handleTimedOutRequests` closes the connection then), not at once as from
     /// a reset connection. Off by default, the model's rule: it has no clock to time out with.
     pub black_hole_outages: bool,
-    /// How long what the controller sends a broker (partition changes, AlterPartition answers)
-    /// takes to arrive: the time an ISR change takes to reach the brokers. Kafka's KRaft
-    /// brokers fetch the metadata log continuously, so it is small there (0 by default);
-    /// ZooKeeper-era Kafka batched ISR changes for up to 60 s
-    /// (`ReplicaManager.IsrChangePropagationInterval`). Only the fair schedules
-    /// ([`super::Cluster::step`]) wait for it; an explicit delivery takes a message at once.
+    /// How long a partition change takes to reach the brokers: the time an ISR change takes to
+    /// propagate. The leader that asked for the change learns it from the controller's
+    /// AlterPartition answer, which is not delayed. Kafka's KRaft brokers fetch the metadata log
+    /// continuously, so it is small there (0 by default); ZooKeeper-era Kafka batched ISR
+    /// changes for up to 60 s (`ReplicaManager.IsrChangePropagationInterval`). Only
+    /// [`super::Cluster::step`] and [`super::Cluster::run_for`] wait for it; an explicit
+    /// delivery, and [`super::Cluster::run_until_quiet`], take a message at once.
     pub isr_propagation_ms: Millis,
 }
 

@@ -5,10 +5,11 @@
 //! message. [`Cluster::run_until_quiet`] and [`Cluster::run_for`] are fair round-robin schedules
 //! built from those steps. The same configuration and the same steps give the same states.
 //!
-//! Time: the clock only moves when a timer fires (to that timer's deadline, if later than now) or
-//! when [`Cluster::run_for`] ends. A timer may be fired at any time after it is set, as in a model
-//! checker where any set timer can fire; the clock then jumps to its deadline, so a timer never
-//! fires early on the simulated clock.
+//! Time: the clock only moves when a timer fires (to that timer's deadline, if later than now),
+//! when a delayed message arrives or a silently lost request times out (in the fair schedule),
+//! or when [`Cluster::run_for`] ends. A timer may be fired at any time after it is set, as in a
+//! model checker where any set timer can fire; the clock then jumps to its deadline, so a timer
+//! never fires early on the simulated clock.
 //!
 //! Faults:
 //! - A crash keeps the broker's log and HW checkpoint, drops every message to or from it (its TCP
@@ -244,6 +245,7 @@ impl Cluster {
         }
         let slot = self.brokers.get_mut(&broker).expect("checked above");
         *slot = BrokerSlot::Crashed { config, durable };
+        self.forget_timeouts(node);
         self.timers.retain(|(n, _), _| *n != node);
         let lost = self.network.reset_links(|(from, to)| from != node && to != node);
         outputs.extend(self.signal_lost(lost));
@@ -375,9 +377,10 @@ impl Cluster {
         Drive { steps: max_steps, settled: false }
     }
 
-    /// One step of the fair schedule: deliver the next message round robin, or if none is in
-    /// flight fire the earliest timer due by `until` (ties by node, then timer kind). `None` when
-    /// there is nothing to do before `until`.
+    /// One step of the fair schedule: deliver the next message that has arrived, round robin;
+    /// otherwise take the earliest event due by `until`: a message arriving, a silently lost
+    /// request timing out, a session expiring, a timer (ties in that order; timers by node, then
+    /// kind). `None` when there is nothing to do before `until`.
     pub fn step(&mut self, until: Millis) -> Option<StepOutputs> {
         if let Some((from, to)) = self.network.next_arrived_after(self.round_robin_cursor, self.now) {
             return self.deliver(from, to).ok();
@@ -463,16 +466,21 @@ impl Cluster {
         for broker in brokers {
             let node = NodeId::Broker(broker);
             let Some(BrokerSlot::Running(running)) = self.brokers.get(&broker) else { continue };
+            // With outages that black-hole messages, a request parked here is as good as gone
+            // when its requester can no longer reach this broker either: Kafka would answer it at
+            // its deadline, and the next request, lost, would time out.
             let cut_off: Vec<NodeId> = running
                 .waiting_requesters()
                 .into_iter()
-                .filter(|r| !self.is_up(*r) || !self.reachable(node, *r))
+                .filter(|r| {
+                    !self.is_up(*r) || !self.reachable(node, *r) || (self.black_hole && !self.reachable(*r, node))
+                })
                 .collect();
             for requester in &cut_off {
                 outputs.extend(self.step_node(node, Input::Disconnected(*requester)));
             }
             for requester in cut_off {
-                if self.lost_silently(node, requester) {
+                if self.black_hole && self.is_up(requester) {
                     self.await_timeout(requester, node);
                 } else {
                     outputs.extend(self.step_node(requester, Input::Disconnected(node)));
@@ -507,8 +515,8 @@ impl Cluster {
         match output {
             Output::Send { to, message } => {
                 if self.is_up(*to) && self.reachable(node, *to) {
-                    let delay = match (node, to) {
-                        (NodeId::Controller, NodeId::Broker(_)) => self.isr_propagation_ms,
+                    let delay = match (node, to, message) {
+                        (NodeId::Controller, NodeId::Broker(_), Message::PartitionChange(_)) => self.isr_propagation_ms,
                         _ => 0,
                     };
                     self.network.push_arriving(node, *to, message.clone(), self.now.saturating_add(delay));

@@ -20,7 +20,8 @@ impl Cluster {
     }
 
     /// `requester`'s request to `peer` was lost silently: it times out after the requester's
-    /// `request.timeout.ms`, unless an earlier loss on the same connection already set the time.
+    /// `request.timeout.ms`, counted from the loss (Kafka counts from the send, at most a long
+    /// poll's wait earlier), unless an earlier loss on the same connection already set the time.
     pub(super) fn await_timeout(&mut self, requester: NodeId, peer: NodeId) {
         let deadline = self.now.saturating_add(self.request_timeout_of(requester));
         self.timeouts.entry((requester, peer)).or_insert(deadline);
@@ -40,6 +41,11 @@ impl Cluster {
             return Vec::new();
         }
         self.step_node(requester, Input::Disconnected(peer))
+    }
+
+    /// A node crashed: what it waited on, and what waited on it, is gone with its connections.
+    pub(super) fn forget_timeouts(&mut self, node: NodeId) {
+        self.timeouts.retain(|(requester, peer), _| *requester != node && *peer != node);
     }
 
     /// Requests lost silently and not yet timed out, with when each times out.

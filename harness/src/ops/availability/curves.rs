@@ -1,8 +1,8 @@
 //! How long a produced record takes to become visible to a consumer fetching from a follower,
 //! as Kafka's settings vary: Eno's first scenario (produce with acks=all, then consume from a
 //! same-rack follower) at steady state, and Jun's fourth point (a follower that stops fetching
-//! holds the high watermark until it leaves the ISR, and the ISR change takes time to reach the
-//! brokers).
+//! holds the high watermark until it leaves the ISR; a fenced one until the ISR change reaches
+//! the leader).
 //!
 //! Each run is of `sim::Cluster`: three brokers in racks a, b and c, the consumer in rack b;
 //! once the cluster has settled one record is produced, and the time until the consumer reads
@@ -16,10 +16,13 @@ use serde::Serialize;
 
 use super::timed::Timings;
 
-/// When the record is produced: long after start-up, so the consumer has its preferred replica.
+/// When the record is produced, after the first partition change has arrived: long after
+/// start-up, so that the consumer has its preferred replica.
 const SETTLE_MS: Millis = 30_000;
 /// How long a point waits for the record before it reports none.
 const GIVE_UP_MS: Millis = 600_000;
+/// Steps a run may take before it reports none (timings so short the schedule never settles).
+const STEP_BUDGET: usize = 10_000_000;
 
 /// Which situation a curve measures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -30,6 +33,9 @@ pub enum Situation {
     /// Follower 3 (rack c) stops reaching the leader as the record is produced: the leader
     /// holds the HW until it shrinks the ISR.
     FollowerStopped,
+    /// Rack c's brokers are cut off as the record is produced: the controller fences follower 3
+    /// when its session expires, and the leader holds the HW until that ISR change reaches it.
+    FollowerFenced,
 }
 
 /// One curve: a setting varied, the rest at the run's timings.
@@ -42,7 +48,7 @@ pub struct Curve {
     /// What it answers, in one line.
     pub about: &'static str,
     /// Per value of the setting: the delay with the consumer on its same-rack follower, and
-    /// with leader-only fetching (`None`: not read within `GIVE_UP_MS`).
+    /// with leader-only fetching (`None`: not read within `GIVE_UP_MS`, or `STEP_BUDGET` steps).
     pub points: Vec<Point>,
 }
 
@@ -93,9 +99,9 @@ const SWEEPS: &[Sweep] = &[
         values: &[5_000, 10_000, 20_000, 30_000, 45_000, 60_000],
     },
     Sweep {
-        key: "isr.propagation.ms",
-        situation: Situation::FollowerStopped,
-        about: "the shrink commits the record only when the ISR change reaches the leader, so the delay grows with the propagation delay",
+        key: "sim.isr.propagation.ms",
+        situation: Situation::FollowerFenced,
+        about: "a fenced follower leaves the ISR by the controller's partition change, so the record waits for the session to expire and the change to reach the leader",
         values: &[0, 1_000, 5_000, 10_000, 30_000, 60_000],
     },
 ];
@@ -128,6 +134,7 @@ fn spread(timings: &Timings, selector: SelectorKind, situation: Situation) -> (O
     let cycle = match situation {
         Situation::SteadyState => timings.replica_fetch_wait_max_ms,
         Situation::FollowerStopped => timings.replica_lag_time_max_ms / 2,
+        Situation::FollowerFenced => timings.replica_fetch_wait_max_ms,
     }
     .max(PHASES);
     let delays: Option<Vec<Millis>> =
@@ -143,14 +150,25 @@ pub fn delay(timings: &Timings, selector: SelectorKind, situation: Situation, ph
     let mut cfg = ClusterConfig::with_racks(&["a", "b", "c"]).consumer(Some("b")).selector(selector);
     cfg.black_hole_outages = true;
     let mut sim = Cluster::new(timings.apply(cfg));
-    sim.run_for(SETTLE_MS + phase_ms, usize::MAX);
-    if situation == Situation::FollowerStopped {
-        sim.cut(Outage::OneWay("c".into(), "a".into())).ok()?;
+    // The brokers learn their roles only once the first partition change arrives.
+    let settle = SETTLE_MS + timings.isr_propagation_ms + phase_ms;
+    if !sim.run_for(settle, STEP_BUDGET).settled {
+        return None;
+    }
+    match situation {
+        Situation::SteadyState => {}
+        Situation::FollowerStopped => {
+            sim.cut(Outage::OneWay("c".into(), "a".into())).ok()?;
+        }
+        Situation::FollowerFenced => {
+            sim.cut_rack("c").ok()?;
+        }
     }
     sim.produce(1);
     let produced = sim.now();
     let deadline = produced + GIVE_UP_MS;
-    while sim.step(deadline).is_some() {
+    for _ in 0..STEP_BUDGET {
+        sim.step(deadline)?;
         if sim.consumer(0).is_some_and(|c| c.delivered().iter().any(|r| r.value == 1)) {
             return Some(sim.now() - produced);
         }

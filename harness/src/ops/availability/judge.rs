@@ -6,7 +6,7 @@
 //! stateright's properties cannot carry: the views on both sides of a step (a `Step` witness)
 //! and a continuation judged against the state it starts from (a `Stall` witness).
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use highwater_model::fair::continue_with_faults_kept;
@@ -109,10 +109,10 @@ fn path_to(nodes: &[Node], mut index: usize) -> Vec<Action> {
 /// continuations of at most `bound` steps, stopping after `max_states` distinct states.
 pub fn judge(model: &ClusterModel, allowed: impl Fn(&Action) -> bool, bound: usize, max_states: usize) -> Judgement {
     let mut found: Vec<Option<(Vec<Action>, Option<usize>)>> = vec![None; CLAIMS.len()];
-    let mut seen: HashMap<u64, ()> = HashMap::new();
+    let mut seen: HashSet<u64> = HashSet::new();
     let mut nodes: Vec<Node> = Vec::new();
     for state in model.init_states() {
-        if seen.insert(fingerprint(&state), ()).is_none() {
+        if seen.insert(fingerprint(&state)) {
             nodes.push(Node { state, parent: 0, action: None });
         }
     }
@@ -145,7 +145,7 @@ pub fn judge(model: &ClusterModel, allowed: impl Fn(&Action) -> bool, bound: usi
                     }
                 }
             }
-            if seen.insert(fingerprint(&state), ()).is_some() {
+            if !seen.insert(fingerprint(&state)) {
                 continue;
             }
             if nodes.len() >= max_states {

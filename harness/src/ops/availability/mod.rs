@@ -59,8 +59,10 @@ pub struct Row {
     pub placement: &'static str,
     /// The outage, in words.
     pub outage: String,
-    /// The fetch semantics.
+    /// The fetch semantics, by name.
     pub semantics: &'static str,
+    #[serde(skip)]
+    pub(crate) semantics_rule: Semantics,
     /// With rack-aware selection.
     pub rack_aware: Side,
     /// With leader-only fetching.
@@ -74,24 +76,49 @@ pub struct Row {
 impl Row {
     /// The model configuration of one side, for its traces.
     pub fn model_config(&self, selector: Selector) -> highwater_model::ModelConfig {
-        let semantics =
-            if self.semantics == Semantics::KipStrict.name() { Semantics::KipStrict } else { Semantics::Apache };
-        self.source.model_config(selector, semantics)
+        self.source.model_config(selector, self.semantics_rule)
     }
 }
 
+/// Why the matrix did not run to the end.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// `--scenario` matches none (a usage error).
+    NoScenario(String),
+    /// A timed run went past its step budget (inconclusive).
+    Inconclusive(String),
+    /// The simulated cluster refused a scenario's step.
+    Refused(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::NoScenario(m) | Failure::Inconclusive(m) | Failure::Refused(m) => f.write_str(m),
+        }
+    }
+}
+
+/// Seconds, to a tenth, from milliseconds, as every report prints them.
+pub fn seconds(ms: u64) -> String {
+    format!("{:.1} s", ms as f64 / 1000.0)
+}
+
 /// Run one side of a scenario.
-fn side(scenario: &Scenario, selector: Selector, semantics: Semantics, options: &Options) -> Result<Side, String> {
+fn side(scenario: &Scenario, selector: Selector, semantics: Semantics, options: &Options) -> Result<Side, Failure> {
     let model = ClusterModel::new(scenario.model_config(selector, semantics));
     let fault = &scenario.fault;
     let judgement = judge::judge(&model, |a| fault.allows(a), options.bound, options.max_states);
-    let figures = timed::run(scenario.cluster_config(selector, semantics), fault, &options.timings)
-        .map_err(|e| format!("{}: {e}", scenario.name()))?;
+    let figures =
+        timed::run(scenario.cluster_config(selector, semantics), fault, &options.timings).map_err(|e| match e {
+            timed::TimedError::Budget(m) => Failure::Inconclusive(format!("{}: {m}", scenario.name())),
+            timed::TimedError::Refused(m) => Failure::Refused(format!("{}: {m}", scenario.name())),
+        })?;
     Ok(Side { selector: scenario::selector_name(selector), model: judgement, timed: figures })
 }
 
 /// Run the matrix, reporting each row to `progress` as it is done.
-pub fn run(options: &Options, mut progress: impl FnMut(&Row)) -> Result<Vec<Row>, String> {
+pub fn run(options: &Options, mut progress: impl FnMut(&Row)) -> Result<Vec<Row>, Failure> {
     let mut rows = Vec::new();
     let scenarios = scenario::matrix();
     let chosen: Vec<&Scenario> = scenarios
@@ -100,11 +127,11 @@ pub fn run(options: &Options, mut progress: impl FnMut(&Row)) -> Result<Vec<Row>
         .collect();
     if chosen.is_empty() {
         let names: Vec<String> = scenarios.iter().map(Scenario::name).collect();
-        return Err(format!(
+        return Err(Failure::NoScenario(format!(
             "no scenario's name contains `{}`; the scenarios are {}",
             options.only.as_deref().unwrap_or_default(),
             names.join(", ")
-        ));
+        )));
     }
     for scenario in chosen {
         for &semantics in &options.semantics {
@@ -116,6 +143,7 @@ pub fn run(options: &Options, mut progress: impl FnMut(&Row)) -> Result<Vec<Row>
                 placement: scenario.placement.about,
                 outage: scenario.fault.describe(),
                 semantics: semantics.name(),
+                semantics_rule: semantics,
                 rack_aware,
                 leader_only,
                 verdict,

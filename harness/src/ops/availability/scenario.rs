@@ -8,7 +8,7 @@
 
 use highwater_model::{ModelConfig, Selector, Semantics};
 use highwater_protocol::sim::ClusterConfig;
-use highwater_protocol::{FetchSemantics, SelectorKind};
+use highwater_protocol::Bugs;
 use highwater_traces::{Action, Outage, OutageShape, SeekTo};
 
 /// Where the replicas and the consumer sit.
@@ -147,19 +147,10 @@ impl Scenario {
         cfg
     }
 
-    /// The simulated cluster of this scenario, with Kafka's default timings (the caller applies
-    /// any others) and outages that lose messages silently.
+    /// The simulated cluster of this scenario: its model configuration's, with Kafka's default
+    /// timings (the caller applies any others) and outages that lose messages silently.
     pub fn cluster_config(&self, selector: Selector, semantics: Semantics) -> ClusterConfig {
-        let mut cfg = ClusterConfig::with_racks(&self.placement.broker_racks)
-            .consumer(Some(self.placement.consumer_rack))
-            .selector(match selector {
-                Selector::Leader => SelectorKind::Leader,
-                Selector::RackAware => SelectorKind::RackAware,
-            })
-            .semantics(match semantics {
-                Semantics::Apache => FetchSemantics::Apache,
-                Semantics::KipStrict => FetchSemantics::KipStrict,
-            });
+        let mut cfg = crate::adapter::cluster_config(&self.model_config(selector, semantics), Bugs::NONE);
         cfg.black_hole_outages = true;
         cfg
     }

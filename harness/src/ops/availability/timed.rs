@@ -20,11 +20,13 @@ pub struct Timings {
     pub metadata_max_age_ms: Millis,
     /// `replica.lag.time.max.ms`.
     pub replica_lag_time_max_ms: Millis,
-    /// `request.timeout.ms` of consumers and brokers.
+    /// `request.timeout.ms` of the consumer and the producer.
     pub request_timeout_ms: Millis,
+    /// `replica.socket.timeout.ms`: how long a follower waits for the leader's answer.
+    pub replica_socket_timeout_ms: Millis,
     /// `fetch.max.wait.ms`: how long a replica holds a consumer's fetch with nothing to read.
     pub fetch_max_wait_ms: Millis,
-    /// `retry.backoff.ms` of the consumer.
+    /// `retry.backoff.ms` of the consumer and the producer.
     pub retry_backoff_ms: Millis,
     /// `replica.fetch.wait.max.ms`: how long the leader holds a follower's fetch, the follower's
     /// fetch interval when there is nothing new.
@@ -33,7 +35,7 @@ pub struct Timings {
     pub replica_fetch_backoff_ms: Millis,
     /// `broker.session.timeout.ms`.
     pub broker_session_timeout_ms: Millis,
-    /// How long an ISR change takes to reach the brokers (`ClusterConfig::isr_propagation_ms`).
+    /// How long a partition change takes to reach the brokers (`ClusterConfig::isr_propagation_ms`).
     pub isr_propagation_ms: Millis,
     /// The producer sends a record this often.
     pub produce_interval_ms: Millis,
@@ -45,21 +47,26 @@ pub struct Timings {
     pub after_heal_ms: Millis,
 }
 
-/// Every key `--config` takes, with what it sets.
-pub const KEYS: &[(&str, &str)] = &[
-    ("metadata.max.age.ms", "metadata refresh, and the preferred read replica's lease"),
-    ("replica.lag.time.max.ms", "how long a follower may lag before it leaves the ISR"),
-    ("request.timeout.ms", "how long consumers and brokers wait for an answer"),
-    ("fetch.max.wait.ms", "how long a replica holds a consumer's fetch with nothing to read"),
-    ("retry.backoff.ms", "the consumer's wait after a failed request"),
-    ("replica.fetch.wait.max.ms", "how long the leader holds a follower's fetch with nothing new"),
-    ("replica.fetch.backoff.ms", "a follower's wait after a failed fetch"),
-    ("broker.session.timeout.ms", "how long after a broker's heartbeats stop the controller fences it"),
-    ("isr.propagation.ms", "how long an ISR change takes to reach the brokers"),
-    ("produce.interval.ms", "the producer sends a record this often"),
-    ("outage.start.ms", "when the outage starts"),
-    ("outage.duration.ms", "how long the outage lasts"),
-    ("after.heal.ms", "how long the run goes on after the heal"),
+/// The longest any timing may be: a day.
+pub const MAX_MS: Millis = 86_400_000;
+
+/// Every key `--config` takes: Kafka's settings, then the simulation's own (`sim.`), each with
+/// what it sets and its least value.
+pub const KEYS: &[(&str, &str, Millis)] = &[
+    ("metadata.max.age.ms", "metadata refresh, and the preferred read replica's lease", 1),
+    ("replica.lag.time.max.ms", "how long a follower may lag before it leaves the ISR", 1),
+    ("request.timeout.ms", "how long the consumer and the producer wait for an answer", 1),
+    ("replica.socket.timeout.ms", "how long a follower waits for the leader's answer", 1),
+    ("fetch.max.wait.ms", "how long a replica holds a consumer's fetch with nothing to read", 1),
+    ("retry.backoff.ms", "the consumer's and the producer's wait after a failed request", 1),
+    ("replica.fetch.wait.max.ms", "how long the leader holds a follower's fetch with nothing new", 1),
+    ("replica.fetch.backoff.ms", "a follower's wait after a failed fetch", 1),
+    ("broker.session.timeout.ms", "how long after a broker's heartbeats stop the controller fences it", 1),
+    ("sim.isr.propagation.ms", "how long a partition change takes to reach the brokers", 0),
+    ("sim.produce.interval.ms", "the producer sends a record this often", 1),
+    ("sim.outage.start.ms", "when the outage starts", 0),
+    ("sim.outage.duration.ms", "how long the outage lasts", 1),
+    ("sim.after.heal.ms", "how long the run goes on after the heal", 0),
 ];
 
 impl Default for Timings {
@@ -68,6 +75,7 @@ impl Default for Timings {
             metadata_max_age_ms: 300_000,
             replica_lag_time_max_ms: 30_000,
             request_timeout_ms: 30_000,
+            replica_socket_timeout_ms: 30_000,
             fetch_max_wait_ms: 500,
             retry_backoff_ms: 100,
             replica_fetch_wait_max_ms: 500,
@@ -88,37 +96,42 @@ impl Timings {
             "metadata.max.age.ms" => &mut self.metadata_max_age_ms,
             "replica.lag.time.max.ms" => &mut self.replica_lag_time_max_ms,
             "request.timeout.ms" => &mut self.request_timeout_ms,
+            "replica.socket.timeout.ms" => &mut self.replica_socket_timeout_ms,
             "fetch.max.wait.ms" => &mut self.fetch_max_wait_ms,
             "retry.backoff.ms" => &mut self.retry_backoff_ms,
             "replica.fetch.wait.max.ms" => &mut self.replica_fetch_wait_max_ms,
             "replica.fetch.backoff.ms" => &mut self.replica_fetch_backoff_ms,
             "broker.session.timeout.ms" => &mut self.broker_session_timeout_ms,
-            "isr.propagation.ms" => &mut self.isr_propagation_ms,
-            "produce.interval.ms" => &mut self.produce_interval_ms,
-            "outage.start.ms" => &mut self.outage_start_ms,
-            "outage.duration.ms" => &mut self.outage_duration_ms,
-            "after.heal.ms" => &mut self.after_heal_ms,
+            "sim.isr.propagation.ms" => &mut self.isr_propagation_ms,
+            "sim.produce.interval.ms" => &mut self.produce_interval_ms,
+            "sim.outage.start.ms" => &mut self.outage_start_ms,
+            "sim.outage.duration.ms" => &mut self.outage_duration_ms,
+            "sim.after.heal.ms" => &mut self.after_heal_ms,
             _ => return None,
         })
     }
 
-    /// Set one timing from `key=value` (milliseconds).
+    /// The value of a key of [`KEYS`].
+    pub fn get(&self, key: &str) -> Option<Millis> {
+        self.clone().field(key).map(|v| *v)
+    }
+
+    /// Set one timing from `key=value` (milliseconds), within its bounds.
     pub fn set(&mut self, assignment: &str) -> Result<(), String> {
         let Some((key, value)) = assignment.split_once('=') else {
             return Err(format!("`{assignment}`: expected key=value, for example request.timeout.ms=10000"));
         };
         let (key, value) = (key.trim(), value.trim());
-        let known = || KEYS.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ");
-        let field = self.field(key).ok_or_else(|| format!("`{key}` is not a timing; the timings are {}", known()))?;
-        let parsed: Millis = value
-            .parse()
-            .map_err(|_| format!("`{key}={value}`: expected a whole number of milliseconds, 0 to {}", Millis::MAX))?;
-        *field = parsed;
-        match key {
-            "produce.interval.ms" if parsed == 0 => Err("`produce.interval.ms` must be at least 1".into()),
-            "outage.duration.ms" if parsed == 0 => Err("`outage.duration.ms` must be at least 1".into()),
-            _ => Ok(()),
-        }
+        let known = || KEYS.iter().map(|(k, _, _)| *k).collect::<Vec<_>>().join(", ");
+        let Some(&(_, _, least)) = KEYS.iter().find(|(k, _, _)| *k == key) else {
+            return Err(format!("`{key}` is not a timing; the timings are {}", known()));
+        };
+        let parsed: Millis =
+            value.parse().ok().filter(|v| (least..=MAX_MS).contains(v)).ok_or_else(|| {
+                format!("`{key}={value}`: expected a whole number of milliseconds, {least} to {MAX_MS}")
+            })?;
+        *self.field(key).expect("every key of KEYS has a field") = parsed;
+        Ok(())
     }
 
     /// Apply Kafka's settings to a simulated cluster's configuration.
@@ -126,7 +139,7 @@ impl Timings {
         let mut cfg = cfg
             .map_brokers(|b| {
                 b.replica_lag_time_max_ms = self.replica_lag_time_max_ms;
-                b.request_timeout_ms = self.request_timeout_ms;
+                b.request_timeout_ms = self.replica_socket_timeout_ms;
                 b.consumer_fetch_wait_ms = self.fetch_max_wait_ms;
                 b.replica_fetch_wait_max_ms = self.replica_fetch_wait_max_ms;
                 b.replica_fetch_backoff_ms = self.replica_fetch_backoff_ms;
@@ -140,6 +153,7 @@ impl Timings {
         cfg.broker_session_timeout_ms = self.broker_session_timeout_ms;
         cfg.isr_propagation_ms = self.isr_propagation_ms;
         cfg.producer.request_timeout_ms = self.request_timeout_ms;
+        cfg.producer.retry_backoff_ms = self.retry_backoff_ms;
         cfg
     }
 
@@ -160,7 +174,8 @@ pub struct Figures {
     pub first_visible_after_ms: Option<Millis>,
     /// Whether it read that record before the heal.
     pub first_visible_during_outage: bool,
-    /// The longest time without a new record from the outage's start to the end of the run.
+    /// The longest time the consumer read nothing, from the outage's start to the end of the
+    /// run (records are produced all along; a rewound record read again counts as reading).
     pub longest_stall_ms: Millis,
     /// Records read while the outage was on, each value once: the history the consumer rewound
     /// to as it started, and those produced during it.
@@ -171,8 +186,8 @@ pub struct Figures {
     pub produced_during_outage: u64,
     /// Whether the consumer held a preferred read replica as the outage started.
     pub on_follower_at_cut: bool,
-    /// From the outage's start to the consumer dropping that replica and fetching from the
-    /// leader again; `None` if it was not on one, or kept it to the end.
+    /// From the outage's start to the consumer holding no preferred read replica, that is
+    /// fetching from the leader again; `None` if it was not on one, or held one to the end.
     pub back_to_leader_after_ms: Option<Millis>,
     /// The longest time the consumer held a preferred read replica it could not reach.
     pub longest_on_unreachable_ms: Millis,
@@ -230,11 +245,29 @@ impl Figures {
     }
 }
 
+/// Why a timed run has no figures.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TimedError {
+    /// It took more steps than [`STEP_BUDGET`]: timings so short that the schedule never
+    /// gets through the run.
+    Budget(String),
+    /// The simulated cluster refused a step of the scenario, or did what it cannot.
+    Refused(String),
+}
+
+impl std::fmt::Display for TimedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TimedError::Budget(m) | TimedError::Refused(m) => f.write_str(m),
+        }
+    }
+}
+
 /// Steps a timed run may take before it is cut short (a schedule that never settles).
 const STEP_BUDGET: usize = 20_000_000;
 
 /// Run `fault` on `cfg` with these timings and measure consumer 0.
-pub fn run(cfg: ClusterConfig, fault: &Fault, timings: &Timings) -> Result<Figures, String> {
+pub fn run(cfg: ClusterConfig, fault: &Fault, timings: &Timings) -> Result<Figures, TimedError> {
     let mut sim = Cluster::new(timings.apply(cfg));
     let (cut_at, heal_at, end) = (timings.outage_start_ms, timings.heal_at(), timings.end());
     let mut produced_at: Vec<Millis> = Vec::new();
@@ -259,7 +292,7 @@ pub fn run(cfg: ClusterConfig, fault: &Fault, timings: &Timings) -> Result<Figur
     };
     let mut steps = 0usize;
     loop {
-        let next_produce = produced_at.len() as Millis * timings.produce_interval_ms;
+        let next_produce = (produced_at.len() as Millis).saturating_mul(timings.produce_interval_ms);
         let next_fault = if !cut {
             cut_at
         } else if !healed {
@@ -271,12 +304,22 @@ pub fn run(cfg: ClusterConfig, fault: &Fault, timings: &Timings) -> Result<Figur
         while sim.step(boundary).is_some() {
             steps += 1;
             if steps > STEP_BUDGET {
-                return Err(format!("the run took more than {STEP_BUDGET} steps before {} ms", sim.now()));
+                return Err(TimedError::Budget(format!(
+                    "the timed run took more than {STEP_BUDGET} steps before {} ms of simulated time",
+                    sim.now()
+                )));
             }
             let now = sim.now();
             let delivered = sim.consumer(0).map_or(&[][..], |c| c.delivered());
             for record in &delivered[read..] {
-                let produced = produced_at.get(record.value as usize - 1).copied().unwrap_or(0);
+                // Values are 1, 2, ... in production order.
+                let Some(produced) = (record.value as usize).checked_sub(1).and_then(|i| produced_at.get(i)).copied()
+                else {
+                    return Err(TimedError::Refused(format!(
+                        "the consumer read value {}, which was never produced",
+                        record.value
+                    )));
+                };
                 if cut && produced >= cut_at && figures.first_visible_after_ms.is_none() {
                     figures.first_visible_after_ms = Some(now - produced);
                     figures.first_visible_during_outage = !healed;
@@ -318,7 +361,7 @@ pub fn run(cfg: ClusterConfig, fault: &Fault, timings: &Timings) -> Result<Figur
             apply(&mut sim, fault, true)?;
             cut = true;
             // The consumer has history to catch up on: it rewinds as the outage starts.
-            sim.seek(0, SeekTo::Offset(0)).map_err(|e| e.to_string())?;
+            sim.seek(0, SeekTo::Offset(0)).map_err(|e| TimedError::Refused(e.to_string()))?;
             figures.on_follower_at_cut = sim.consumer(0).is_some_and(|c| c.preferred_read_replica().is_some());
         } else if now == next_fault && cut && !healed {
             apply(&mut sim, fault, false)?;
@@ -343,12 +386,12 @@ pub fn run(cfg: ClusterConfig, fault: &Fault, timings: &Timings) -> Result<Figur
     Ok(figures)
 }
 
-fn apply(sim: &mut Cluster, fault: &Fault, cut: bool) -> Result<(), String> {
+fn apply(sim: &mut Cluster, fault: &Fault, cut: bool) -> Result<(), TimedError> {
     let result = match (fault, cut) {
         (Fault::Brokers(rack), true) => sim.cut_rack(rack),
         (Fault::Brokers(rack), false) => sim.heal_rack(rack),
         (Fault::Outage(outage), true) => sim.cut(crate::adapter::sim_outage(outage)),
         (Fault::Outage(outage), false) => sim.heal(&crate::adapter::sim_outage(outage)),
     };
-    result.map(|_| ()).map_err(|e| format!("{}: {e}", fault.describe()))
+    result.map(|_| ()).map_err(|e| TimedError::Refused(format!("{}: {e}", fault.describe())))
 }

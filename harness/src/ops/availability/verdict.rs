@@ -53,9 +53,7 @@ fn fails(side: &Side, claim: &str) -> bool {
     side.model.status(claim) == ClaimStatus::Fails
 }
 
-fn seconds(ms: u64) -> String {
-    format!("{:.1} s", ms as f64 / 1000.0)
-}
+use super::seconds;
 
 /// Decide the verdict of `rack_aware` against `leader_only`.
 pub fn decide(rack_aware: &Side, leader_only: &Side, timings: &Timings) -> Verdict {
@@ -109,8 +107,8 @@ pub fn decide(rack_aware: &Side, leader_only: &Side, timings: &Timings) -> Verdi
         };
     }
     let stalled = "consumer-stalled-beside-leader";
-    if fails(rack_aware, "reads-from-reachable-leader") && !fails(leader_only, "reads-from-reachable-leader")
-        || witnessed(rack_aware, stalled) && !witnessed(leader_only, stalled)
+    if (fails(rack_aware, "reads-from-reachable-leader") && !fails(leader_only, "reads-from-reachable-leader"))
+        || (witnessed(rack_aware, stalled) && !witnessed(leader_only, stalled))
     {
         return Verdict {
             answer: Answer::Impaired,
