@@ -148,6 +148,11 @@ pub enum Output {
         /// The offset it was written at.
         offset: i64,
     },
+    /// Close the connection to this node: what is in flight on it, either way, is lost, and the
+    /// peer learns that the connection reset. A client does this when a request times out, as
+    /// Kafka's `NetworkClient.handleTimedOutRequests` does, so that no late answer to the
+    /// abandoned request arrives after the one that replaces it.
+    Disconnect(NodeId),
     /// The input was left without effect, and why.
     Ignored(IgnoreReason),
 }
@@ -184,6 +189,11 @@ impl Outbox {
     /// Tell the producer's application its record is committed.
     pub fn acknowledge(&mut self, value: u64, offset: i64) {
         self.outputs.push(Output::Acknowledged { value, offset });
+    }
+
+    /// Close the connection to `peer` (see [`Output::Disconnect`]).
+    pub fn disconnect(&mut self, peer: NodeId) {
+        self.outputs.push(Output::Disconnect(peer));
     }
 
     /// Record that the input had no effect.

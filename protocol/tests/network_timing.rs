@@ -117,3 +117,32 @@ fn a_follower_cut_off_one_way_is_not_renewed_past_the_cut() {
         cluster.now() - produced
     );
 }
+
+/// A follower's fetch times out while the leader's answer to it is on the way. Without a
+/// closed connection that answer arrives after the fetch that replaced it and is taken for that
+/// fetch's; the replacement, a step behind, is answered with the leader's new HW and dropped as
+/// stale, and the leader, having recorded that HW as sent, parks the follower's next fetch for
+/// good: the follower's HW stalls and a consumer reading from it never gets the record. The
+/// timeout closes the connection instead, so the late answer is lost with it.
+#[test]
+fn an_answer_to_a_fetch_that_timed_out_never_arrives() {
+    let config = ClusterConfig::with_racks(&["a", "b", "c"]).selector(SelectorKind::RackAware).consumer(Some("b"));
+    let mut cluster = Cluster::new(config);
+    cluster.produce(1);
+    cluster.run_for(5_000, usize::MAX);
+    let (leader, follower) = (NodeId::Broker(1), NodeId::Broker(2));
+    assert_eq!(cluster.network().queue(follower, leader).count(), 0, "the follower's fetch is parked");
+    // A record answers the parked fetch; the answer is on the way when the request times out.
+    cluster.produce(2);
+    cluster.deliver(NodeId::Producer, leader).unwrap();
+    assert_eq!(cluster.network().queue(leader, follower).count(), 1, "the answer is on the way");
+    cluster.fire_timer(follower, TimerKind::ReplicaFetch).unwrap();
+    assert_eq!(cluster.network().queue(leader, follower).count(), 0, "the late answer was lost with its connection");
+    let fetches: Vec<&Message> = cluster.network().queue(follower, leader).collect();
+    assert!(matches!(fetches[..], [Message::Fetch(FetchRequest { fetch_offset: 1, .. })]), "{fetches:?}");
+    cluster.run_for(30_000, usize::MAX);
+    let leader_hw = cluster.broker(1).unwrap().high_watermark();
+    assert_eq!((leader_hw, cluster.broker(2).unwrap().high_watermark()), (2, 2));
+    let values: Vec<u64> = cluster.consumer(0).unwrap().delivered().iter().map(|r| r.value).collect();
+    assert_eq!(values, vec![1, 2]);
+}

@@ -103,14 +103,21 @@ impl Broker {
         }
     }
 
-    /// Backoff over, or the request timed out: fetch (again). A truncation deferred by the
-    /// `hw-before-truncation` bug happens here.
+    /// Backoff over, or the request timed out: fetch (again). A request that timed out closes
+    /// its connection first (`NetworkClient.handleTimedOutRequests`): an answer to it still on
+    /// the way would otherwise arrive after the next fetch is sent, be taken for that fetch's, and
+    /// leave the next one a step behind. A truncation deferred by the `hw-before-truncation` bug
+    /// happens here.
     pub(super) fn on_replica_fetch_timeout(&mut self, out: &mut Outbox) {
         let Role::Follower(state) = &mut self.role else {
             return out.ignore(IgnoreReason::IdleTimer);
         };
-        if state.leader.is_none() {
+        let Some(leader) = state.leader else {
             return out.ignore(IgnoreReason::IdleTimer);
+        };
+        if state.fetch_in_flight {
+            state.fetch_in_flight = false;
+            out.disconnect(NodeId::Broker(leader));
         }
         state.awaiting_leader_end_offset = false;
         if let Some(diverging) = state.pending_truncation.take() {

@@ -435,15 +435,21 @@ impl Cluster {
             self.count_preferred(node, before);
         }
         let mut lost = Vec::new();
+        let mut closed = Vec::new();
         for output in &outputs {
             if let Output::Send { to, message } = output {
                 self.count_answer(node, *to, message);
+            }
+            if let Output::Disconnect(peer) = output {
+                // In order: what the node sends after closing goes on a new connection.
+                closed.extend(self.close_connection(node, *peer));
             }
             if let Some(message) = self.apply(node, output) {
                 lost.push(message);
             }
         }
         let mut all: StepOutputs = outputs.into_iter().map(|o| (node, o)).collect();
+        all.extend(closed);
         all.extend(self.signal_lost(lost));
         all
     }
@@ -490,6 +496,19 @@ impl Cluster {
         outputs
     }
 
+    /// `node` closes its connection to `peer`: what is in flight on it either way is lost, and
+    /// the peer, if up, learns that the connection reset (the node knows already).
+    fn close_connection(&mut self, node: NodeId, peer: NodeId) -> StepOutputs {
+        let dropped = self.network.reset_links(|(a, b)| !((a == node && b == peer) || (a == peer && b == node)));
+        self.dropped_messages += dropped.len() as u64;
+        self.forget_timeout(node, peer);
+        if self.is_up(peer) {
+            self.step_node(peer, Input::Disconnected(node))
+        } else {
+            Vec::new()
+        }
+    }
+
     /// Messages lost with their connection: both ends learn of the reset, the requester first
     /// (it retries), then the other (it forgets what it kept for the request). A crashed end
     /// learns nothing.
@@ -530,7 +549,7 @@ impl Cluster {
             Output::CancelTimer(timer) => {
                 self.timers.remove(&(node, *timer));
             }
-            Output::DeliverRecords(_) | Output::Acknowledged { .. } | Output::Ignored(_) => {}
+            Output::DeliverRecords(_) | Output::Acknowledged { .. } | Output::Ignored(_) | Output::Disconnect(_) => {}
         }
         None
     }

@@ -48,6 +48,11 @@ impl Cluster {
         self.timeouts.retain(|(requester, peer), _| *requester != node && *peer != node);
     }
 
+    /// `requester` closed its connection to `peer`: nothing on it times out any more.
+    pub(super) fn forget_timeout(&mut self, requester: NodeId, peer: NodeId) {
+        self.timeouts.remove(&(requester, peer));
+    }
+
     /// Requests lost silently and not yet timed out, with when each times out.
     pub fn pending_timeouts(&self) -> impl Iterator<Item = (NodeId, NodeId, Millis)> + '_ {
         self.timeouts.iter().map(|((r, p), d)| (*r, *p, *d))

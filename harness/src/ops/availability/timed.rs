@@ -248,7 +248,7 @@ impl Figures {
 /// Why a timed run has no figures.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TimedError {
-    /// It took more steps than [`STEP_BUDGET`]: timings so short that the schedule never
+    /// It took more steps than its budget allows: timings so short that the schedule never
     /// gets through the run.
     Budget(String),
     /// The simulated cluster refused a step of the scenario, or did what it cannot.
