@@ -291,15 +291,59 @@ pub fn load(file: &Path) -> Result<(Trace, ModelConfig), String> {
     let cfg: ModelConfig = serde_json::from_str(&trace.meta.config)
         .map_err(|e| format!("{}: #meta.config is not a model configuration: {e}", file.display()))?;
     cfg.validate().map_err(|e| format!("{}: #meta.config: {e}", file.display()))?;
-    let known = |name: &str| {
-        highwater_properties::by_name(name).is_some() || highwater_properties::availability::claim(name).is_some()
+    check_meta(&trace.meta, &cfg).map_err(|e| format!("{}: {e}", file.display()))?;
+    Ok((trace, cfg))
+}
+
+/// `#meta` names what this suite knows, and agrees with the configuration it carries.
+fn check_meta(meta: &TraceMeta, cfg: &ModelConfig) -> Result<(), String> {
+    let claim = highwater_properties::availability::claim(&meta.property);
+    let expected: &[&str] = match (highwater_properties::by_name(&meta.property), claim) {
+        _ if meta.property.is_empty() => &[""],
+        (Some(property), _) => &[verdict(property)],
+        (None, Some(claim)) if claim.is_witness() => &["witnessed"],
+        (None, Some(_)) => &["FAILS"],
+        (None, None) => {
+            return Err(format!("#meta.property `{}` is not a property of this suite", meta.property));
+        }
     };
-    if !trace.meta.property.is_empty() && !known(&trace.meta.property) {
+    if !expected.contains(&meta.verdict.as_str()) {
+        let wanted = match expected {
+            [""] => "no verdict (the trace is about no property)".to_string(),
+            [word] => format!("`{word}`"),
+            _ => expected.join(" or "),
+        };
         return Err(format!(
-            "{}: #meta.property `{}` is not a property of this suite",
-            file.display(),
-            trace.meta.property
+            "#meta.verdict `{}` is not a verdict of `{}`: expected {wanted}",
+            meta.verdict, meta.property
         ));
     }
-    Ok((trace, cfg))
+    let scenario = meta.preset.strip_prefix("availability ");
+    let known_preset = highwater_model::preset(&meta.preset).is_some()
+        || scenario.is_some_and(|s| crate::ops::availability::scenario::matrix().iter().any(|m| m.name() == s));
+    if !known_preset {
+        return Err(format!("#meta.preset `{}` is not a preset (see `highwater presets`)", meta.preset));
+    }
+    let mut bugs: Vec<&str> = meta.bugs.split(',').filter(|id| !id.is_empty()).collect();
+    for id in &bugs {
+        crate::adapter::protocol_bug(id).map_err(|e| format!("#meta.bugs: {e}"))?;
+    }
+    bugs.sort_unstable();
+    let mut configured: Vec<&str> = cfg.bugs.iter().map(|b| b.id()).collect();
+    configured.sort_unstable();
+    if bugs != configured {
+        return Err(format!(
+            "#meta.bugs `{}` and #meta.config's bugs `{}` differ: the file says two things about what it runs with",
+            meta.bugs,
+            configured.join(",")
+        ));
+    }
+    if !meta.semantics.is_empty() && meta.semantics != cfg.semantics.name() {
+        return Err(format!(
+            "#meta.semantics `{}` and #meta.config's semantics `{}` differ",
+            meta.semantics,
+            cfg.semantics.name()
+        ));
+    }
+    Ok(())
 }

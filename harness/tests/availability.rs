@@ -243,8 +243,8 @@ fn bad_flags_are_usage_errors_that_name_what_was_expected() {
         (vec!["--config", "request.timeout.ms=soon"], "expected a whole number of milliseconds"),
         (vec!["--config", "request.timeout.ms"], "expected key=value"),
         (vec!["--scenario", "no-such-scenario"], "no scenario's name contains `no-such-scenario`"),
-        (vec!["--bound", "0"], "--bound 0"),
-        (vec!["--max-states", "0"], "--max-states 0"),
+        (vec!["--bound", "0"], "0 would run nothing"),
+        (vec!["--max-states", "0"], "0 would run nothing"),
         (vec!["--config", "sim.produce.interval.ms=0"], "1 to 86400000"),
         (vec!["--config", "metadata.max.age.ms=99999999999"], "1 to 86400000"),
     ] {

@@ -7,13 +7,23 @@ use highwater::adapter::{Budget, Implementation};
 use highwater_model::preset;
 use proptest::prelude::*;
 
+/// 128 cases from a fixed seed, so that a run's verdict on a tree is the same every time;
+/// `PROPTEST_CASES` and `PROPTEST_RNG_SEED` override either (`PROPTEST_RNG_SEED=random` explores
+/// other schedules).
+fn config() -> proptest::test_runner::Config {
+    use proptest::test_runner::{Config, RngSeed};
+    let from_env = Config::default();
+    let cases = if std::env::var_os("PROPTEST_CASES").is_some() { from_env.cases } else { 128 };
+    let rng_seed = match std::env::var("PROPTEST_RNG_SEED").as_deref() {
+        Ok("random") => RngSeed::Random,
+        Ok(_) => from_env.rng_seed,
+        Err(_) => RngSeed::Fixed(0x4849_4748_5741_5445),
+    };
+    Config { cases, rng_seed, failure_persistence: None, ..from_env }
+}
+
 proptest! {
-    // 128 cases unless PROPTEST_CASES asks for more.
-    #![proptest_config(ProptestConfig {
-        cases: std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(128),
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    })]
+    #![proptest_config(config())]
 
     #[test]
     fn every_safety_property_holds_after_every_step(choices in prop::collection::vec(any::<u16>(), 1..80)) {

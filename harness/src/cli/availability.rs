@@ -59,10 +59,10 @@ pub struct AvailabilityOpts {
     #[arg(long, value_name = "TEXT")]
     pub scenario: Option<String>,
     /// Steps a fair continuation may take (the K of the claims).
-    #[arg(long, default_value_t = DEFAULT_LIVENESS_BOUND)]
+    #[arg(long, default_value_t = DEFAULT_LIVENESS_BOUND, value_parser = super::at_least_one)]
     pub bound: usize,
     /// Distinct states a scenario's search may explore before its verdicts are unknown.
-    #[arg(long, default_value_t = 2_000_000)]
+    #[arg(long, default_value_t = 2_000_000, value_parser = super::at_least_one)]
     pub max_states: usize,
     /// Skip the visibility-delay curves.
     #[arg(long)]
@@ -97,14 +97,6 @@ pub fn exec(opts: AvailabilityOpts) -> u8 {
             return exit_codes::USAGE;
         }
     };
-    if opts.bound == 0 {
-        eprintln!("error: --bound 0 would judge every claim on a continuation of no steps; choose at least 1");
-        return exit_codes::USAGE;
-    }
-    if opts.max_states == 0 {
-        eprintln!("error: --max-states 0 would judge every claim on no state; choose at least 1");
-        return exit_codes::USAGE;
-    }
     let options = Options {
         timings,
         bound: opts.bound,

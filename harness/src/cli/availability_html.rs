@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use highwater_properties::availability::CLAIMS;
 
-use super::availability_report::{answer, back, Report};
+use super::availability_report::{answer, timed_cells, Report};
 use crate::ops::availability::curves::Curve;
 use crate::ops::availability::Side;
 
@@ -21,28 +21,15 @@ svg{background:#fff;border:1px solid #ddd;margin:.5em 1em .5em 0}.charts{display
 
 use crate::viewer::escape_html as esc;
 
-fn seconds(value: Option<u64>) -> String {
-    value.map_or("never".to_string(), crate::ops::availability::seconds)
-}
-
 fn side_cells(side: &Side) -> String {
     let mut s = format!("<td>{}</td>", side.selector);
     for v in &side.model.verdicts {
         let word = v.status.word();
         let _ = write!(s, "<td class=\"{}\">{}</td>", word.replace(' ', "-"), word);
     }
-    let t = &side.timed;
-    let _ = write!(
-        s,
-        "<td>{} + {}/{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.0}%</td>",
-        t.history_read_during_outage,
-        t.read_during_outage - t.history_read_during_outage,
-        t.produced_during_outage,
-        seconds(t.first_visible_after_ms),
-        seconds(Some(t.longest_stall_ms)),
-        back(t),
-        t.cross_rack_percent()
-    );
+    for cell in timed_cells(&side.timed) {
+        let _ = write!(s, "<td>{cell}</td>");
+    }
     s
 }
 

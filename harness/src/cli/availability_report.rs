@@ -43,21 +43,28 @@ fn changed_timings(timings: &Timings) -> Vec<String> {
         .collect()
 }
 
-fn side_line(side: &Side) -> String {
-    let claims: Vec<String> = side.model.verdicts.iter().map(|v| format!("{:<9}", short(v))).collect();
-    let t = &side.timed;
-    format!(
-        "  {:<11} {}  {:>4} +{:>4}/{:<4} {:>8} {:>8} {:>8} {:>5.0}%",
-        side.selector,
-        claims.join(" "),
-        t.history_read_during_outage,
-        t.read_during_outage - t.history_read_during_outage,
-        t.produced_during_outage,
+/// A side's timed figures as every report shows them: records read in the outage (history +
+/// new/produced), the first new record visible after, the longest stall, back to the leader
+/// after, the cross-rack share of fetches.
+pub fn timed_cells(t: &crate::ops::availability::timed::Figures) -> [String; 5] {
+    [
+        format!(
+            "{} + {}/{}",
+            t.history_read_during_outage,
+            t.read_during_outage - t.history_read_during_outage,
+            t.produced_during_outage
+        ),
         ms(t.first_visible_after_ms),
         ms(Some(t.longest_stall_ms)),
         back(t),
-        t.cross_rack_percent()
-    )
+        format!("{:.0}%", t.cross_rack_percent()),
+    ]
+}
+
+fn side_line(side: &Side) -> String {
+    let claims: Vec<String> = side.model.verdicts.iter().map(|v| format!("{:<9}", short(v))).collect();
+    let [read, visible, stall, back, cross] = timed_cells(&side.timed);
+    format!("  {:<11} {}  {read:>15} {visible:>8} {stall:>8} {back:>8} {cross:>6}", side.selector, claims.join(" "))
 }
 
 /// When the consumer went back to the leader: `-` when it was not on a follower.

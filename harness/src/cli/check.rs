@@ -48,13 +48,13 @@ pub struct CheckOpts {
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
     /// Stop after about this many states (the run is then inconclusive: exit 3).
-    #[arg(long)]
+    #[arg(long, value_parser = super::at_least_one)]
     pub max_states: Option<usize>,
     /// Explore paths of at most this many steps (inconclusive if any path was cut).
-    #[arg(long)]
+    #[arg(long, value_parser = super::at_least_one)]
     pub max_depth: Option<usize>,
     /// Stop after this many seconds (inconclusive if it fires).
-    #[arg(long)]
+    #[arg(long, value_parser = super::at_least_one_second)]
     pub timeout: Option<u64>,
     /// Seed of the simulation's random walks.
     #[arg(long, default_value_t = 0)]
@@ -65,14 +65,14 @@ pub struct CheckOpts {
     #[arg(long, value_enum, default_value = "every-state")]
     pub liveness: LivenessMode,
     /// With `--liveness sampled`: random walks to sample.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = 200, value_parser = super::at_least_one)]
     pub liveness_samples: usize,
     /// Bounded liveness: steps a fair continuation may take to reach the goal (the K of
     /// `committed-eventually-visible` and `preferred-replica-released`).
-    #[arg(long, default_value_t = DEFAULT_LIVENESS_BOUND)]
+    #[arg(long, default_value_t = DEFAULT_LIVENESS_BOUND, value_parser = super::at_least_one)]
     pub liveness_bound: usize,
     /// With `--liveness sampled`: steps of each random walk before faults stop.
-    #[arg(long, default_value_t = 80)]
+    #[arg(long, default_value_t = 80, value_parser = super::at_least_one)]
     pub liveness_walk: usize,
     /// Explore every numbering of consumers that share a rack instead of one representative.
     /// Without this flag, DFS treats them as interchangeable (sound: nothing depends on a

@@ -18,10 +18,10 @@ pub struct ConformOpts {
     #[command(flatten)]
     pub config: ConfigOpts,
     /// Random walks to sample.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = 200, value_parser = super::at_least_one)]
     pub samples: usize,
     /// Steps per walk (a walk ends early where the model has nothing left to do).
-    #[arg(long, default_value_t = 40)]
+    #[arg(long, default_value_t = 40, value_parser = super::at_least_one)]
     pub depth: usize,
     /// Seed: the same seed gives the same walks.
     #[arg(long, default_value_t = 0)]

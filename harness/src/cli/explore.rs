@@ -26,7 +26,7 @@ pub struct ExploreOpts {
     #[arg(long, default_value = "127.0.0.1:3000")]
     pub addr: SocketAddr,
     /// Bounded liveness in the Explorer's property checks: steps a fair continuation may take.
-    #[arg(long, default_value_t = DEFAULT_LIVENESS_BOUND)]
+    #[arg(long, default_value_t = DEFAULT_LIVENESS_BOUND, value_parser = super::at_least_one)]
     pub liveness_bound: usize,
 }
 

@@ -62,6 +62,20 @@ enum Command {
     Ci(ci::CiOpts),
 }
 
+/// A count or bound of at least 1: a zero would run nothing and could not be told from a pass.
+pub fn at_least_one(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(0) => Err("0 would run nothing, and a run that checked nothing is no pass; give at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{value}` is not a whole number")),
+    }
+}
+
+/// Seconds, at least 1 (see [`at_least_one`]).
+pub fn at_least_one_second(value: &str) -> Result<u64, String> {
+    at_least_one(value).map(|n| n as u64)
+}
+
 /// Parse the arguments, run the subcommand, return its exit code.
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {

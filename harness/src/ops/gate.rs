@@ -122,6 +122,28 @@ impl Suite {
     pub fn load(file: &Path) -> Result<Suite, String> {
         let text = std::fs::read_to_string(file).map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
         let suite: Suite = toml::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+        let no_bugs = suite.bugs.as_ref().is_none_or(|b| b.must_catch.is_empty());
+        if suite.check.is_empty() && no_bugs && suite.corpus.is_empty() && suite.conform.is_empty() {
+            return Err(format!(
+                "{}: the suite names no check, bug, corpus or conformance sample; a gate that checks nothing is no pass",
+                file.display()
+            ));
+        }
+        if suite.check.iter().any(|c| c.timeout == 0) || suite.bugs.as_ref().is_some_and(|b| b.budget == 0) {
+            return Err(format!(
+                "{}: a check's timeout and the bugs' budget must be at least 1 second",
+                file.display()
+            ));
+        }
+        for spec in &suite.conform {
+            if spec.samples == 0 || spec.depth == 0 {
+                return Err(format!(
+                    "{}: conform on `{}`: samples and depth must be at least 1 (a sample of no walk checks nothing)",
+                    file.display(),
+                    spec.preset
+                ));
+            }
+        }
         for name in suite.check.iter().map(|c| &c.preset).chain(suite.conform.iter().map(|c| &c.preset)) {
             if preset(name).is_none() {
                 return Err(format!("{}: unknown preset `{name}`", file.display()));

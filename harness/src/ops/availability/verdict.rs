@@ -86,25 +86,18 @@ pub fn decide(rack_aware: &Side, leader_only: &Side, timings: &Timings) -> Verdi
             reason: format!("{}, leader-only {}", read("rack-aware", r), l.read_during_outage),
         };
     }
-    if r.longest_stall_ms > l.longest_stall_ms + slack {
-        return Verdict {
-            answer: Answer::Impaired,
-            reason: format!(
-                "the consumer stalled {} with rack-aware selection, {} leader-only",
-                seconds(r.longest_stall_ms),
-                seconds(l.longest_stall_ms)
-            ),
-        };
-    }
-    if l.longest_stall_ms > r.longest_stall_ms + slack {
-        return Verdict {
-            answer: Answer::Improved,
-            reason: format!(
-                "the consumer stalled {} with rack-aware selection, {} leader-only",
-                seconds(r.longest_stall_ms),
-                seconds(l.longest_stall_ms)
-            ),
-        };
+    let stall = match (r.longest_stall_ms, l.longest_stall_ms) {
+        (rack, leader) if rack > leader + slack => Some(Answer::Impaired),
+        (rack, leader) if leader > rack + slack => Some(Answer::Improved),
+        _ => None,
+    };
+    if let Some(answer) = stall {
+        let reason = format!(
+            "the consumer stalled {} with rack-aware selection, {} leader-only",
+            seconds(r.longest_stall_ms),
+            seconds(l.longest_stall_ms)
+        );
+        return Verdict { answer, reason };
     }
     let stalled = "consumer-stalled-beside-leader";
     if (fails(rack_aware, "reads-from-reachable-leader") && !fails(leader_only, "reads-from-reachable-leader"))
