@@ -9,6 +9,7 @@ pub mod adapter;
 pub mod cli;
 pub mod describe;
 pub mod exit_codes;
+pub mod interrupt;
 pub mod liveness;
 pub mod narrate;
 pub mod ops;

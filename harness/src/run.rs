@@ -219,7 +219,12 @@ pub fn check(model: ClusterModel, options: &SearchOptions) -> Outcome {
     };
     let mut checker = checker;
     let mut last_report = Instant::now();
+    let mut interrupted = false;
     while !checker.is_done() {
+        if crate::interrupt::requested() {
+            interrupted = true;
+            break;
+        }
         std::thread::sleep(Duration::from_millis(50));
         if options.progress && last_report.elapsed() >= Duration::from_secs(1) {
             last_report = Instant::now();
@@ -247,6 +252,7 @@ pub fn check(model: ClusterModel, options: &SearchOptions) -> Outcome {
     let states = checker.state_count();
     let stopped_by = match options.search {
         _ if panicked > 0 => Some(format!("a model panic in {panicked} checker thread(s), printed above")),
+        _ if interrupted => Some("an interrupt (SIGINT or SIGTERM)".to_string()),
         _ if options.first_violation
             && ALL.iter().any(|p| p.kind != Kind::Coverage && checker.discovery(p.name).is_some()) =>
         {

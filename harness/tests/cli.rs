@@ -57,7 +57,7 @@ fn usage_errors_exit_2_with_a_clear_message() {
             vec!["check", "--preset", "nope"],
             "unknown preset `nope`; expected one of: smoke, default, rack-outage, kip207, failover, min-isr, elections, replication, four-replicas, lagging, outage-brokers, outage-rack, outage-link, outage-one-way, large",
         ),
-        (vec!["check", "--brokers", "0"], "a cluster needs at least 1 broker"),
+        (vec!["check", "--brokers", "0"], "--brokers 0: choose 1 to 5"),
         (vec!["check", "--brokers", "3", "--racks", "a,b"], "give one rack per broker"),
         (vec!["check", "--records", "0"], "0 records: choose 1 to 5"),
         (vec!["check", "--consumers", "b,,b"], "--consumers: item 2 is empty"),

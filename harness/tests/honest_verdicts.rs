@@ -1,6 +1,6 @@
 //! A run that checked nothing is never a pass: zero counts and bounds are usage errors, an empty
 //! suite is refused, and `replay` refuses a trace whose `#meta` names what this suite does not
-//! know or contradicts its own configuration.
+//! know or contradicts its own configuration. Configuration flags are read strictly.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -80,4 +80,18 @@ fn replay_refuses_a_meta_it_does_not_know_or_that_contradicts_the_configuration(
     let source = concat!(env!("CARGO_MANIFEST_DIR"), "/../traces/corpus/bugs/follower-serves-leo.json");
     assert_eq!(highwater(&["replay", source]).status.code(), Some(0));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn configuration_flags_are_read_strictly() {
+    for (args, expected) in [
+        (&["check", "--racks", "a;b"][..], "`a;b` is not a rack name"),
+        (&["check", "--consumers", "b c"], "`b c` is not a rack name"),
+        (&["check", "--producer-rack", "a/b"], "`a/b` is not a rack name"),
+        (&["check", "--brokers", "100000000"], "--brokers 100000000: choose 1 to 5"),
+        (&["check", "--brokers", "4294967295"], "choose 1 to 5"),
+        (&["check", "--brokers", "0"], "choose 1 to 5"),
+    ] {
+        assert_usage_error(args, expected);
+    }
 }

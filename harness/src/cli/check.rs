@@ -192,6 +192,7 @@ pub fn exec(opts: CheckOpts) -> u8 {
             return exit_codes::USAGE;
         }
     }
+    crate::interrupt::install();
     let mut outcome = run::check(ClusterModel::new(cfg.clone()), &options);
     let code = outcome.exit_code();
     let traces = match counterexamples(&opts, &cfg, &options, &outcome) {

@@ -133,6 +133,16 @@ impl ConfigOpts {
             format!("unknown preset `{}`; expected one of: {}", self.preset, names.join(", "))
         })?;
         let mut cfg = base.config();
+        // Bounded before anything is built from it: the model supports at most 5 brokers.
+        if let Some(n) = self.brokers.filter(|n| !(1..=5).contains(n)) {
+            return Err(format!("--brokers {n}: choose 1 to 5 (the model supports at most 5 brokers)"));
+        }
+        for rack in self.racks.iter().flatten() {
+            rack_name("--racks", rack)?;
+        }
+        if let Some(rack) = &self.producer_rack {
+            rack_name("--producer-rack", rack)?;
+        }
         match (&self.racks, self.brokers) {
             (Some(racks), Some(n)) if racks.len() != n => {
                 return Err(format!("--brokers {n} but --racks names {} racks; give one rack per broker", racks.len()))
@@ -221,7 +231,20 @@ fn consumer_racks(items: &[String]) -> Result<Vec<Option<String>>, String> {
                 i + 1
             )),
             "-" => Ok(None),
-            rack => Ok(Some(rack.to_string())),
+            rack => rack_name("--consumers", rack).map(|r| Some(r.to_string())),
         })
         .collect()
+}
+
+/// A rack name: letters, digits, `.`, `_` and `-`. Anything else (`a;b`, `a b`) is far likelier
+/// a mistyped list than a rack, and would silently make one rack of two.
+fn rack_name<'r>(flag: &str, rack: &'r str) -> Result<&'r str, String> {
+    let valid = !rack.is_empty() && rack.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if valid {
+        Ok(rack)
+    } else {
+        Err(format!(
+            "{flag}: `{rack}` is not a rack name; a rack is letters, digits, `.`, `_` or `-`, and a list is comma-separated (a,b,b)"
+        ))
+    }
 }
