@@ -22,7 +22,8 @@ fn scratch(name: &str) -> PathBuf {
 
 fn run_suite(dir: &Path, suite: &str) -> (Output, String, serde_json::Value) {
     let file = dir.join("suite.toml");
-    std::fs::write(&file, suite).unwrap();
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../traces/corpus");
+    std::fs::write(&file, suite.replace("CORPUS", corpus.to_str().unwrap())).unwrap();
     let (junit, json) = (dir.join("junit.xml"), dir.join("ci.json"));
     let output = highwater(&[
         "ci",
@@ -42,8 +43,10 @@ fn run_suite(dir: &Path, suite: &str) -> (Output, String, serde_json::Value) {
     (output, junit, json)
 }
 
+/// A quick suite; its corpus paths are relative to the suite file, which `run_suite` writes
+/// under the target directory, so they are given whole.
 const QUICK_SUITE: &str = r#"
-corpus = ["traces/corpus", "traces/corpus/bugs"]
+corpus = ["CORPUS", "CORPUS/bugs"]
 
 [bugs]
 must_catch = ["follower-serves-leo"]

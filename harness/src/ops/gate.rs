@@ -25,9 +25,12 @@ pub struct Suite {
     /// Seeded bugs that must be caught.
     #[serde(default)]
     pub bugs: Option<BugsSpec>,
-    /// Trace files or directories of them to replay.
+    /// Trace files or directories of them to replay (in a suite file, relative to the file).
     #[serde(default)]
     pub corpus: Vec<PathBuf>,
+    /// Replay the corpus this binary was built with (the default suite's).
+    #[serde(skip)]
+    pub embedded_corpus: bool,
     /// Conformance samples.
     #[serde(default)]
     pub conform: Vec<ConformSpec>,
@@ -101,8 +104,9 @@ fn default_depth() -> usize {
 }
 
 impl Suite {
-    /// The default suite: `smoke` exhaustively, every seeded bug, the corpus, 200 conformance
-    /// walks of `smoke`.
+    /// The default suite: `smoke` exhaustively, every seeded bug, the corpus this binary was
+    /// built with, 200 conformance walks of `smoke`. It reads no file, so it runs from any
+    /// directory.
     pub fn default_suite() -> Suite {
         Suite {
             check: vec![CheckSpec {
@@ -112,16 +116,24 @@ impl Suite {
                 coverage: true,
             }],
             bugs: Some(BugsSpec { must_catch: vec!["all".into()], budget: default_budget(), seed: default_seed() }),
-            corpus: vec!["traces/corpus".into(), "traces/corpus/bugs".into()],
+            corpus: Vec::new(),
+            embedded_corpus: true,
             conform: vec![ConformSpec { preset: "smoke".into(), samples: 200, seed: 1, depth: default_depth() }],
             protocol_bugs: Vec::new(),
         }
     }
 
-    /// Read a suite file; errors name the file and what is wrong.
+    /// Read a suite file; errors name the file and what is wrong. Its corpus paths are taken
+    /// relative to the file, so that a suite runs from any directory.
     pub fn load(file: &Path) -> Result<Suite, String> {
         let text = std::fs::read_to_string(file).map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
-        let suite: Suite = toml::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+        let mut suite: Suite = toml::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+        let base = file.parent().unwrap_or(Path::new("."));
+        for path in &mut suite.corpus {
+            if path.is_relative() {
+                *path = base.join(&*path);
+            }
+        }
         let no_bugs = suite.bugs.as_ref().is_none_or(|b| b.must_catch.is_empty());
         if suite.check.is_empty() && no_bugs && suite.corpus.is_empty() && suite.conform.is_empty() {
             return Err(format!(
@@ -216,6 +228,23 @@ fn run_check(spec: &CheckSpec) -> CheckResult {
     })
 }
 
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/corpus.rs"));
+}
+
+/// Write the corpus this binary was built with under `dir`, as `traces/corpus/` lays it out,
+/// and return the directories to replay.
+fn write_embedded_corpus(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    for (name, text) in embedded::CORPUS {
+        let file = dir.join(name);
+        if let Some(parent) = file.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("{}: cannot create: {e}", parent.display()))?;
+        }
+        crate::tracefile::write_whole(&file, text).map_err(|e| format!("{}: cannot write: {e}", file.display()))?;
+    }
+    Ok(vec![dir.to_path_buf(), dir.join("bugs")])
+}
+
 fn run_corpus(paths: &[PathBuf], extra: Bugs, results: &mut Vec<CheckResult>) {
     let mut files: Vec<PathBuf> = Vec::new();
     for path in paths {
@@ -308,7 +337,14 @@ pub fn run_suite(suite: &Suite, out: &Path) -> Vec<CheckResult> {
             }));
         }
     }
-    run_corpus(&suite.corpus, extra, &mut results);
+    let mut corpus = suite.corpus.clone();
+    if suite.embedded_corpus {
+        match write_embedded_corpus(&out.join("corpus")) {
+            Ok(dirs) => corpus.extend(dirs),
+            Err(error) => results.push(timed("replay", "replay the built-in corpus".into(), || (false, error, None))),
+        }
+    }
+    run_corpus(&corpus, extra, &mut results);
     results.extend(suite.conform.iter().map(|spec| run_conform(spec, out, extra)));
     results
 }
