@@ -151,6 +151,29 @@ impl ClusterModel {
         ClusterModel { cfg, layout, liveness_bound: None, only_properties: None, inner, message_log: None }
     }
 
+    /// The messages in flight, link by link (in link order), each queue oldest first.
+    pub fn in_flight(&self, state: &ClusterState) -> Vec<(NodeId, NodeId, Vec<Message>)> {
+        Self::channels(state)
+            .iter()
+            .map(|((from, to), queue)| {
+                (self.layout.node(*from), self.layout.node(*to), queue.iter().cloned().collect())
+            })
+            .collect()
+    }
+
+    /// Every timer set, by node.
+    pub fn timers_set(&self, state: &ClusterState) -> Vec<(NodeId, TimerKind)> {
+        let mut timers: Vec<(NodeId, TimerKind)> = state
+            .sys
+            .timers_set
+            .iter()
+            .enumerate()
+            .flat_map(|(index, timers)| timers.iter().map(move |t| (self.layout.node(Id::from(index)), *t)))
+            .collect();
+        timers.sort();
+        timers
+    }
+
     /// Check bounded liveness in every reachable state: from each, faults stop and a fair
     /// continuation must reach each liveness goal within `bound` steps.
     pub fn with_liveness_bound(mut self, bound: usize) -> Self {
@@ -252,8 +275,11 @@ impl ClusterModel {
                 // The records stay in the log, uncommitted; the producer retries them elsewhere.
                 b.pending_acks.clear();
             }
+            let followers: Vec<BrokerId> =
+                requesters.iter().filter_map(|r| if let NodeId::Broker(f) = r { Some(*f) } else { None }).collect();
+            b.renew_parked(&followers, &self.cfg);
             for f in &mut b.followers {
-                if requesters.contains(&NodeId::Broker(f.id)) {
+                if followers.contains(&f.id) {
                     f.parked = None;
                 }
             }
@@ -339,6 +365,22 @@ impl ClusterModel {
                 let sys = self.inner.next_state(&last.sys, ActorModelAction::Timeout(self.layout.id(*node), *timer))?;
                 let mut next = last.with(sys, ghost);
                 next.isr_ticks_left -= u32::from(*timer == TimerKind::IsrExpiration);
+                // A lease runs `metadata.max.age.ms` (5 minutes by default), far longer than
+                // `replica.lag.time.max.ms`: its end is a long pause for every leader.
+                self.age_leases(last, &mut next, *node, *timer);
+                // An ISR tick is `replica.lag.time.max.ms` passing, and a lease runs
+                // `metadata.max.age.ms`, far longer: either is a long pause for every leader (the
+                // ticking one has taken its own).
+                if matches!(timer, TimerKind::MetadataRefresh | TimerKind::IsrExpiration) {
+                    let others: Vec<BrokerId> = self.cfg.broker_ids().filter(|b| *node != NodeId::Broker(*b)).collect();
+                    for broker in others {
+                        self.set_broker(&mut next, broker, |b| {
+                            let mut b = b.clone();
+                            b.after_long_pause(&self.cfg);
+                            b
+                        });
+                    }
+                }
                 next
             }
             Action::Drop { from, to } => {
@@ -445,6 +487,7 @@ impl ClusterModel {
         self.take_outdated(next);
         let start = StepStart::of(&Facts::new(&last.sys, &last.cut, self.cfg.semantics));
         next.ghost.end_step(&start, &Facts::new(&next.sys, &next.cut, self.cfg.semantics));
+        self.settle_leases(next);
         self.forget_dead_state(next);
     }
 

@@ -120,6 +120,19 @@ impl ModelConfig {
         racks
     }
 
+    /// Whether the replica selector can ever compare two followers by when they last caught
+    /// up: it is rack-aware and some consumer's rack holds two brokers or more. Otherwise the
+    /// model keeps only whether each follower caught up since the last ISR tick
+    /// (`broker/recency.rs`).
+    pub fn orders_catch_ups(&self) -> bool {
+        self.selector == Selector::RackAware
+            && self
+                .consumer_racks
+                .iter()
+                .flatten()
+                .any(|rack| self.broker_racks.iter().filter(|r| *r == rack).count() >= 2)
+    }
+
     /// Racks that hold at least one broker, sorted and distinct.
     pub fn racks(&self) -> Vec<Rack> {
         let mut racks = self.broker_racks.clone();

@@ -45,6 +45,12 @@ pub struct ConsumerState {
     pub phase: Phase,
     /// Preferred read replica (lease running).
     pub preferred: Option<BrokerId>,
+    /// Periods of `replica.lag.time.max.ms` since its lease began (`lease.rs`); 0 without one.
+    pub lease_age: u8,
+    /// Its lease ran out before its own `metadata-refresh` tick: the next fetch goes to the leader.
+    pub lease_over: bool,
+    /// A redirect renewed the lease in this step (`lease.rs` orders it, then clears this).
+    pub lease_renewed: bool,
     /// Outstanding request: to whom.
     pub in_flight: Option<BrokerId>,
     /// A metadata request is outstanding.
@@ -73,6 +79,9 @@ impl ConsumerState {
             position_epoch: NO_EPOCH,
             phase: Phase::Fetching,
             preferred: None,
+            lease_age: 0,
+            lease_over: false,
+            lease_renewed: false,
             in_flight: None,
             metadata_in_flight: true,
             backing_off: false,
@@ -218,6 +227,13 @@ impl ConsumerState {
             self.request_metadata(env);
             return self.back_off(env);
         }
+        if self.lease_over && self.phase == Phase::Fetching {
+            // `AbstractFetch.selectReadReplica`: a lease that has run out sends the fetch to the
+            // leader and asks for metadata.
+            self.preferred = None;
+            self.lease_over = false;
+            self.request_metadata(env);
+        }
         let (to, request) = match self.phase {
             Phase::Fetching => (
                 self.preferred.unwrap_or(self.leader),
@@ -291,6 +307,8 @@ impl ConsumerState {
         match error_code {
             ErrorCode::NONE if preferred_read_replica != NO_BROKER => {
                 self.preferred = Some(preferred_read_replica);
+                self.lease_renewed = true;
+                self.lease_over = false;
                 env.set_timer(TimerKind::MetadataRefresh);
                 self.proceed(env);
             }

@@ -18,6 +18,7 @@ mod controller;
 mod explorer;
 pub mod fair;
 mod layout;
+mod lease;
 mod node;
 mod outage;
 mod producer;

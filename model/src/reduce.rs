@@ -20,8 +20,10 @@ impl ClusterModel {
     /// - a leader's `replica-fetch-wait` tick with no parked follower fetch that has a HW to learn;
     /// - a consumer's `metadata-refresh` tick with no preferred replica (it is armed only while
     ///   a lease runs; a lease ended by an error has refreshed metadata already);
-    /// - once no `isr-expiration` tick is left, the tick and the leader's note of where a
-    ///   caught-up follower's last fetch stood;
+    /// - once no `isr-expiration` tick is left, the tick, when it fired and when the pending
+    ///   AlterPartition went out; and, for each follower the selector never compares with
+    ///   another, when it caught up and fetched and where the leader's LEO stood at its last
+    ///   fetch;
     /// - once every record is produced and acknowledged, the producer's idea of the leader and
     ///   its retry tick: it sends nothing more.
     pub(crate) fn forget_dead_state(&self, state: &mut ClusterState) {
@@ -39,11 +41,11 @@ impl ClusterModel {
                     }
                     if no_isr_ticks {
                         timers.cancel(&TimerKind::IsrExpiration);
-                        if b.followers.iter().any(|f| f.caught_up && f.leader_leo_at_last_fetch != 0) {
-                            if let NodeState::Broker(b) = Arc::make_mut(actor) {
-                                for f in b.followers.iter_mut().filter(|f| f.caught_up) {
-                                    f.leader_leo_at_last_fetch = 0;
-                                }
+                        let holds = b.tick_at != 0 || b.alter_sent_at != 0;
+                        if holds || b.followers.iter().any(|f| f.remembers_times()) {
+                            let mut copy = b.clone();
+                            if copy.forget_tick_times(&self.cfg) {
+                                *Arc::make_mut(actor) = NodeState::Broker(copy);
                             }
                         }
                     }

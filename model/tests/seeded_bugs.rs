@@ -20,12 +20,12 @@ fn assert_live(name: &str, bug: ModelBug, without: usize, with: usize) {
 
 #[test]
 fn follower_state_kept_across_epochs_starts_leaders_from_stale_follower_states() {
-    assert_live("smoke", ModelBug::FollowerStateKeptAcrossEpochs, 37_605, 80_952);
+    assert_live("smoke", ModelBug::FollowerStateKeptAcrossEpochs, 37_366, 80_268);
 }
 
 /// On `smoke` the follower's stale view never picks another replica (rack b has one broker),
 /// so the states it adds are those of the remembered follower state alone.
 #[test]
 fn selection_on_follower_remembers_the_follower_states_it_selects_over() {
-    assert_live("smoke", ModelBug::SelectionOnFollower, 37_605, 80_952);
+    assert_live("smoke", ModelBug::SelectionOnFollower, 37_366, 80_268);
 }

@@ -583,6 +583,11 @@ impl Consumer {
         self.metadata.as_ref().map_or(NO_EPOCH, |m| m.leader_epoch)
     }
 
+    /// Whether a request is outstanding: its `ConsumerFetch` timer is then its request timeout.
+    pub fn request_outstanding(&self) -> bool {
+        self.in_flight.is_some()
+    }
+
     /// The preferred read replica and its lease, if any.
     pub fn preferred_read_replica(&self) -> Option<PreferredReplica> {
         self.preferred

@@ -162,6 +162,12 @@ impl Producer {
         self.unsent.iter().copied().collect()
     }
 
+    /// Whether a produce request is outstanding: its `ProduceRetry` timer is then its request
+    /// timeout.
+    pub fn request_outstanding(&self) -> bool {
+        self.in_flight.is_some()
+    }
+
     /// The leader the producer writes to.
     pub fn leader(&self) -> Option<BrokerId> {
         self.leader

@@ -10,6 +10,7 @@ use highwater_traces::{BrokerId, Delivery, LeaderEpoch, Offset, Record, Role, Se
 use super::convert;
 
 /// The ghost history of an implementation run, and what feeds it.
+#[derive(Clone)]
 pub(super) struct Watch {
     pub(super) ghost: highwater_traces::Ghost,
     /// Every record each consumer was handed, with the replica that served it.

@@ -10,12 +10,14 @@
 mod convert;
 mod fair;
 mod ghost;
+mod wire;
 
 pub(crate) use convert::outage as sim_outage;
+pub use wire::Wire;
 
 use highwater_model::{ModelConfig, Selector, Semantics};
 use highwater_protocol::sim::{Cluster, ClusterConfig};
-use highwater_protocol::{Bug, Bugs, FetchSemantics, SelectorKind};
+use highwater_protocol::{Bug, Bugs, FetchSemantics, Millis, SelectorKind};
 use highwater_traces::observe::{first_eager, StepStart, SETTLE_BOUND};
 use highwater_traces::{Action, ClusterView, Outage, OutageShape};
 
@@ -46,6 +48,34 @@ pub fn cluster_config(cfg: &ModelConfig, bugs: Bugs) -> ClusterConfig {
     config.map_brokers(|b| b.min_insync_replicas = min_insync_replicas)
 }
 
+/// The cluster a trace steps: [`cluster_config`] with the clock cut to the model's two kinds of
+/// long pause. Every step takes a millisecond, so the waits of the long polls and every backoff
+/// are 1 ms: whatever the model lets fire after one step has fallen due, and a broker's session
+/// expires within the step that crashes or cuts it off. (The model's
+/// `fetch-wait` and `replica-fetch-wait` ticks answer every parked fetch at once, as if each had
+/// reached its own deadline; a follower's parked fetch counts as renewed when it ends, as in
+/// Kafka's cycle of empty answers and fetches at once.) A lease lasts 10.5 periods of
+/// `replica.lag.time.max.ms`, so that it runs out at a pause, never between two
+/// (`model/src/lease.rs`).
+fn stepped_config(cfg: &ModelConfig, bugs: Bugs) -> ClusterConfig {
+    let config = cluster_config(cfg, bugs).map_brokers(|b| {
+        b.replica_fetch_wait_max_ms = 1;
+        b.consumer_fetch_wait_ms = 1;
+        b.replica_fetch_backoff_ms = 1;
+        b.alter_partition_retry_ms = 1;
+    });
+    let lag = config.brokers.first().map_or(0, |b| b.replica_lag_time_max_ms);
+    let mut config = config.map_consumers(|c| {
+        c.metadata_max_age_ms = lag * 21 / 2;
+        c.retry_backoff_ms = 1;
+    });
+    config.producer.retry_backoff_ms = 1;
+    // The model fences a broker in the step that crashes or cuts it off; here its session
+    // expires at once, within that step's millisecond.
+    config.broker_session_timeout_ms = 1;
+    config
+}
+
 /// Why the implementation cannot take a step the trace takes: a divergence, not an input error.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Refused(pub String);
@@ -58,6 +88,7 @@ pub struct Budget {
 }
 
 /// The protocol crate's cluster, driven by trace actions.
+#[derive(Clone)]
 pub struct Implementation {
     sim: Cluster,
     watch: Watch,
@@ -70,6 +101,13 @@ pub struct Implementation {
     /// Whether `cut_rack` is offered.
     rack_cuts_offered: bool,
     producer_rack: Option<String>,
+    /// When the last long pause ended (an `isr-expiration` tick or the end of a lease), 1 ms
+    /// before any: pauses fall on whole periods of `replica.lag.time.max.ms` from there.
+    last_pause_ms: Millis,
+    /// `replica.lag.time.max.ms`.
+    replica_lag_ms: Millis,
+    /// `isr-expiration` ticks the configuration still offers.
+    isr_ticks_left: u32,
 }
 
 /// The protocol crate's bugs with the ids of the model's.
@@ -96,7 +134,9 @@ impl Implementation {
 
     /// The same, with seeded bugs enabled on every node.
     pub fn with_bugs(cfg: &ModelConfig, bugs: Bugs) -> Implementation {
-        let sim = Cluster::new(cluster_config(cfg, bugs));
+        let config = stepped_config(cfg, bugs);
+        let replica_lag_ms = config.brokers.first().map_or(0, |b| b.replica_lag_time_max_ms);
+        let sim = Cluster::new(config);
         let mut implementation = Implementation {
             watch: Watch::new(&sim),
             sim,
@@ -107,6 +147,9 @@ impl Implementation {
             outages_offered: cfg.outage_shapes.iter().flat_map(|s| s.instances(&cfg.all_racks())).collect(),
             rack_cuts_offered: cfg.outage_shapes.contains(&OutageShape::Brokers),
             producer_rack: cfg.producer_rack.clone(),
+            last_pause_ms: 1,
+            replica_lag_ms,
+            isr_ticks_left: cfg.isr_expirations,
         };
         implementation.settle();
         implementation.take_outdated();
@@ -119,6 +162,9 @@ impl Implementation {
     /// Take one step of a trace.
     pub fn step(&mut self, action: &Action) -> Result<(), Refused> {
         let refused = |e: highwater_protocol::sim::SimError| Refused(e.to_string());
+        // Every step takes a moment, so that no two steps happen at the same millisecond: the
+        // model orders catch-ups by step, as the selector orders them by time.
+        self.sim.pass_time(1);
         self.watch.ghost.start_step();
         match action {
             Action::Deliver { from, to } => {
@@ -131,6 +177,14 @@ impl Implementation {
                 let Some(kind) = timer(*kind) else {
                     return Err(Refused(format!("the implementation has no `{}` timer", kind.name())));
                 };
+                match kind {
+                    highwater_protocol::TimerKind::IsrExpiration => {
+                        self.isr_ticks_left = self.isr_ticks_left.saturating_sub(1);
+                        self.pass_to_next_isr_tick();
+                    }
+                    highwater_protocol::TimerKind::MetadataRefresh => self.pass_to_lease_end(node(*at)),
+                    _ => {}
+                }
                 self.sim.fire_timer(node(*at), kind).map_err(refused)?;
             }
             // The model has no clock: the fence that follows a crash or a cut is part of its step.
@@ -171,6 +225,30 @@ impl Implementation {
         self.take_outdated();
         self.end_step();
         Ok(())
+    }
+
+    /// The model's tick drops a follower last caught up before the previous tick and keeps one
+    /// caught up since; Kafka's check drops one last caught up more than
+    /// `replica.lag.time.max.ms` ago. Ticks `replica.lag.time.max.ms` apart make the two the
+    /// same, as every step takes a millisecond and none is the same moment as a tick.
+    fn pass_to_next_isr_tick(&mut self) {
+        self.pause_at(self.last_pause_ms + self.replica_lag_ms);
+    }
+
+    /// A lease ends at the first pause after its deadline, and at least two periods after the
+    /// last pause: the model takes its end for a long pause, after which every earlier catch-up
+    /// is too old (`model/src/lease.rs` counts the periods).
+    fn pass_to_lease_end(&mut self, consumer: highwater_protocol::NodeId) {
+        let metadata_refresh = highwater_protocol::TimerKind::MetadataRefresh;
+        let due = self.sim.timers().find(|(n, t, _)| *n == consumer && *t == metadata_refresh).map(|(_, _, d)| d);
+        let lag = self.replica_lag_ms.max(1);
+        let periods = due.map_or(0, |d| d.saturating_sub(self.last_pause_ms).div_ceil(lag)).max(2);
+        self.pause_at(self.last_pause_ms + periods * lag);
+    }
+
+    fn pause_at(&mut self, at: Millis) {
+        self.sim.pass_time(at.saturating_sub(self.sim.now()));
+        self.last_pause_ms = at;
     }
 
     fn expire_sessions(&mut self) -> Result<(), highwater_protocol::sim::SimError> {

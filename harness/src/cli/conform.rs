@@ -54,7 +54,8 @@ pub fn exec(opts: ConformOpts) -> u8 {
             return exit_codes::USAGE;
         }
     };
-    let Sampled { walks: sampled, steps, distinct_states, elapsed_s: elapsed, divergence } = sampled;
+    let Sampled { walks: sampled, steps, distinct_states, distinct_transitions, elapsed_s: elapsed, divergence } =
+        sampled;
     let code = if divergence.is_some() { exit_codes::VIOLATED } else { exit_codes::OK };
     match opts.format {
         Format::Json => println!(
@@ -66,6 +67,7 @@ pub fn exec(opts: ConformOpts) -> u8 {
                 "samples": sampled,
                 "steps": steps,
                 "distinct_states": distinct_states,
+                "distinct_transitions": distinct_transitions,
                 "elapsed_s": elapsed,
                 "samples_per_s": sampled as f64 / elapsed.max(1e-9),
                 "divergence": divergence.as_ref().map(|d| json!({
@@ -80,10 +82,11 @@ pub fn exec(opts: ConformOpts) -> u8 {
         ),
         Format::Text => {
             println!(
-                "conform: preset {}, seed {}: {sampled} walks, {steps} steps, {} distinct model states, {elapsed:.2} s ({:.0} walks/s)",
+                "conform: preset {}, seed {}: {sampled} walks, {steps} steps, {} distinct model states and {} transitions, {elapsed:.2} s ({:.0} walks/s)",
                 opts.config.preset,
                 opts.seed,
                 distinct_states,
+                distinct_transitions,
                 sampled as f64 / elapsed.max(1e-9)
             );
             match &divergence {

@@ -1,6 +1,8 @@
 //! Conformance sampling: sample random walks of the correct model (seeded, reproducible), replay
 //! each through the protocol crate, and stop at the first divergence, written as a minimised
-//! trace file. This is the gate for a change to `protocol/`.
+//! trace file. From the end of each walk the implementation's own fair continuation must reach
+//! every liveness goal, as the model's must from every state. This is the gate for a change to
+//! `protocol/`.
 
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
@@ -12,8 +14,9 @@ use highwater_protocol::{Bug, Bugs};
 use highwater_traces::{Action, Trace};
 
 use super::replay::{replay_implementation_with, ImplementationResult};
-use crate::adapter::protocol_bugs;
+use crate::adapter::{protocol_bugs, Implementation};
 use crate::rng::Rng;
+use crate::run::DEFAULT_LIVENESS_BOUND;
 use crate::tracefile::{self, TraceInfo};
 use crate::viewdiff::compact;
 
@@ -31,6 +34,8 @@ pub struct Sampled {
     pub steps: usize,
     /// Distinct model states the walks passed through.
     pub distinct_states: usize,
+    /// Distinct steps between them (pairs of states).
+    pub distinct_transitions: usize,
     /// Wall time.
     pub elapsed_s: f64,
     /// The first divergence.
@@ -85,7 +90,7 @@ pub fn sample(
     let model = ClusterModel::new(cfg.clone());
     let bugs = extra_bugs.iter().fold(protocol_bugs(cfg), Bugs::with);
     let start = Instant::now();
-    let (mut steps, mut seen) = (0usize, HashSet::new());
+    let (mut steps, mut seen, mut moves) = (0usize, HashSet::new(), HashSet::new());
     let info = |found: usize| TraceInfo {
         preset,
         property: None,
@@ -96,7 +101,14 @@ pub fn sample(
         continuation_from: None,
     };
     let extra_ids = extra_bugs.iter().map(Bug::id).collect::<Vec<_>>().join(",");
-    let replay = |trace: &Trace| replay_implementation_with(cfg, trace, bugs);
+    let replay = |trace: &Trace| {
+        let mut replayed = replay_implementation_with(cfg, trace, bugs);
+        if matches!(replayed.result, ImplementationResult::Conforms) && replayed.violated.is_empty() {
+            let end = trace.states.len() - 1;
+            replayed.violated.extend(unreached_liveness(cfg, bugs, &trace.actions()).into_iter().map(|p| (p, end)));
+        }
+        replayed
+    };
     let diverges = |actions: &[Action]| -> bool {
         tracefile::build(&model, cfg, actions, &info(actions.len())).is_ok_and(|trace| {
             let replayed = replay(&trace);
@@ -110,7 +122,9 @@ pub fn sample(
         let (path, states) = tracefile::random_walk(&model, &mut rng, depth);
         walks += 1;
         steps += path.len();
-        seen.extend(states.iter().map(fingerprint));
+        let prints: Vec<u64> = states.iter().map(fingerprint).collect();
+        moves.extend(prints.windows(2).map(|pair| (pair[0], pair[1])));
+        seen.extend(prints);
         if diverges(&path) {
             let minimal = tracefile::minimise(&path, diverges);
             let mut trace =
@@ -130,5 +144,26 @@ pub fn sample(
             break;
         }
     }
-    Ok(Sampled { walks, steps, distinct_states: seen.len(), elapsed_s: start.elapsed().as_secs_f64(), divergence })
+    Ok(Sampled {
+        walks,
+        steps,
+        distinct_states: seen.len(),
+        distinct_transitions: moves.len(),
+        elapsed_s: start.elapsed().as_secs_f64(),
+        divergence,
+    })
+}
+
+/// The liveness properties whose goal the implementation, stepped through `actions` and then
+/// continued fairly with faults stopped, does not reach within the default bound.
+fn unreached_liveness(cfg: &ModelConfig, bugs: Bugs, actions: &[Action]) -> Vec<&'static str> {
+    let mut implementation = Implementation::with_bugs(cfg, bugs);
+    if actions.iter().any(|a| implementation.step(a).is_err()) {
+        return Vec::new();
+    }
+    let liveness = highwater_properties::ALL.iter().filter(|p| p.kind == highwater_properties::Kind::Liveness);
+    liveness
+        .filter(|p| !implementation.clone().reaches_fairly(p.check, DEFAULT_LIVENESS_BOUND))
+        .map(|p| p.name)
+        .collect()
 }

@@ -93,20 +93,37 @@ fn yes() -> bool {
 fn default_timeout() -> u64 {
     600
 }
+/// Seconds for each seeded bug's search: the slowest, `selection-on-follower`, takes about two
+/// minutes on 2 cores (`docs/measurements.md`).
 fn default_budget() -> u64 {
-    120
+    240
 }
 fn default_seed() -> u64 {
     1
 }
+/// Steps per conformance walk: twice as many add under 1% more distinct states at twice the
+/// time (`docs/measurements.md`), on every preset but `large`.
 fn default_depth() -> usize {
     40
 }
 
+/// `large`'s lossy network keeps walks finding new states past 40 steps: 80 reach half as many
+/// again.
+fn walk_depth(preset: &str) -> usize {
+    if preset == "large" {
+        2 * default_depth()
+    } else {
+        default_depth()
+    }
+}
+
+/// Conformance walks per preset in the default suite: about 45 s for all of them on 2 cores.
+pub const CONFORM_WALKS: usize = 2000;
+
 impl Suite {
     /// The default suite: `smoke` exhaustively, every seeded bug, the corpus this binary was
-    /// built with, 200 conformance walks of `smoke`. It reads no file, so it runs from any
-    /// directory.
+    /// built with, and [`CONFORM_WALKS`] conformance walks of every preset. It reads no file, so
+    /// it runs from any directory.
     pub fn default_suite() -> Suite {
         Suite {
             check: vec![CheckSpec {
@@ -118,7 +135,15 @@ impl Suite {
             bugs: Some(BugsSpec { must_catch: vec!["all".into()], budget: default_budget(), seed: default_seed() }),
             corpus: Vec::new(),
             embedded_corpus: true,
-            conform: vec![ConformSpec { preset: "smoke".into(), samples: 200, seed: 1, depth: default_depth() }],
+            conform: highwater_model::PRESETS
+                .iter()
+                .map(|p| ConformSpec {
+                    preset: p.name.into(),
+                    samples: CONFORM_WALKS,
+                    seed: 1,
+                    depth: walk_depth(p.name),
+                })
+                .collect(),
             protocol_bugs: Vec::new(),
         }
     }

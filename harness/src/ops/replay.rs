@@ -12,7 +12,7 @@ use highwater_model::ClusterModel;
 use highwater_properties::Kind;
 use serde::Serialize;
 
-use crate::adapter::{Implementation, Refused};
+use crate::adapter::{Implementation, Refused, Wire};
 use crate::run::DEFAULT_LIVENESS_BOUND;
 use crate::tracefile::{load, shows, walk};
 use crate::viewdiff::{diff, FieldDiff};
@@ -123,6 +123,10 @@ pub fn replay_implementation_with(
     // A liveness trace's recorded fair continuation is the model's; the implementation, from
     // where faults stop, runs its own (below).
     let path_end = trace.continuation_from().unwrap_or(trace.states.len() - 1);
+    // The model's own states, for what the views leave out: messages in flight and timers set.
+    let model = ClusterModel::new(cfg.clone());
+    let actions: Vec<_> = trace.states.iter().take(path_end + 1).filter_map(|s| s.action.clone()).collect();
+    let model_states = walk(&model, &actions).unwrap_or_default();
     for (step, recorded) in trace.states.iter().enumerate().take(path_end + 1) {
         if let Some(action) = &recorded.action {
             if let Err(Refused(why)) = implementation.step(action) {
@@ -137,7 +141,11 @@ pub fn replay_implementation_with(
                 violated.push((name, step));
             }
         }
-        let differences = diff(&recorded.view, &actual);
+        let mut differences = diff(&recorded.view, &actual);
+        if let (true, Some(state)) = (differences.is_empty(), model_states.get(step)) {
+            let expected = Wire { links: model.in_flight(state), timers: model.timers_set(state) };
+            differences.extend(implementation.wire_differs(&expected));
+        }
         if let (Some(first), ImplementationResult::Conforms) = (differences.first(), &result) {
             result = ImplementationResult::Diverged { step, first: first.clone(), fields: differences.len() };
             break;

@@ -46,9 +46,14 @@ impl BrokerState {
             // Kafka's AlterPartitionManager keeps the change pending and retries it: the lost
             // request may have been applied, so its members must keep counting for the HW.
             // The fetch session with that follower is gone: what we last told it is unknown.
+            // Its parked fetch went with the connection (renewed to now, as one that waited).
             Role::Leader if matches!(peer, NodeId::Broker(_)) => {
+                if let NodeId::Broker(id) = peer {
+                    self.renew_parked(&[id], env.cfg);
+                }
                 if let Some(f) = self.followers.iter_mut().find(|f| NodeId::Broker(f.id) == peer) {
                     f.hw_sent = -1;
+                    f.parked = None;
                 }
                 self.arm_replica_fetch_wait(env);
             }

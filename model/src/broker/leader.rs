@@ -53,25 +53,27 @@ impl BrokerState {
                 self.fetch_answer(ErrorCode::OFFSET_OUT_OF_RANGE, vec![], None, NO_BROKER, fetch_offset, epoch),
             );
         }
+        self.record_follower_fetch(follower, fetch_offset, env);
         if let Some(f) = self.followers.iter_mut().find(|f| f.id == follower) {
             f.parked = Some((fetch_offset, epoch));
         }
-        self.record_follower_fetch(follower, fetch_offset, env);
         // Long poll (Kafka's DelayedFetch): answered now if there are records, else when there
-        // are, or at its deadline if it has a new HW to learn.
-        self.answer_parked_followers(env);
+        // are, or at its deadline if it has a new HW to learn. Answered now, it was never parked:
+        // no wait passed to renew it.
+        let leo = self.leo();
+        self.answer_parked_where(|offset, _| offset < leo, false, env);
+        self.arm_replica_fetch_wait(env);
     }
 
     /// A follower fetched from `fetch_offset`: its LEO as the leader knows it, whether it caught
     /// up, and what follows from that (ISR expansion, the HW).
     fn record_follower_fetch(&mut self, follower: BrokerId, fetch_offset: Offset, env: &mut Env) {
         let leo = self.leo();
-        if let Some(f) = self.followers.iter_mut().find(|f| f.id == follower) {
-            if fetch_offset >= leo || fetch_offset >= f.leader_leo_at_last_fetch {
-                f.caught_up = true;
-            }
-            f.leo = Some(fetch_offset);
-            f.leader_leo_at_last_fetch = leo;
+        if let Some(index) = self.followers.iter().position(|f| f.id == follower) {
+            let now = self.new_stamp();
+            self.note_fetch_time(index, fetch_offset, leo, now);
+            self.followers[index].leo = Some(fetch_offset);
+            self.renumber_stamps(env.cfg);
         }
         self.maybe_expand_isr(follower, env);
         self.advance_hw(env);
@@ -83,7 +85,7 @@ impl BrokerState {
     /// waits for `replica.fetch.wait.max.ms` (the `replica-fetch-wait` tick).
     pub(super) fn answer_parked_followers(&mut self, env: &mut Env) {
         let leo = self.leo();
-        self.answer_parked_where(|offset, _| offset < leo, env);
+        self.answer_parked_where(|offset, _| offset < leo, true, env);
         self.arm_replica_fetch_wait(env);
     }
 
@@ -92,7 +94,7 @@ impl BrokerState {
     /// would answer it empty and the follower would fetch again at once, the same state.
     pub(super) fn on_replica_fetch_wait(&mut self, env: &mut Env) {
         let leo = self.leo();
-        self.answer_parked_where(|offset, hw_news| offset < leo || hw_news, env);
+        self.answer_parked_where(|offset, hw_news| offset < leo || hw_news, true, env);
         self.arm_replica_fetch_wait(env);
     }
 
@@ -106,13 +108,18 @@ impl BrokerState {
         }
     }
 
-    fn answer_parked_where(&mut self, answer: impl Fn(Offset, bool) -> bool, env: &mut Env) {
+    /// Answer the parked fetches `answer` picks; `renew` when they waited (see `renew_parked`).
+    fn answer_parked_where(&mut self, answer: impl Fn(Offset, bool) -> bool, renew: bool, env: &mut Env) {
         let (leo, hw) = (self.leo(), self.hw);
         let ready: Vec<(BrokerId, Offset, LeaderEpoch)> = self
             .followers
             .iter()
             .filter_map(|f| f.parked.filter(|(offset, _)| answer(*offset, f.hw_sent < hw)).map(|(o, e)| (f.id, o, e)))
             .collect();
+        let answered: Vec<BrokerId> = ready.iter().map(|(follower, _, _)| *follower).collect();
+        if renew {
+            self.renew_parked(&answered, env.cfg);
+        }
         for (follower, offset, epoch) in ready {
             let records = self.read(offset, leo);
             env.send(
@@ -187,6 +194,8 @@ impl BrokerState {
 
     pub(super) fn propose(&mut self, new_isr: Vec<BrokerId>, env: &mut Env) {
         self.pending_alter = Some((new_isr.clone(), self.partition_epoch, false));
+        self.alter_sent_at = self.new_stamp();
+        self.renumber_stamps(env.cfg);
         let request = Message::AlterPartition {
             broker_id: self.id,
             leader_epoch: self.leader_epoch,
@@ -194,6 +203,7 @@ impl BrokerState {
             new_isr,
         };
         env.send(NodeId::Controller, request);
+        self.arm_isr_check(env);
     }
 
     pub(super) fn on_isr_expiration(&mut self, env: &mut Env) {
@@ -201,16 +211,24 @@ impl BrokerState {
         let lagging: Vec<BrokerId> = self
             .followers
             .iter()
-            .filter(|f| self.isr.contains(&f.id) && !f.caught_up && f.leo != Some(leo))
+            .filter(|f| self.isr.contains(&f.id) && self.missed_last_tick(f) && f.leo != Some(leo))
             .map(|f| f.id)
             .collect();
-        for f in &mut self.followers {
-            f.caught_up = false;
+        // `Partition.maybeShrinkIsr` waits while an AlterPartition is in flight; the protocol
+        // crate sends one that timed out again at the check, as `AlterPartitionManager` would.
+        // A request sent at this check goes out before the tick's own moment: by the next one it
+        // has timed out.
+        match self.pending_alter.clone() {
+            Some((isr, _, false)) if self.alter_timed_out() => self.propose(isr, env),
+            Some(_) => {}
+            None if !lagging.is_empty() => {
+                let isr = self.isr.iter().copied().filter(|b| !lagging.contains(b)).collect();
+                self.propose(isr, env);
+            }
+            None => {}
         }
-        if self.pending_alter.is_none() && !lagging.is_empty() {
-            let isr = self.isr.iter().copied().filter(|b| !lagging.contains(b)).collect();
-            self.propose(isr, env);
-        }
+        self.tick_at = self.new_stamp();
+        self.renumber_stamps(env.cfg);
         self.arm_isr_check(env);
     }
 

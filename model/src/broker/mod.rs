@@ -1,7 +1,8 @@
 //! A broker's replica, leader or follower, as the model has it.
 //!
 //! Time is abstract. An `isr-expiration` tick takes out of the ISR every follower that has not
-//! caught up since the previous tick. That is the clockless form of `replica.lag.time.max.ms`.
+//! caught up since the previous tick. That is the clockless form of `replica.lag.time.max.ms`;
+//! `recency` keeps the order of the moments it and the replica selector compare.
 
 use highwater_traces::{
     outdated_at_broker, BrokerId, EpochEndOffset, ErrorCode, LeaderEpoch, Message, NodeId, Offset, OffsetRecord,
@@ -14,6 +15,9 @@ use crate::node::Env;
 mod follower;
 mod leader;
 mod read;
+mod recency;
+
+pub use recency::Stamp;
 
 /// What the leader knows of a follower.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -22,8 +26,10 @@ pub struct FollowerInfo {
     pub id: BrokerId,
     /// Its LEO from its last fetch in this epoch.
     pub leo: Option<Offset>,
-    /// Caught up since the last `isr-expiration` tick.
-    pub caught_up: bool,
+    /// When it was last caught up with the leader's LEO (`lastCaughtUpTimeMs`).
+    pub caught_up_at: Stamp,
+    /// When it last fetched (`lastFetchTimeMs`).
+    pub fetched_at: Stamp,
     /// The leader's LEO at its previous fetch.
     pub leader_leo_at_last_fetch: Offset,
     /// Its fetch, parked because the leader had nothing new: (fetch offset, its epoch).
@@ -94,6 +100,11 @@ pub struct BrokerState {
     /// Seeded bugs `follower-state-kept-across-epochs` and `selection-on-follower` only: the
     /// followers' state from this broker's last leadership (kept in memory; a crash loses it).
     pub previous_followers: Vec<FollowerInfo>,
+    /// Leader: when its last `isr-expiration` tick fired, or more than `replica.lag.time.max.ms`
+    /// last passed at once, in the order of its followers' stamps.
+    pub tick_at: Stamp,
+    /// Leader: when the pending AlterPartition was last sent (0 when none is pending).
+    pub alter_sent_at: Stamp,
 }
 
 impl BrokerState {
@@ -121,6 +132,8 @@ impl BrokerState {
             last_fetched_epoch_cleared: false,
             awaiting_leader_end: false,
             previous_followers: Vec::new(),
+            tick_at: 0,
+            alter_sent_at: 0,
         }
     }
 
@@ -138,6 +151,11 @@ impl BrokerState {
     /// A restart from what the crash left.
     pub fn restarted(&self) -> Self {
         BrokerState { alive: true, ..self.crashed() }
+    }
+
+    fn clear_pending_alter(&mut self) {
+        self.pending_alter = None;
+        self.alter_sent_at = 0;
     }
 
     fn leo(&self) -> Offset {
@@ -245,7 +263,7 @@ impl BrokerState {
             if newer_epoch || self.role != Role::Leader {
                 self.become_leader(env);
             } else {
-                self.pending_alter = None;
+                self.clear_pending_alter();
                 env.cancel_timer(TimerKind::AlterPartitionRetry);
                 self.on_isr_committed(env);
             }
@@ -268,13 +286,13 @@ impl BrokerState {
     ) {
         match error {
             ErrorCode::NONE if partition_epoch > self.partition_epoch => {
-                self.pending_alter = None;
+                self.clear_pending_alter();
                 self.isr = isr;
                 self.partition_epoch = partition_epoch;
                 self.on_isr_committed(env);
             }
             ErrorCode::NONE | ErrorCode::INELIGIBLE_REPLICA => {
-                self.pending_alter = None;
+                self.clear_pending_alter();
                 self.reconsider_parked_followers(env);
             }
             ErrorCode::FENCED_LEADER_EPOCH | ErrorCode::INVALID_UPDATE_VERSION | ErrorCode::INVALID_REQUEST => {
@@ -288,6 +306,7 @@ impl BrokerState {
                 }
             }
         }
+        self.arm_isr_check(env);
     }
 
     /// The leader's ISR changed by a committed AlterPartition (answer or notice). A shrink can
@@ -315,6 +334,8 @@ impl BrokerState {
             env.cfg.has(ModelBug::FollowerStateKeptAcrossEpochs) || env.cfg.has(ModelBug::SelectionOnFollower);
         if remembers && self.role == Role::Leader {
             self.previous_followers = self.followers.clone();
+        } else {
+            self.tick_at = 0;
         }
         for f in std::mem::take(&mut self.followers) {
             if let Some((offset, epoch)) = f.parked {
@@ -327,7 +348,7 @@ impl BrokerState {
         }
         self.followers.clear();
         env.cancel_timer(TimerKind::ReplicaFetchWait);
-        self.pending_alter = None;
+        self.clear_pending_alter();
         env.cancel_timer(TimerKind::AlterPartitionRetry);
     }
 
@@ -340,6 +361,7 @@ impl BrokerState {
         self.epoch_start = self.leo();
         self.fetch_in_flight = false;
         self.awaiting_leader_end = false;
+        let start = self.new_stamp();
         self.followers = env
             .cfg
             .broker_ids()
@@ -348,7 +370,8 @@ impl BrokerState {
                 let fresh = FollowerInfo {
                     id,
                     leo: None,
-                    caught_up: self.isr.contains(&id),
+                    caught_up_at: if self.isr.contains(&id) { start } else { 0 },
+                    fetched_at: 0,
                     leader_leo_at_last_fetch: 0,
                     parked: None,
                     hw_sent: -1,
@@ -362,17 +385,20 @@ impl BrokerState {
                 }
             })
             .collect();
+        self.renumber_stamps(env.cfg);
         env.cancel_timer(TimerKind::ReplicaFetch);
         self.advance_hw(env);
         self.arm_isr_check(env);
     }
 
-    /// The ISR check can only shrink the ISR while some ISR follower is behind the LEO; the tick
-    /// is armed exactly then, so idle ticks do not multiply interleavings.
-    fn arm_isr_check(&self, env: &mut Env) {
+    /// The ISR check can only change something while some ISR follower is behind the LEO (it
+    /// may shrink the ISR) or an AlterPartition is pending (it may send it again); the tick is
+    /// armed exactly then, so idle ticks do not multiply interleavings.
+    pub(super) fn arm_isr_check(&self, env: &mut Env) {
         let leo = self.leo();
         let behind = self.followers.iter().any(|f| self.isr.contains(&f.id) && f.leo != Some(leo));
-        if behind {
+        let resendable = self.pending_alter.as_ref().is_some_and(|(_, _, awaiting)| !awaiting);
+        if behind || resendable {
             env.set_timer(TimerKind::IsrExpiration);
         } else {
             env.cancel_timer(TimerKind::IsrExpiration);

@@ -3,7 +3,7 @@
 
 use highwater_traces::{BrokerId, ErrorCode, LeaderEpoch, Message, NodeId, Offset, Role, TimerKind, NO_BROKER};
 
-use super::{BrokerState, FollowerInfo, ParkedFetch};
+use super::{BrokerState, FollowerInfo, ParkedFetch, Stamp};
 use crate::bugs::ModelBug;
 use crate::config::{Selector, Semantics};
 use crate::node::Env;
@@ -104,8 +104,7 @@ impl BrokerState {
         if env.cfg.selector == Selector::Leader || env.cfg.rack_of(self.id) == rack {
             return None;
         }
-        // Same rack, most caught up, then (the clockless stand-in for) most recently caught up,
-        // then highest id, as Kafka 4.4's `RackAwareReplicaSelector.select` takes the maximum of
+        // Same rack, most caught up, then most recently caught up, then highest id, as Kafka 4.4's `RackAwareReplicaSelector.select` takes the maximum of
         // `ReplicaView.comparator()`.
         best_in_rack(&self.followers, &self.isr, rack, offset, env)
     }
@@ -123,10 +122,10 @@ impl BrokerState {
         }
         let others = best_in_rack(&self.previous_followers, &self.isr, rack, offset, env)
             .and_then(|id| self.previous_followers.iter().find(|f| f.id == id))
-            .map(|f| (f.leo.unwrap_or(0), u8::from(f.caught_up), f.id));
+            .map(|f| (f.leo.unwrap_or(0), f.caught_up_at, f.id));
         // The selector sees itself as caught up this very moment (Kafka gives the local replica
         // no time since it was last caught up), so it is more recent than any other.
-        let own = (env.cfg.rack_of(self.id) == rack).then_some((self.leo(), 2, self.id));
+        let own = (env.cfg.rack_of(self.id) == rack).then_some((self.leo(), Stamp::MAX, self.id));
         match own.max(others) {
             Some((_, _, id)) => (id != self.id).then_some(id),
             None => Some(leader),
@@ -135,7 +134,7 @@ impl BrokerState {
 }
 
 /// The best replica in `rack` among `followers` that are in `isr` (or any, with KAFKA-14372)
-/// and hold `offset`: most caught up, then caught up since the last tick, then highest id.
+/// and hold `offset`: most caught up, then most recently caught up, then highest id.
 fn best_in_rack(
     followers: &[FollowerInfo],
     isr: &[BrokerId],
@@ -149,7 +148,7 @@ fn best_in_rack(
             let candidate = isr.contains(&f.id) || env.cfg.has(ModelBug::PreferredReplicaOutsideIsr);
             candidate && env.cfg.rack_of(f.id) == rack
         })
-        .filter_map(|f| f.leo.filter(|leo| offset <= *leo).map(|leo| (leo, f.caught_up, f.id)))
+        .filter_map(|f| f.leo.filter(|leo| offset <= *leo).map(|leo| (leo, f.caught_up_at, f.id)))
         .max()
         .map(|(_, _, id)| id)
 }

@@ -231,6 +231,13 @@ impl Cluster {
         Ok(self.step_node(node, Input::Timer(timer)))
     }
 
+    /// Let `ms` of time pass with nothing happening: no timer fires, no message arrives and no
+    /// request times out, whatever falls due. A driver that schedules every event itself (the
+    /// conformance adapter) moves the clock so; [`Cluster::run_for`] is the fair schedule.
+    pub fn pass_time(&mut self, ms: Millis) {
+        self.now = self.now.saturating_add(ms);
+    }
+
     /// Crash a running broker: its log and HW checkpoint survive, its connections and timers do not.
     pub fn crash(&mut self, broker: BrokerId) -> Result<StepOutputs, SimError> {
         let slot = self.brokers.get_mut(&broker).ok_or(SimError::UnknownNode(NodeId::Broker(broker)))?;
