@@ -202,13 +202,12 @@ pub fn exec(opts: CheckOpts) -> u8 {
             return exit_codes::USAGE;
         }
     };
+    // A file that cannot be written costs the file, never the report of the finished run.
+    let mut unwritten = None;
     if let Some(dir) = &opts.out {
         match write_traces(dir, &traces) {
             Ok(written) => outcome.traces = written,
-            Err(error) => {
-                eprintln!("error: {error}");
-                return exit_codes::USAGE;
-            }
+            Err(error) => unwritten = Some(error),
         }
     }
     let shown: Vec<&Trace> = traces.iter().filter(|(_, t)| t.meta.verdict == "VIOLATED").map(|(_, t)| t).collect();
@@ -218,5 +217,11 @@ pub fn exec(opts: CheckOpts) -> u8 {
         }
         Format::Json => println!("{}", report::json(&opts.config.preset, &cfg, &options, &outcome, code)),
     }
-    code
+    match unwritten {
+        Some(error) => {
+            eprintln!("error: {error}");
+            exit_codes::USAGE
+        }
+        None => code,
+    }
 }
