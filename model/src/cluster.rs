@@ -23,7 +23,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use highwater_traces::observe::{first_eager, reset_order, StepStart, SETTLE_BOUND};
-use highwater_traces::{Action, BrokerId, Fate, Ghost, Message, NodeId, Outage, OutageShape, Rack, TimerKind};
+use highwater_traces::{Action, BrokerId, Fate, Ghost, Message, NodeId, Outage, OutageShape, Rack, Role, TimerKind};
 use stateright::actor::{is_no_op_with_timer, Actor, ActorModel, ActorModelAction, ActorModelState, Id, Network, Out};
 use stateright::{Model, Property};
 
@@ -365,14 +365,14 @@ impl ClusterModel {
                 let sys = self.inner.next_state(&last.sys, ActorModelAction::Timeout(self.layout.id(*node), *timer))?;
                 let mut next = last.with(sys, ghost);
                 next.isr_ticks_left -= u32::from(*timer == TimerKind::IsrExpiration);
-                // A lease runs `metadata.max.age.ms` (5 minutes by default), far longer than
-                // `replica.lag.time.max.ms`: its end is a long pause for every leader.
                 self.age_leases(last, &mut next, *node, *timer);
                 // An ISR tick is `replica.lag.time.max.ms` passing, and a lease runs
                 // `metadata.max.age.ms`, far longer: either is a long pause for every leader (the
                 // ticking one has taken its own).
                 if matches!(timer, TimerKind::MetadataRefresh | TimerKind::IsrExpiration) {
-                    let others: Vec<BrokerId> = self.cfg.broker_ids().filter(|b| *node != NodeId::Broker(*b)).collect();
+                    let leads = |b: BrokerId| self.broker(&next, b).is_some_and(|s| s.role == Role::Leader);
+                    let others: Vec<BrokerId> =
+                        self.cfg.broker_ids().filter(|b| *node != NodeId::Broker(*b) && leads(*b)).collect();
                     for broker in others {
                         self.set_broker(&mut next, broker, |b| {
                             let mut b = b.clone();

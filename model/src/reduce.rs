@@ -41,8 +41,7 @@ impl ClusterModel {
                     }
                     if no_isr_ticks {
                         timers.cancel(&TimerKind::IsrExpiration);
-                        let holds = b.tick_at != 0 || b.alter_sent_at != 0;
-                        if holds || b.followers.iter().any(|f| f.remembers_times()) {
+                        if b.holds_tick_times(&self.cfg) {
                             let mut copy = b.clone();
                             if copy.forget_tick_times(&self.cfg) {
                                 *Arc::make_mut(actor) = NodeState::Broker(copy);

@@ -118,6 +118,14 @@ impl BrokerState {
         self.renumber_stamps(cfg);
     }
 
+    /// Whether [`BrokerState::forget_tick_times`] would change anything: checked first, so that
+    /// the step that ends every state clones no broker for nothing.
+    pub(crate) fn holds_tick_times(&self, cfg: &ModelConfig) -> bool {
+        let fine = cfg.orders_catch_ups();
+        let unread = |f: &FollowerInfo| f.remembers_times() && !(fine && self.compared(f.id, cfg));
+        self.tick_at != 0 || self.alter_sent_at != 0 || self.followers.iter().any(unread)
+    }
+
     /// No ISR tick is left: drop what only a tick reads (the last tick, when the pending
     /// AlterPartition went out, and every moment of a follower the selector never compares).
     /// Whether anything changes.
