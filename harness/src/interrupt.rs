@@ -18,6 +18,9 @@ pub fn install() {
     });
 }
 
+/// Why a run that an interrupt stopped stopped, as every report words it.
+pub const STOPPED_BY: &str = "an interrupt (SIGINT or SIGTERM)";
+
 /// Whether an interrupt came.
 pub fn requested() -> bool {
     REQUESTED.load(Ordering::SeqCst)

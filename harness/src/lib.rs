@@ -4,6 +4,7 @@
 //! trace files (`tracefile`), the operations built on them (`ops`: replay, conformance, bug
 //! verification, the gate), and the `highwater` command line (`cli`), which parses flags into
 //! those operations and prints their results. See the workspace README for each subcommand.
+#![forbid(unsafe_code)]
 
 pub mod adapter;
 pub mod cli;

@@ -252,7 +252,7 @@ pub fn check(model: ClusterModel, options: &SearchOptions) -> Outcome {
     let states = checker.state_count();
     let stopped_by = match options.search {
         _ if panicked > 0 => Some(format!("a model panic in {panicked} checker thread(s), printed above")),
-        _ if interrupted => Some("an interrupt (SIGINT or SIGTERM)".to_string()),
+        _ if interrupted => Some(crate::interrupt::STOPPED_BY.to_string()),
         _ if options.first_violation
             && ALL.iter().any(|p| p.kind != Kind::Coverage && checker.discovery(p.name).is_some()) =>
         {

@@ -287,11 +287,16 @@ pub fn random_walk(model: &ClusterModel, rng: &mut Rng, depth: usize) -> (Vec<Ac
 /// A trace file read and checked, or the message saying why not (naming the file).
 pub fn load(file: &Path) -> Result<(Trace, ModelConfig), String> {
     let text = std::fs::read_to_string(file).map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
-    let trace = Trace::parse(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+    parse(&file.display().to_string(), &text)
+}
+
+/// A trace's text parsed and checked, or the message saying why not, starting with `name`.
+pub fn parse(name: &str, text: &str) -> Result<(Trace, ModelConfig), String> {
+    let trace = Trace::parse(text).map_err(|e| format!("{name}: {e}"))?;
     let cfg: ModelConfig = serde_json::from_str(&trace.meta.config)
-        .map_err(|e| format!("{}: #meta.config is not a model configuration: {e}", file.display()))?;
-    cfg.validate().map_err(|e| format!("{}: #meta.config: {e}", file.display()))?;
-    check_meta(&trace.meta, &cfg).map_err(|e| format!("{}: {e}", file.display()))?;
+        .map_err(|e| format!("{name}: #meta.config is not a model configuration: {e}"))?;
+    cfg.validate().map_err(|e| format!("{name}: #meta.config: {e}"))?;
+    check_meta(&trace.meta, &cfg).map_err(|e| format!("{name}: {e}"))?;
     Ok((trace, cfg))
 }
 

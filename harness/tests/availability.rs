@@ -201,7 +201,14 @@ fn the_report_is_the_same_bytes_run_to_run() {
     let render = || {
         let options = options(Some("link-a-b"));
         let rows = availability::run(&options, |_| {}).unwrap();
-        let report = Report { rows: &rows, curves: None, timings: &options.timings, options: &options, elapsed_s: 0.0 };
+        let report = Report {
+            rows: &rows,
+            curves: None,
+            timings: &options.timings,
+            options: &options,
+            elapsed_s: 0.0,
+            stopped_by: None,
+        };
         (text(&report), json(&report), html(&report, None))
     };
     let (first, second) = (render(), render());

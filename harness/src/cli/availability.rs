@@ -114,6 +114,7 @@ pub fn exec(opts: AvailabilityOpts) -> u8 {
             return exit_codes::USAGE;
         }
     }
+    crate::interrupt::install();
     let start = Instant::now();
     let mut done = 0;
     // Progress only where someone watches: in a CI log each update would be a line of its own.
@@ -139,35 +140,40 @@ pub fn exec(opts: AvailabilityOpts) -> u8 {
             };
         }
     };
-    let curves = (!opts.no_curves).then(|| availability::curves::measure(&options.timings));
+    let planned = availability::planned(&options);
+    let interrupted = rows.len() < planned;
+    let curves = (!opts.no_curves && !interrupted).then(|| availability::curves::measure(&options.timings));
     let report = report::Report {
         rows: &rows,
         curves: curves.as_ref(),
         timings: &options.timings,
         options: &options,
         elapsed_s: start.elapsed().as_secs_f64(),
+        stopped_by: interrupted
+            .then(|| format!("{} after {} of {planned} scenario runs", crate::interrupt::STOPPED_BY, rows.len())),
     };
     let incomplete = rows.iter().any(|r| !r.rack_aware.model.complete || !r.leader_only.model.complete);
-    match &opts.out {
-        Some(dir) => match report::write(dir, &report) {
-            Ok(files) => {
-                print!("{}", report::text(&report));
-                println!("\nwritten: {}", files.join(", "));
-            }
+    match (&opts.out, opts.format) {
+        (Some(_), _) | (None, Format::Text) => print!("{}", report::text(&report)),
+        (None, Format::Json) => println!("{}", report::json(&report)),
+        (None, Format::Html) => print!("{}", report::html(&report, None)),
+        (None, Format::Markdown) => print!("{}", report::markdown(&report)),
+    }
+    // The report is out before any file is written: a file that cannot be written costs the
+    // files, never the report.
+    if let Some(dir) = &opts.out {
+        match report::write(dir, &report) {
+            Ok(files) => println!("\nwritten: {}", files.join(", ")),
             Err(e) => {
                 eprintln!("error: {e}");
                 return exit_codes::USAGE;
             }
-        },
-        None => match opts.format {
-            Format::Text => print!("{}", report::text(&report)),
-            Format::Json => println!("{}", report::json(&report)),
-            Format::Html => print!("{}", report::html(&report, None)),
-            Format::Markdown => print!("{}", report::markdown(&report)),
-        },
+        }
     }
     eprintln!("highwater availability: {} scenario run(s) in {:.1} s", rows.len(), start.elapsed().as_secs_f64());
-    if incomplete {
+    if interrupted {
+        exit_codes::INCONCLUSIVE
+    } else if incomplete {
         eprintln!("some scenario's search stopped at --max-states {}: its verdicts are unknown", opts.max_states);
         exit_codes::INCONCLUSIVE
     } else {

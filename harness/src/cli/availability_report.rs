@@ -29,6 +29,8 @@ pub struct Report<'a> {
     pub options: &'a Options,
     /// Wall time of the whole run (left out of the reports, which stay the same run to run).
     pub elapsed_s: f64,
+    /// Why the matrix stopped before its last row, if it did (its answer is then partial).
+    pub stopped_by: Option<String>,
 }
 
 fn ms(value: Option<u64>) -> String {
@@ -149,6 +151,9 @@ pub fn text(report: &Report) -> String {
             }
         }
     }
+    if let Some(why) = &report.stopped_by {
+        let _ = writeln!(s, "\nstopped by {why}: inconclusive");
+    }
     s
 }
 
@@ -247,6 +252,7 @@ pub fn json(report: &Report) -> String {
         "rows": report.rows,
         "answer": answer(report.rows),
         "curves": report.curves,
+        "stopped_by": report.stopped_by,
     });
     serde_json::to_string_pretty(&value).expect("plain data")
 }

@@ -79,16 +79,51 @@ pub fn exec(opts: BugsOpts) -> u8 {
         eprintln!("error: --out {}: cannot create the directory: {error}", opts.out.display());
         return exit_codes::USAGE;
     }
-    let chosen = Bug::ALL.iter().filter(|b| opts.only.is_empty() || opts.only.iter().any(|id| id == b.id()));
+    let chosen: Vec<Bug> =
+        Bug::ALL.iter().copied().filter(|b| opts.only.is_empty() || opts.only.iter().any(|id| id == b.id())).collect();
     let options = VerifyOptions {
         out: opts.out.clone(),
         budget: Duration::from_secs(opts.budget),
         seed: opts.seed,
         preset: opts.preset.clone(),
     };
-    let results: Vec<Verified> = chosen.map(|b| verify(*b, &options)).collect();
+    crate::interrupt::install();
+    let mut results: Vec<Verified> = Vec::new();
+    for bug in &chosen {
+        if crate::interrupt::requested() {
+            break;
+        }
+        results.push(verify(*bug, &options));
+    }
+    let not_run: Vec<&str> = chosen[results.len()..].iter().map(|b| b.id()).collect();
+    let interrupted = !not_run.is_empty() || results.iter().any(|r| r.interrupted);
     let caught = results.iter().filter(|r| r.caught).count();
-    let mut code = if caught == results.len() { exit_codes::OK } else { exit_codes::VIOLATED };
+    let mut code = match (results.iter().any(|r| !r.caught && !r.interrupted), interrupted) {
+        (true, _) => exit_codes::VIOLATED,
+        (false, true) => exit_codes::INCONCLUSIVE,
+        (false, false) => exit_codes::OK,
+    };
+    let stopped_by = interrupted.then_some(crate::interrupt::STOPPED_BY);
+    match opts.format {
+        BugsFormat::Json => println!(
+            "{}",
+            json!({
+                "bugs": results,
+                "caught": caught,
+                "total": chosen.len(),
+                "not_run": not_run,
+                "stopped_by": stopped_by,
+                "exit_code": code,
+            })
+        ),
+        BugsFormat::Text | BugsFormat::Markdown => print!("{}", table(&results, &not_run, chosen.len())),
+    }
+    // The report is out before any file is written; a file that cannot be written costs the
+    // file, never the report.
+    for error in results.iter().filter_map(|r| r.unwritten.as_deref()) {
+        eprintln!("error: {error}");
+        code = exit_codes::USAGE;
+    }
     if let Some(html) = &opts.html {
         let files: Vec<&str> = results.iter().filter_map(|r| r.trace.as_deref()).collect();
         let title = format!("highwater: counterexamples of {}", crate::tracefile::plural(files.len(), "seeded bug"));
@@ -100,38 +135,45 @@ pub fn exec(opts: BugsOpts) -> u8 {
             }
         }
     }
-    match opts.format {
-        BugsFormat::Json => {
-            println!("{}", json!({ "bugs": results, "caught": caught, "total": results.len(), "exit_code": code }))
-        }
-        BugsFormat::Text | BugsFormat::Markdown => {
-            println!(
-                "{:<42} {:<7} {:<34} {:>11} {:>7}  replay (with bug / fixed)",
-                "bug", "caught", "property", "steps", "seconds"
-            );
-            for r in &results {
-                let steps = if r.steps > 0 { format!("{} <- {}", r.steps, r.steps_found) } else { "-".into() };
-                let replay = match r.property {
-                    Some(_) => format!(
-                        "{} / {}",
-                        if r.reproduced_with_bug { "violated" } else { "NOT REPRODUCED" },
-                        if r.clean_without_bug { "clean" } else { "VIOLATED" }
-                    ),
-                    None => r.missed_because.clone().unwrap_or_default(),
-                };
-                println!(
-                    "{:<42} {:<7} {:<34} {:>11} {:>7.2}  {replay}",
-                    r.id,
-                    if r.caught { "yes" } else { "NO" },
-                    r.property.unwrap_or("-"),
-                    steps,
-                    r.seconds
-                );
-            }
-            println!("caught {caught}/{}", results.len());
-        }
-    }
     code
+}
+
+fn table(results: &[Verified], not_run: &[&str], total: usize) -> String {
+    let mut out = format!(
+        "{:<42} {:<7} {:<34} {:>11} {:>7}  replay (with bug / fixed)\n",
+        "bug", "caught", "property", "steps", "seconds"
+    );
+    for r in results {
+        let steps = if r.steps > 0 { format!("{} <- {}", r.steps, r.steps_found) } else { "-".into() };
+        let replay = match r.property {
+            Some(_) => format!(
+                "{} / {}",
+                if r.reproduced_with_bug { "violated" } else { "NOT REPRODUCED" },
+                if r.clean_without_bug { "clean" } else { "VIOLATED" }
+            ),
+            None => r.missed_because.clone().unwrap_or_default(),
+        };
+        let caught = match (r.caught, r.interrupted) {
+            (true, _) => "yes",
+            (false, true) => "unknown",
+            (false, false) => "NO",
+        };
+        out.push_str(&format!(
+            "{:<42} {caught:<7} {:<34} {steps:>11} {:>7.2}  {replay}\n",
+            r.id,
+            r.property.unwrap_or("-"),
+            r.seconds
+        ));
+    }
+    for id in not_run {
+        out.push_str(&format!("{id:<42} {:<7} not run\n", "-"));
+    }
+    let caught = results.iter().filter(|r| r.caught).count();
+    out.push_str(&format!("caught {caught}/{total}\n"));
+    if !not_run.is_empty() || results.iter().any(|r| r.interrupted) {
+        out.push_str(&format!("stopped by {}: inconclusive\n", crate::interrupt::STOPPED_BY));
+    }
+    out
 }
 
 fn list(opts: &BugsOpts) -> u8 {

@@ -52,27 +52,34 @@ pub fn exec(opts: CiOpts) -> u8 {
         eprintln!("error: --out {}: cannot create the directory: {error}", opts.out.display());
         return exit_codes::USAGE;
     }
+    crate::interrupt::install();
     let start = Instant::now();
     let results = run_suite(&suite, &opts.out);
     let elapsed = start.elapsed().as_secs_f64();
     let failed = results.iter().filter(|r| !r.passed).count();
-    let code = if failed == 0 { exit_codes::OK } else { exit_codes::VIOLATED };
+    let stopped = results.iter().filter(|r| r.interrupted).count();
+    let code = match (failed - stopped, stopped) {
+        (0, 0) => exit_codes::OK,
+        (0, _) => exit_codes::INCONCLUSIVE,
+        _ => exit_codes::VIOLATED,
+    };
 
     for r in &results {
-        println!(
-            "{:<5} {:<8} {:<70} {:>7.2} s  {}",
-            if r.passed { "ok" } else { "FAIL" },
-            r.kind,
-            r.name,
-            r.seconds,
-            r.detail
-        );
+        println!("{:<5} {:<8} {:<70} {:>7.2} s  {}", label(r), r.kind, r.name, r.seconds, r.detail);
         if let (false, Some(trace)) = (r.passed, &r.trace) {
             println!("      trace: {trace}");
         }
     }
     println!("highwater ci: {} of {} checks passed in {elapsed:.1} s", results.len() - failed, results.len());
+    if stopped > 0 {
+        println!("stopped by {}: {stopped} check(s) unfinished or not run; inconclusive", crate::interrupt::STOPPED_BY);
+    }
     let mut code = code;
+    // The report is out before the errors: a file that cannot be written costs the file only.
+    for error in results.iter().filter_map(|r| r.unwritten.as_deref()) {
+        eprintln!("error: {error}");
+        code = exit_codes::USAGE;
+    }
     if let Some(html) = &opts.html {
         let files: Vec<&str> = results.iter().filter_map(|r| r.trace.as_deref()).collect();
         let title = format!("highwater ci: {}", crate::tracefile::plural(files.len(), "trace"));
@@ -89,7 +96,14 @@ pub fn exec(opts: CiOpts) -> u8 {
         (opts.junit.as_ref(), junit(&results, elapsed)),
         (
             opts.json.as_ref(),
-            json!({ "passed": failed == 0, "checks": results, "elapsed_s": elapsed, "exit_code": code }).to_string(),
+            json!({
+                "passed": failed == 0,
+                "checks": results,
+                "elapsed_s": elapsed,
+                "stopped_by": (stopped > 0).then_some(crate::interrupt::STOPPED_BY),
+                "exit_code": code,
+            })
+            .to_string(),
         ),
         (opts.markdown.as_ref(), markdown(&results, elapsed, opts.html.as_deref())),
     ];
@@ -104,6 +118,14 @@ pub fn exec(opts: CiOpts) -> u8 {
     code
 }
 
+fn label(r: &CheckResult) -> &'static str {
+    match (r.passed, r.interrupted) {
+        (true, _) => "ok",
+        (false, true) => "stop",
+        (false, false) => "FAIL",
+    }
+}
+
 /// One JUnit test suite per kind of check, one test case per check.
 fn junit(results: &[CheckResult], elapsed: f64) -> String {
     let mut report = Report::new("highwater ci");
@@ -115,6 +137,10 @@ fn junit(results: &[CheckResult], elapsed: f64) -> String {
             .map(|r| {
                 let status = if r.passed {
                     TestCaseStatus::success()
+                } else if r.interrupted {
+                    let mut status = TestCaseStatus::skipped();
+                    status.set_message(r.detail.clone());
+                    status
                 } else {
                     let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
                     status.set_message(r.detail.clone());
@@ -142,7 +168,11 @@ fn markdown(results: &[CheckResult], elapsed: f64, html: Option<&std::path::Path
     let failed = results.iter().filter(|r| !r.passed).count();
     let mut out = format!(
         "## highwater ci: {}\n\n{} of {} checks passed in {elapsed:.1} s.\n\n| | check | seconds | detail |\n|---|---|---|---|\n",
-        if failed == 0 { "passed" } else { "FAILED" },
+        match (failed, results.iter().filter(|r| r.interrupted).count()) {
+            (0, _) => "passed",
+            (f, s) if f == s => "INCONCLUSIVE (interrupted)",
+            _ => "FAILED",
+        },
         results.len() - failed,
         results.len()
     );
@@ -153,7 +183,11 @@ fn markdown(results: &[CheckResult], elapsed: f64, html: Option<&std::path::Path
         };
         out.push_str(&format!(
             "| {} | {} | {:.2} | {} |\n",
-            if r.passed { "✅" } else { "❌" },
+            match (r.passed, r.interrupted) {
+                (true, _) => "✅",
+                (false, true) => "⏹️",
+                (false, false) => "❌",
+            },
             r.name,
             r.seconds,
             detail.replace('|', "\\|")

@@ -45,6 +45,7 @@ pub fn exec(opts: ConformOpts) -> u8 {
         Err(code) => return code,
     };
     let extra: Result<Bugs, String> = opts.protocol_bugs.iter().map(|id| protocol_bug(id)).collect();
+    crate::interrupt::install();
     let sampled = match extra
         .and_then(|extra| sample(&cfg, &opts.config.preset, (opts.samples, opts.depth, opts.seed), &opts.out, extra))
     {
@@ -54,9 +55,20 @@ pub fn exec(opts: ConformOpts) -> u8 {
             return exit_codes::USAGE;
         }
     };
-    let Sampled { walks: sampled, steps, distinct_states, distinct_transitions, elapsed_s: elapsed, divergence } =
-        sampled;
-    let code = if divergence.is_some() { exit_codes::VIOLATED } else { exit_codes::OK };
+    let Sampled {
+        walks: sampled,
+        steps,
+        distinct_states,
+        distinct_transitions,
+        elapsed_s: elapsed,
+        divergence,
+        interrupted,
+    } = sampled;
+    let code = match (&divergence, interrupted) {
+        (Some(_), _) => exit_codes::VIOLATED,
+        (None, true) => exit_codes::INCONCLUSIVE,
+        (None, false) => exit_codes::OK,
+    };
     match opts.format {
         Format::Json => println!(
             "{}",
@@ -70,10 +82,11 @@ pub fn exec(opts: ConformOpts) -> u8 {
                 "distinct_transitions": distinct_transitions,
                 "elapsed_s": elapsed,
                 "samples_per_s": sampled as f64 / elapsed.max(1e-9),
+                "stopped_by": interrupted.then_some(crate::interrupt::STOPPED_BY),
                 "divergence": divergence.as_ref().map(|d| json!({
                     "sample": d.walk,
                     "steps": d.steps,
-                    "file": d.file.display().to_string(),
+                    "file": d.unwritten.is_none().then(|| d.file.display().to_string()),
                     "result": d.result,
                     "violated": d.violated.iter().map(|(p, step)| json!({"property": p, "step": step})).collect::<Vec<_>>(),
                 })),
@@ -90,7 +103,15 @@ pub fn exec(opts: ConformOpts) -> u8 {
                 sampled as f64 / elapsed.max(1e-9)
             );
             match &divergence {
+                None if interrupted => println!(
+                    "every walk so far conforms; stopped by {} after {sampled} of {} walks: inconclusive",
+                    crate::interrupt::STOPPED_BY,
+                    opts.samples
+                ),
                 None => println!("every walk conforms"),
+                Some(d) if d.unwritten.is_some() => {
+                    println!("walk {} {}; minimised to {} steps (not written)", d.walk, d.describe(), d.steps)
+                }
                 Some(d) => println!(
                     "walk {} {}; minimised to {} steps: {} (see `highwater trace show`)",
                     d.walk,
@@ -101,5 +122,12 @@ pub fn exec(opts: ConformOpts) -> u8 {
             }
         }
     }
-    code
+    // The report is out before the error: a trace that cannot be written costs the file only.
+    match divergence.and_then(|d| d.unwritten) {
+        Some(error) => {
+            eprintln!("error: {error}");
+            exit_codes::USAGE
+        }
+        None => code,
+    }
 }

@@ -56,6 +56,12 @@ pub struct Verified {
     /// The trace file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trace: Option<String>,
+    /// An interrupt stopped the search: not caught, but not missed either.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
+    /// The trace file that could not be written, and why; the verdict stands without it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unwritten: Option<String>,
 }
 
 fn missed(id: &'static str, why: String, seconds: f64) -> Verified {
@@ -71,6 +77,8 @@ fn missed(id: &'static str, why: String, seconds: f64) -> Verified {
         reproduced_with_bug: false,
         clean_without_bug: false,
         trace: None,
+        interrupted: false,
+        unwritten: None,
     }
 }
 
@@ -108,6 +116,11 @@ pub fn verify(bug: Bug, opts: &VerifyOptions) -> Verified {
     let outcome = run::check(searched, &options);
     let Some(found) = outcome.properties.iter().find(|p| p.status == Status::Violated && expected.contains(&p.name))
     else {
+        if outcome.stopped_by.as_deref() == Some(crate::interrupt::STOPPED_BY) {
+            let why = format!("not known: {} stopped the search", crate::interrupt::STOPPED_BY);
+            let seconds = start.elapsed().as_secs_f64();
+            return Verified { preset: Some(preset_name), interrupted: true, ..missed(bug.id(), why, seconds) };
+        }
         let searched = match (outcome.complete, search) {
             (true, _) => format!("`{preset_name}` checked exhaustively ({} unique states)", outcome.unique_states),
             (false, Search::Simulation) => {
@@ -145,9 +158,8 @@ pub fn verify(bug: Bug, opts: &VerifyOptions) -> Verified {
         }
     };
     let file = opts.out.join(format!("{}.json", bug.id()));
-    if let Err(e) = tracefile::write_whole(&file, &trace.to_json()) {
-        return missed(bug.id(), format!("{}: cannot write: {e}", file.display()), start.elapsed().as_secs_f64());
-    }
+    let unwritten =
+        tracefile::write_whole(&file, &trace.to_json()).err().map(|e| format!("{}: cannot write: {e}", file.display()));
     let with_bug = replay_implementation_with(&cfg, &trace, Bugs::only(bug));
     let without = replay_implementation_with(&cfg, &trace, Bugs::NONE);
     let reproduced_with_bug = with_bug.violated.iter().any(|(name, _)| *name == property.name);
@@ -167,6 +179,8 @@ pub fn verify(bug: Bug, opts: &VerifyOptions) -> Verified {
         seconds: start.elapsed().as_secs_f64(),
         reproduced_with_bug,
         clean_without_bug,
-        trace: Some(file.display().to_string()),
+        trace: unwritten.is_none().then(|| file.display().to_string()),
+        interrupted: false,
+        unwritten,
     }
 }

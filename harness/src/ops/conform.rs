@@ -40,6 +40,8 @@ pub struct Sampled {
     pub elapsed_s: f64,
     /// The first divergence.
     pub divergence: Option<Divergence>,
+    /// An interrupt stopped the sample before its last walk.
+    pub interrupted: bool,
 }
 
 /// A walk the protocol crate did not follow, or followed into a violated property.
@@ -54,6 +56,8 @@ pub struct Divergence {
     pub result: ImplementationResult,
     /// Safety properties the implementation violated on the way, with the step.
     pub violated: Vec<(&'static str, usize)>,
+    /// The trace file could not be written, and why; the divergence stands without it.
+    pub unwritten: Option<String>,
 }
 
 impl Divergence {
@@ -118,6 +122,9 @@ pub fn sample(
     let mut divergence = None;
     let mut walks = 0;
     for n in 0..samples {
+        if crate::interrupt::requested() {
+            break;
+        }
         let mut rng = Rng::for_sample(seed, n as u64);
         let (path, states) = tracefile::random_walk(&model, &mut rng, depth);
         walks += 1;
@@ -131,8 +138,9 @@ pub fn sample(
                 tracefile::build(&model, cfg, &minimal, &info(path.len())).expect("a minimised walk is a path");
             trace.meta.protocol_bugs = extra_ids.clone();
             let file = out.join("conform-divergence.json");
-            tracefile::write_whole(&file, &trace.to_json())
-                .map_err(|e| format!("{}: cannot write: {e}", file.display()))?;
+            let unwritten = tracefile::write_whole(&file, &trace.to_json())
+                .err()
+                .map(|e| format!("{}: cannot write: {e}", file.display()));
             let replayed = replay(&trace);
             divergence = Some(Divergence {
                 walk: n,
@@ -140,6 +148,7 @@ pub fn sample(
                 file,
                 result: replayed.result,
                 violated: replayed.violated,
+                unwritten,
             });
             break;
         }
@@ -150,6 +159,7 @@ pub fn sample(
         distinct_states: seen.len(),
         distinct_transitions: moves.len(),
         elapsed_s: start.elapsed().as_secs_f64(),
+        interrupted: divergence.is_none() && walks < samples,
         divergence,
     })
 }

@@ -212,12 +212,42 @@ pub struct CheckResult {
     /// The trace that shows a failure.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trace: Option<String>,
+    /// An interrupt stopped the check, or came before it ran: not passed, but not failed either.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
+    /// A file the check could not write, and why; its verdict stands without it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unwritten: Option<String>,
 }
 
-fn timed(kind: &'static str, name: String, f: impl FnOnce() -> (bool, String, Option<String>)) -> CheckResult {
+/// What one check found, before it is timed and named.
+struct Found {
+    passed: bool,
+    detail: String,
+    trace: Option<String>,
+    interrupted: bool,
+    unwritten: Option<String>,
+}
+
+impl Found {
+    fn verdict(passed: bool, detail: String, trace: Option<String>) -> Found {
+        Found { passed, detail, trace, interrupted: false, unwritten: None }
+    }
+
+    fn interrupted(detail: String) -> Found {
+        Found { interrupted: true, ..Found::verdict(false, detail, None) }
+    }
+}
+
+/// Run one check, unless an interrupt came first: then it is reported as not run.
+fn timed(kind: &'static str, name: String, f: impl FnOnce() -> Found) -> CheckResult {
     let start = Instant::now();
-    let (passed, detail, trace) = f();
-    CheckResult { kind, name, passed, seconds: start.elapsed().as_secs_f64(), detail, trace }
+    let found = match crate::interrupt::requested() {
+        true => Found::interrupted(format!("not run: {} stopped the gate", crate::interrupt::STOPPED_BY)),
+        false => f(),
+    };
+    let Found { passed, detail, trace, interrupted, unwritten } = found;
+    CheckResult { kind, name, passed, seconds: start.elapsed().as_secs_f64(), detail, trace, interrupted, unwritten }
 }
 
 fn run_check(spec: &CheckSpec) -> CheckResult {
@@ -239,6 +269,9 @@ fn run_check(spec: &CheckSpec) -> CheckResult {
             outcome.properties.iter().filter(|p| tolerated(p.status)).map(|p| p.name).collect();
         let code = outcome.exit_code();
         let passed = code == exit_codes::OK || (code == exit_codes::NOT_REACHED && !spec.coverage);
+        if outcome.stopped_by.as_deref() == Some(crate::interrupt::STOPPED_BY) {
+            return Found::interrupted(format!("INCOMPLETE: stopped by {}", crate::interrupt::STOPPED_BY));
+        }
         let detail = match (&outcome.stopped_by, failing.is_empty(), not_reached.is_empty()) {
             (Some(why), _, _) => format!("INCOMPLETE: stopped by {why}"),
             (None, true, true) => format!("{} unique states, every property holds", outcome.unique_states),
@@ -249,7 +282,7 @@ fn run_check(spec: &CheckSpec) -> CheckResult {
             ),
             (None, false, _) => failing.join(", "),
         };
-        (passed, detail, None)
+        Found::verdict(passed, detail, None)
     })
 }
 
@@ -283,7 +316,7 @@ fn run_corpus(paths: &[PathBuf], extra: Bugs, results: &mut Vec<CheckResult>) {
     files.sort();
     for file in files {
         results.push(timed("replay", format!("replay {}", file.display()), || match replay_model(&file) {
-            Err(error) => (false, error, Some(file.display().to_string())),
+            Err(error) => Found::verdict(false, error, Some(file.display().to_string())),
             Ok(replayed) => {
                 let trace_and_cfg = crate::tracefile::load(&file).expect("replay_model read it");
                 let mut bugs = crate::adapter::protocol_bugs(&trace_and_cfg.1);
@@ -307,7 +340,7 @@ fn run_corpus(paths: &[PathBuf], extra: Bugs, results: &mut Vec<CheckResult>) {
                     implementation.result.words(),
                     if violated.is_empty() { "none".to_string() } else { violated.join(", ") }
                 );
-                (passed, detail, (!passed).then(|| file.display().to_string()))
+                Found::verdict(passed, detail, (!passed).then(|| file.display().to_string()))
             }
         }));
     }
@@ -319,14 +352,23 @@ fn run_conform(spec: &ConformSpec, out: &Path, extra: Bugs) -> CheckResult {
         let cfg = preset(&spec.preset).expect("validated").config();
         let dir = out.join(format!("conform-{}-{}", spec.preset, spec.seed));
         match sample(&cfg, &spec.preset, (spec.samples, spec.depth, spec.seed), &dir, extra) {
-            Err(error) => (false, error, None),
+            Err(error) => Found::verdict(false, error, None),
             Ok(s) => match s.divergence {
-                None => (true, format!("{} walks, {} steps, no divergence", s.walks, s.steps), None),
-                Some(d) => (
-                    false,
-                    format!("walk {} {} ({} steps after minimisation)", d.walk, d.describe(), d.steps),
-                    Some(d.file.display().to_string()),
-                ),
+                None if s.interrupted => Found::interrupted(format!(
+                    "INCOMPLETE: {} of {} walks conform; stopped by {}",
+                    s.walks,
+                    spec.samples,
+                    crate::interrupt::STOPPED_BY
+                )),
+                None => Found::verdict(true, format!("{} walks, {} steps, no divergence", s.walks, s.steps), None),
+                Some(d) => Found {
+                    unwritten: d.unwritten.clone(),
+                    ..Found::verdict(
+                        false,
+                        format!("walk {} {} ({} steps after minimisation)", d.walk, d.describe(), d.steps),
+                        d.unwritten.is_none().then(|| d.file.display().to_string()),
+                    )
+                },
             },
         }
     })
@@ -358,7 +400,11 @@ pub fn run_suite(suite: &Suite, out: &Path) -> Vec<CheckResult> {
                     }
                     (None, None) => String::new(),
                 };
-                (v.caught, detail, v.trace.clone())
+                Found {
+                    interrupted: v.interrupted,
+                    unwritten: v.unwritten.clone(),
+                    ..Found::verdict(v.caught, detail, v.trace.clone())
+                }
             }));
         }
     }
@@ -366,7 +412,10 @@ pub fn run_suite(suite: &Suite, out: &Path) -> Vec<CheckResult> {
     if suite.embedded_corpus {
         match write_embedded_corpus(&out.join("corpus")) {
             Ok(dirs) => corpus.extend(dirs),
-            Err(error) => results.push(timed("replay", "replay the built-in corpus".into(), || (false, error, None))),
+            Err(error) => {
+                let found = || Found { unwritten: Some(error.clone()), ..Found::verdict(false, error.clone(), None) };
+                results.push(timed("replay", "replay the built-in corpus".into(), found))
+            }
         }
     }
     run_corpus(&corpus, extra, &mut results);

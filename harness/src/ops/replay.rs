@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::adapter::{Implementation, Refused, Wire};
 use crate::run::DEFAULT_LIVENESS_BOUND;
-use crate::tracefile::{load, shows, walk};
+use crate::tracefile::{shows, walk};
 use crate::viewdiff::{diff, FieldDiff};
 
 /// What replaying one file through the model found.
@@ -186,11 +186,17 @@ pub struct Replayed {
 
 /// Replay one file through the model. `Err` is an input error (exit 2).
 pub fn replay_model(file: &std::path::Path) -> Result<Replayed, String> {
-    let (trace, cfg) = load(file)?;
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
+    replay_text(&file.display().to_string(), &text)
+}
+
+/// Replay a trace's text, called `name` in its errors, as [`replay_model`] replays a file.
+pub fn replay_text(name: &str, text: &str) -> Result<Replayed, String> {
+    let (trace, cfg) = crate::tracefile::parse(name, text)?;
     let liveness_bound = match (property_kind(&trace.meta.property), trace.meta.liveness_bound.parse()) {
         (Some(Kind::Liveness), Ok(bound)) => bound,
         (Some(Kind::Liveness), Err(_)) => {
-            return Err(format!("{}: #meta.liveness-bound must be a number for a liveness trace", file.display()))
+            return Err(format!("{name}: #meta.liveness-bound must be a number for a liveness trace"))
         }
         _ => 0,
     };
@@ -198,7 +204,7 @@ pub fn replay_model(file: &std::path::Path) -> Result<Replayed, String> {
     let model = ClusterModel::new(cfg);
     let actions = trace.actions();
     let start = Instant::now();
-    let states = walk(&model, &actions).map_err(|e| format!("{}: {e}", file.display()))?;
+    let states = walk(&model, &actions).map_err(|e| format!("{name}: {e}"))?;
     let verdict_state = &states[trace.continuation_from().unwrap_or(states.len() - 1)];
     let mut result = ModelReplay::Conforms;
     for (step, (recorded, state)) in trace.states.iter().zip(&states).enumerate() {
@@ -214,7 +220,7 @@ pub fn replay_model(file: &std::path::Path) -> Result<Replayed, String> {
         result = ModelReplay::VerdictLost;
     }
     Ok(Replayed {
-        file: file.display().to_string(),
+        file: name.to_string(),
         property: trace.meta.property.clone(),
         verdict: trace.meta.verdict.clone(),
         rules: crate::describe::rules(&model.cfg),
@@ -224,7 +230,7 @@ pub fn replay_model(file: &std::path::Path) -> Result<Replayed, String> {
         implementation: replay_implementation_with(
             &model.cfg,
             &trace,
-            implementation_bugs(&model.cfg, &trace).map_err(|e| format!("{}: {e}", file.display()))?,
+            implementation_bugs(&model.cfg, &trace).map_err(|e| format!("{name}: {e}"))?,
         ),
     })
 }

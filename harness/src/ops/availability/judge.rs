@@ -120,6 +120,11 @@ pub fn judge(model: &ClusterModel, allowed: impl Fn(&Action) -> bool, bound: usi
     let mut actions = Vec::new();
     let mut complete = true;
     while next < nodes.len() {
+        // An interrupt leaves the search as a state bound would: incomplete.
+        if crate::interrupt::requested() {
+            complete = false;
+            break;
+        }
         let here = view(model, &nodes[next].state);
         if here.outage_on() {
             judge_state(model, &nodes, next, &here, bound, &mut found);

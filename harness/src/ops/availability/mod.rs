@@ -117,26 +117,45 @@ fn side(scenario: &Scenario, selector: Selector, semantics: Semantics, options: 
     Ok(Side { selector: scenario::selector_name(selector), model: judgement, timed: figures })
 }
 
-/// Run the matrix, reporting each row to `progress` as it is done.
-pub fn run(options: &Options, mut progress: impl FnMut(&Row)) -> Result<Vec<Row>, Failure> {
-    let mut rows = Vec::new();
+/// The scenarios `options` choose; none is a usage error, which names them all.
+fn chosen(options: &Options) -> Result<Vec<Scenario>, Failure> {
     let scenarios = scenario::matrix();
-    let chosen: Vec<&Scenario> = scenarios
-        .iter()
+    let names: Vec<String> = scenarios.iter().map(Scenario::name).collect();
+    let chosen: Vec<Scenario> = scenarios
+        .into_iter()
         .filter(|s| options.only.as_ref().is_none_or(|only| s.name().contains(only.as_str())))
         .collect();
     if chosen.is_empty() {
-        let names: Vec<String> = scenarios.iter().map(Scenario::name).collect();
         return Err(Failure::NoScenario(format!(
             "no scenario's name contains `{}`; the scenarios are {}",
             options.only.as_deref().unwrap_or_default(),
             names.join(", ")
         )));
     }
-    for scenario in chosen {
+    Ok(chosen)
+}
+
+/// The rows a whole run of `options` gives: one per chosen scenario and semantics.
+pub fn planned(options: &Options) -> usize {
+    chosen(options).map_or(0, |c| c.len() * options.semantics.len())
+}
+
+/// Run the matrix, reporting each row to `progress` as it is done. An interrupt ends it early,
+/// with the rows done so far.
+pub fn run(options: &Options, mut progress: impl FnMut(&Row)) -> Result<Vec<Row>, Failure> {
+    let mut rows = Vec::new();
+    let chosen = chosen(options)?;
+    for scenario in &chosen {
         for &semantics in &options.semantics {
+            if crate::interrupt::requested() {
+                return Ok(rows);
+            }
             let rack_aware = side(scenario, Selector::RackAware, semantics, options)?;
             let leader_only = side(scenario, Selector::Leader, semantics, options)?;
+            // A row whose search an interrupt cut short would read as a bound's unknowns.
+            if crate::interrupt::requested() {
+                return Ok(rows);
+            }
             let verdict = verdict::decide(&rack_aware, &leader_only, &options.timings);
             let row = Row {
                 scenario: scenario.name(),
