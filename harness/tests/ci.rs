@@ -132,3 +132,26 @@ fn coverage_can_be_waived_for_a_preset_that_cannot_reach_it() {
     let detail = json["checks"][0]["detail"].as_str().unwrap();
     assert!(detail.contains("not reached (coverage not required): consumer-read-from-follower"), "{detail}");
 }
+
+/// `--fail-fast` ends the gate at the first failure: the checks after it are reported as not
+/// run, skipped in JUnit, and the gate fails.
+#[test]
+fn fail_fast_stops_at_the_first_failure() {
+    let dir = scratch("ci-fail-fast");
+    let suite = dir.join("suite.toml");
+    let conform = "[[conform]]\npreset = \"smoke\"\nsamples = 50\nseed = 1\n";
+    std::fs::write(&suite, format!("protocol_bugs = [\"follower-serves-leo\"]\n\n{conform}\n{conform}")).unwrap();
+    let junit = dir.join("junit.xml");
+    let out = dir.join("out");
+    let args = ["ci", "--fail-fast", "--suite", suite.to_str().unwrap(), "--out", out.to_str().unwrap()];
+    let output = highwater(&[&args[..], &["--junit", junit.to_str().unwrap()]].concat());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    let checks: Vec<&str> = stdout.lines().filter(|l| l.contains(" conform ")).collect();
+    assert!(checks[0].starts_with("FAIL") && checks[0].contains("diverged"), "{stdout}");
+    assert!(checks[1].starts_with("skip") && checks[1].contains("not run: --fail-fast"), "{stdout}");
+    let xml = std::fs::read_to_string(junit).unwrap();
+    let xml = roxmltree::Document::parse(&xml).unwrap();
+    assert_eq!(xml.descendants().filter(|n| n.has_tag_name("failure")).count(), 1);
+    assert_eq!(xml.descendants().filter(|n| n.has_tag_name("skipped")).count(), 1);
+}

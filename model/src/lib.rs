@@ -7,6 +7,7 @@
 //! the fault budget, produce steps and the ghost history every property reads.
 
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod broker;
 mod bugs;

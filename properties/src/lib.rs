@@ -9,7 +9,7 @@
 //! | safety | holds in every state | holds / VIOLATED |
 //! | liveness | bounded: after faults stop, a fair continuation reaches the goal within K steps | holds / VIOLATED |
 //! | coverage | some state reaches it ("sometimes") | reached / NOT REACHED |
-
+#![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod availability;

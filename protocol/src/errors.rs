@@ -9,6 +9,7 @@ macro_rules! error_codes {
     ($( $(#[$doc:meta])* $name:ident($code:expr, $retriable:expr) $text:literal; )*) => {
         /// A Kafka error code, as carried in a response's `error_code` field.
         #[allow(non_camel_case_types)]
+        #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum ErrorCode {
             $( $(#[$doc])* $name, )*

@@ -13,6 +13,7 @@ use crate::errors::ErrorCode;
 use crate::types::{BrokerId, LeaderEpoch, Offset, OffsetRecord, PartitionEpoch, Rack};
 
 /// Produce with acks=all (`ProduceRequest`, one record).
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ProduceRequest {
     /// Always `-1` (acks=all): the only setting under which "committed" means anything.
@@ -22,6 +23,7 @@ pub struct ProduceRequest {
 }
 
 /// `ProduceResponse`.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ProduceResponse {
     /// NONE, NOT_LEADER_OR_FOLLOWER or NOT_ENOUGH_REPLICAS.
@@ -36,6 +38,7 @@ pub struct ProduceResponse {
 }
 
 /// `FetchRequest` v12+ (one partition), from a follower or a consumer.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FetchRequest {
     /// The follower's broker id, or [`crate::CONSUMER_REPLICA_ID`].
@@ -53,6 +56,7 @@ pub struct FetchRequest {
 }
 
 /// `DivergingEpoch` in a fetch response: the leader's end offset for the largest epoch ≤ the follower's.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct EpochEndOffset {
     /// The largest epoch the leader has that is ≤ the requested one.
@@ -62,6 +66,7 @@ pub struct EpochEndOffset {
 }
 
 /// `LeaderIdAndEpoch` (the response's `current_leader`), as the answering broker knows it.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct LeaderIdAndEpoch {
     /// The leader's id, or `-1` when unknown.
@@ -71,6 +76,7 @@ pub struct LeaderIdAndEpoch {
 }
 
 /// `FetchResponse` (one partition).
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FetchResponse {
     /// NONE or the reason nothing was read.
@@ -94,6 +100,7 @@ pub struct FetchResponse {
 }
 
 /// `OffsetForLeaderEpochRequest` v4 (one partition).
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct OffsetsForLeaderEpochRequest {
     /// The follower's id, or `-1` for a consumer (KIP-392 added the field).
@@ -105,6 +112,7 @@ pub struct OffsetsForLeaderEpochRequest {
 }
 
 /// `OffsetForLeaderEpochResponse` (one partition).
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct OffsetsForLeaderEpochResponse {
     /// NONE, a fencing error, NOT_LEADER_OR_FOLLOWER or OFFSET_NOT_AVAILABLE.
@@ -122,6 +130,7 @@ pub struct OffsetsForLeaderEpochResponse {
 }
 
 /// `ListOffsetsRequest` (one partition).
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ListOffsetsRequest {
     /// `-1` for consumers.
@@ -133,6 +142,7 @@ pub struct ListOffsetsRequest {
 }
 
 /// `ListOffsetsResponse` (one partition).
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ListOffsetsResponse {
     /// NONE, a fencing error, NOT_LEADER_OR_FOLLOWER or OFFSET_NOT_AVAILABLE (KIP-207).
@@ -146,10 +156,12 @@ pub struct ListOffsetsResponse {
 }
 
 /// `MetadataRequest` for the one topic.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct MetadataRequest {}
 
 /// A replica as metadata describes it.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ReplicaInfo {
     /// The broker.
@@ -159,6 +171,7 @@ pub struct ReplicaInfo {
 }
 
 /// `MetadataResponse` for the one partition.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct MetadataResponse {
     /// The leader, or `-1` when the partition is offline.
@@ -174,6 +187,7 @@ pub struct MetadataResponse {
 }
 
 /// `AlterPartitionRequest` (KIP-497): the leader asks the controller to change the ISR.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct AlterPartitionRequest {
     /// The leader sending it.
@@ -187,6 +201,7 @@ pub struct AlterPartitionRequest {
 }
 
 /// `AlterPartitionResponse`.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct AlterPartitionResponse {
     /// NONE, FENCED_LEADER_EPOCH, INVALID_UPDATE_VERSION, INELIGIBLE_REPLICA or INVALID_REQUEST.
@@ -207,6 +222,7 @@ pub struct AlterPartitionResponse {
 
 /// The controller's partition-change notice to a broker (KRaft `PartitionChangeRecord`; ZK-era
 /// `LeaderAndIsrRequest`).
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PartitionChange {
     /// The leader, or `-1` when none is electable.
@@ -222,6 +238,7 @@ pub struct PartitionChange {
 }
 
 /// Every message a node can send or receive.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Message {
     /// Producer → leader.

@@ -5,6 +5,7 @@ use crate::messages::Message;
 use crate::types::{BrokerId, Millis, NodeId, OffsetRecord};
 
 /// Everything that can happen to a node. Each node's `handle(now, input)` takes one.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Input {
     /// The node starts (first start, or restart after a crash). Nodes send their first requests here.
@@ -35,6 +36,7 @@ pub enum Input {
 }
 
 /// Where a consumer's application seeks to.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SeekTo {
     /// `seekToBeginning`: the leader's log start offset.
@@ -46,6 +48,7 @@ pub enum SeekTo {
 }
 
 /// Timers, one pending per kind per node: setting one replaces it, cancelling an unset one is a no-op.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TimerKind {
     /// Follower: send the next fetch (backoff after a failed fetch or a reset connection, or request timeout).

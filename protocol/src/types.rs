@@ -30,6 +30,7 @@ pub const UNDEFINED_OFFSET: Offset = -1;
 ///
 /// Kafka stamps the epoch on each batch (`partitionLeaderEpoch`, KIP-101); with one record per
 /// batch the two are the same thing.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Record {
     /// The leader epoch in which the leader appended this record.
@@ -39,6 +40,7 @@ pub struct Record {
 }
 
 /// A record with its offset, as carried in a fetch response and handed to a consumer.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct OffsetRecord {
     /// The record's offset in the partition.
@@ -57,6 +59,7 @@ impl OffsetRecord {
 }
 
 /// Every node of a cluster: the addresses messages travel between.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum NodeId {
     /// The controller (the KRaft quorum, collapsed to one node).

@@ -34,6 +34,9 @@ pub struct CiOpts {
     /// Where counterexamples and divergences are written.
     #[arg(long, value_name = "DIR", default_value = "highwater-ci")]
     pub out: PathBuf,
+    /// Stop at the first failed check; the checks after it are reported as not run (`skip`).
+    #[arg(long)]
+    pub fail_fast: bool,
 }
 
 /// Run `ci`.
@@ -54,11 +57,12 @@ pub fn exec(opts: CiOpts) -> u8 {
     }
     crate::interrupt::install();
     let start = Instant::now();
-    let results = run_suite(&suite, &opts.out);
+    let results = run_suite(&suite, &opts.out, opts.fail_fast);
     let elapsed = start.elapsed().as_secs_f64();
     let failed = results.iter().filter(|r| !r.passed).count();
     let stopped = results.iter().filter(|r| r.interrupted).count();
-    let code = match (failed - stopped, stopped) {
+    let skipped = results.iter().filter(|r| r.skipped).count();
+    let code = match (failed - stopped - skipped, stopped) {
         (0, 0) => exit_codes::OK,
         (0, _) => exit_codes::INCONCLUSIVE,
         _ => exit_codes::VIOLATED,
@@ -119,10 +123,11 @@ pub fn exec(opts: CiOpts) -> u8 {
 }
 
 fn label(r: &CheckResult) -> &'static str {
-    match (r.passed, r.interrupted) {
-        (true, _) => "ok",
-        (false, true) => "stop",
-        (false, false) => "FAIL",
+    match (r.passed, r.interrupted, r.skipped) {
+        (true, _, _) => "ok",
+        (false, true, _) => "stop",
+        (false, false, true) => "skip",
+        (false, false, false) => "FAIL",
     }
 }
 
@@ -137,7 +142,7 @@ fn junit(results: &[CheckResult], elapsed: f64) -> String {
             .map(|r| {
                 let status = if r.passed {
                     TestCaseStatus::success()
-                } else if r.interrupted {
+                } else if r.interrupted || r.skipped {
                     let mut status = TestCaseStatus::skipped();
                     status.set_message(r.detail.clone());
                     status
@@ -183,7 +188,7 @@ fn markdown(results: &[CheckResult], elapsed: f64, html: Option<&std::path::Path
         };
         out.push_str(&format!(
             "| {} | {} | {:.2} | {} |\n",
-            match (r.passed, r.interrupted) {
+            match (r.passed, r.interrupted || r.skipped) {
                 (true, _) => "✅",
                 (false, true) => "⏹️",
                 (false, false) => "❌",

@@ -1,6 +1,7 @@
 //! The gate: a suite of checks (exhaustive model checks, seeded bugs caught and replayed, corpus
 //! replay, conformance samples), each with its result, as `highwater ci` runs and reports it.
 
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -215,6 +216,9 @@ pub struct CheckResult {
     /// An interrupt stopped the check, or came before it ran: not passed, but not failed either.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub interrupted: bool,
+    /// Not run: `--fail-fast` stopped the gate at an earlier failure.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub skipped: bool,
     /// A file the check could not write, and why; its verdict stands without it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unwritten: Option<String>,
@@ -239,19 +243,37 @@ impl Found {
     }
 }
 
-/// Run one check, unless an interrupt came first: then it is reported as not run.
-fn timed(kind: &'static str, name: String, f: impl FnOnce() -> Found) -> CheckResult {
-    let start = Instant::now();
-    let found = match crate::interrupt::requested() {
-        true => Found::interrupted(format!("not run: {} stopped the gate", crate::interrupt::STOPPED_BY)),
-        false => f(),
-    };
-    let Found { passed, detail, trace, interrupted, unwritten } = found;
-    CheckResult { kind, name, passed, seconds: start.elapsed().as_secs_f64(), detail, trace, interrupted, unwritten }
+/// How a suite runs: with `fail_fast`, the first failure ends it.
+struct Gate {
+    fail_fast: bool,
+    failed: Cell<bool>,
 }
 
-fn run_check(spec: &CheckSpec) -> CheckResult {
-    timed("check", format!("check {}", spec.preset), || {
+impl Gate {
+    /// Run one check, unless an interrupt came first or `--fail-fast` saw a failure: then it is
+    /// reported as not run.
+    fn timed(&self, kind: &'static str, name: String, f: impl FnOnce() -> Found) -> CheckResult {
+        let start = Instant::now();
+        let (found, skipped) = match (crate::interrupt::requested(), self.fail_fast && self.failed.get()) {
+            (true, _) => {
+                (Found::interrupted(format!("not run: {} stopped the gate", crate::interrupt::STOPPED_BY)), false)
+            }
+            (false, true) => {
+                (Found::verdict(false, "not run: --fail-fast stopped the gate at the first failure".into(), None), true)
+            }
+            (false, false) => (f(), false),
+        };
+        if !found.passed && !found.interrupted {
+            self.failed.set(true);
+        }
+        let Found { passed, detail, trace, interrupted, unwritten } = found;
+        let seconds = start.elapsed().as_secs_f64();
+        CheckResult { kind, name, passed, seconds, detail, trace, interrupted, skipped, unwritten }
+    }
+}
+
+fn run_check(gate: &Gate, spec: &CheckSpec) -> CheckResult {
+    gate.timed("check", format!("check {}", spec.preset), || {
         let cfg = preset(&spec.preset).expect("validated").config();
         let liveness =
             if spec.liveness { Liveness::EveryState { bound: DEFAULT_LIVENESS_BOUND } } else { Liveness::Off };
@@ -303,7 +325,7 @@ fn write_embedded_corpus(dir: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(vec![dir.to_path_buf(), dir.join("bugs")])
 }
 
-fn run_corpus(paths: &[PathBuf], extra: Bugs, results: &mut Vec<CheckResult>) {
+fn run_corpus(gate: &Gate, paths: &[PathBuf], extra: Bugs, results: &mut Vec<CheckResult>) {
     let mut files: Vec<PathBuf> = Vec::new();
     for path in paths {
         match std::fs::read_dir(path) {
@@ -315,7 +337,7 @@ fn run_corpus(paths: &[PathBuf], extra: Bugs, results: &mut Vec<CheckResult>) {
     }
     files.sort();
     for file in files {
-        results.push(timed("replay", format!("replay {}", file.display()), || match replay_model(&file) {
+        results.push(gate.timed("replay", format!("replay {}", file.display()), || match replay_model(&file) {
             Err(error) => Found::verdict(false, error, Some(file.display().to_string())),
             Ok(replayed) => {
                 let trace_and_cfg = crate::tracefile::load(&file).expect("replay_model read it");
@@ -346,9 +368,9 @@ fn run_corpus(paths: &[PathBuf], extra: Bugs, results: &mut Vec<CheckResult>) {
     }
 }
 
-fn run_conform(spec: &ConformSpec, out: &Path, extra: Bugs) -> CheckResult {
+fn run_conform(gate: &Gate, spec: &ConformSpec, out: &Path, extra: Bugs) -> CheckResult {
     let name = format!("conform {} seed {} x{}", spec.preset, spec.seed, spec.samples);
-    timed("conform", name, || {
+    gate.timed("conform", name, || {
         let cfg = preset(&spec.preset).expect("validated").config();
         let dir = out.join(format!("conform-{}-{}", spec.preset, spec.seed));
         match sample(&cfg, &spec.preset, (spec.samples, spec.depth, spec.seed), &dir, extra) {
@@ -375,10 +397,13 @@ fn run_conform(spec: &ConformSpec, out: &Path, extra: Bugs) -> CheckResult {
 }
 
 /// Run every check of `suite`, writing counterexamples and divergences under `out`, in suite
-/// order: model checks, seeded bugs, the corpus, conformance.
-pub fn run_suite(suite: &Suite, out: &Path) -> Vec<CheckResult> {
+/// order: model checks, seeded bugs, the corpus, conformance. With `fail_fast`, the checks after
+/// the first failure are reported as not run.
+pub fn run_suite(suite: &Suite, out: &Path, fail_fast: bool) -> Vec<CheckResult> {
+    let gate = Gate { fail_fast, failed: Cell::new(false) };
+    let gate = &gate;
     let extra = suite.protocol_bugs.iter().map(|id| protocol_bug(id).expect("validated")).fold(Bugs::NONE, Bugs::with);
-    let mut results: Vec<CheckResult> = suite.check.iter().map(run_check).collect();
+    let mut results: Vec<CheckResult> = suite.check.iter().map(|spec| run_check(gate, spec)).collect();
     if let Some(bugs) = &suite.bugs {
         let all = bugs.must_catch.iter().any(|id| id == "all");
         let chosen: Vec<Bug> =
@@ -391,7 +416,7 @@ pub fn run_suite(suite: &Suite, out: &Path) -> Vec<CheckResult> {
         };
         let _ = std::fs::create_dir_all(&options.out);
         for bug in chosen {
-            results.push(timed("bug", format!("bug {}", bug.id()), || {
+            results.push(gate.timed("bug", format!("bug {}", bug.id()), || {
                 let v = verify(bug, &options);
                 let detail = match (&v.property, &v.missed_because) {
                     (_, Some(why)) => why.clone(),
@@ -414,11 +439,11 @@ pub fn run_suite(suite: &Suite, out: &Path) -> Vec<CheckResult> {
             Ok(dirs) => corpus.extend(dirs),
             Err(error) => {
                 let found = || Found { unwritten: Some(error.clone()), ..Found::verdict(false, error.clone(), None) };
-                results.push(timed("replay", "replay the built-in corpus".into(), found))
+                results.push(gate.timed("replay", "replay the built-in corpus".into(), found))
             }
         }
     }
-    run_corpus(&corpus, extra, &mut results);
-    results.extend(suite.conform.iter().map(|spec| run_conform(spec, out, extra)));
+    run_corpus(gate, &corpus, extra, &mut results);
+    results.extend(suite.conform.iter().map(|spec| run_conform(gate, spec, out, extra)));
     results
 }

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Build the fuzz targets and run each for SECONDS (default 60) from its committed seeds, with a
+# 10 s limit on any one input (a hang is a failure, as a panic is). New inputs go to a scratch
+# corpus, so the committed seeds stay as they are. A failing input is left under
+# fuzz/artifacts/TARGET/; `cargo fuzz run TARGET FILE` replays it (docs/fuzzing.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-60}
+
+# cargo-fuzz from crates.io, built once into the project's own target directory.
+tools=$(pwd)/target/tools
+if [ ! -x "$tools/bin/cargo-fuzz" ]; then
+  cargo install cargo-fuzz --version 0.13.1 --locked --root "$tools"
+fi
+export PATH="$tools/bin:$PATH"
+# cargo fuzz passes the compiler flags of libFuzzer's instrumentation, which a stable toolchain
+# takes only this way. Every crate under test forbids unsafe code, so no sanitizer is built in.
+export RUSTC_BOOTSTRAP=1
+
+cargo fuzz build --sanitizer none --release
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+for target in $(cargo fuzz list); do
+  seeds=(fuzz/corpus/"$target")
+  # The trace decoder also starts from every trace this repository keeps.
+  if [ "$target" = trace_replay ]; then seeds+=(traces/corpus traces/corpus/bugs); fi
+  mkdir -p "$scratch/$target"
+  echo "fuzzing $target for $seconds s"
+  cargo fuzz run --sanitizer none --release "$target" "$scratch/$target" "${seeds[@]}" -- \
+    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -seed=1 -print_final_stats=1
+done
