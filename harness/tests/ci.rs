@@ -155,3 +155,15 @@ fn fail_fast_stops_at_the_first_failure() {
     assert_eq!(xml.descendants().filter(|n| n.has_tag_name("failure")).count(), 1);
     assert_eq!(xml.descendants().filter(|n| n.has_tag_name("skipped")).count(), 1);
 }
+
+/// A conformance entry runs under the semantics it names, and its check says which.
+#[test]
+fn a_conformance_sample_runs_under_kip_strict_when_asked() {
+    let dir = scratch("ci-kip-strict");
+    let suite = "[[conform]]\npreset = \"lagging\"\nsamples = 50\nseed = 1\nsemantics = \"kip-strict\"\n";
+    let (output, _, json) = run_suite(&dir, suite);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout));
+    assert_eq!(json["checks"][0]["name"], "conform lagging kip-strict seed 1 x50");
+    let (output, _, _) = run_suite(&dir, &suite.replace("kip-strict", "kip"));
+    assert_eq!(output.status.code(), Some(2), "an unknown semantics is refused");
+}

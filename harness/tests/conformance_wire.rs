@@ -1,6 +1,6 @@
-//! Conformance compares more than the views: the messages in flight, field by field, and the
-//! timers each node has set. A message or timer that differs from the model's is a divergence
-//! in the step that made it, whatever the views say.
+//! Conformance compares more than the views: the messages each step delivered and those left in
+//! flight, field by field, and the timers each node has set. A message or timer that differs
+//! from the model's is a divergence in the step that made it, whatever the views say.
 
 use highwater::adapter::{Implementation, Wire};
 use highwater::rng::Rng;
@@ -77,4 +77,44 @@ fn a_timer_the_model_has_and_the_implementation_lacks_diverges() {
     let differs = implementation.wire_differs(&tampered).expect("a timer at a node that has none");
     assert_eq!(differs.node, missing.to_string(), "instead of {node}");
     assert_eq!(differs.field, format!("timers.{}", timer.name()));
+}
+
+/// A produce refused before the cluster has a leader is answered within the step that sends it,
+/// so it is never in flight between steps: only the step's delivered messages show its fields.
+#[test]
+fn an_answer_delivered_within_its_step_is_compared_field_by_field() {
+    let cfg = preset("smoke").unwrap().config();
+    let model = ClusterModel::new(cfg.clone());
+    let (actions, _) = random_walk(&model, &mut Rng::for_sample(1, 0), 40);
+    let trace = highwater::tracefile::build(&model, &cfg, &actions, &info()).expect("a walk is a path");
+    let mut implementation = Implementation::new(&cfg);
+    let refused = trace.states.iter().position(|s| {
+        s.messages.iter().any(|m| matches!(m.message, Message::ProduceResponse { error_code, .. } if error_code != highwater_traces::ErrorCode::NONE))
+    });
+    let step = refused.expect("the walk has a refused produce");
+    for state in &trace.states[1..=step] {
+        implementation.step(state.action.as_ref().unwrap()).unwrap();
+    }
+    let recorded = &trace.states[step].messages;
+    assert!(implementation.delivered_differs(recorded).is_none(), "the step agrees as recorded");
+    let mut tampered = recorded.clone();
+    for m in &mut tampered {
+        if let Message::ProduceResponse { base_offset, .. } = &mut m.message {
+            *base_offset += 2;
+        }
+    }
+    let differs = implementation.delivered_differs(&tampered).expect("a base offset the model did not send");
+    assert_eq!(differs.node, "delivered");
+}
+
+fn info() -> highwater::tracefile::TraceInfo<'static> {
+    highwater::tracefile::TraceInfo {
+        preset: "smoke",
+        property: None,
+        checker: "conform",
+        seed: 1,
+        steps_found: 0,
+        liveness_bound: 0,
+        continuation_from: None,
+    }
 }

@@ -16,9 +16,7 @@ use std::collections::BTreeSet;
 
 use crate::config::ControllerConfig;
 use crate::errors::ErrorCode;
-use crate::messages::{
-    AlterPartitionRequest, AlterPartitionResponse, Message, MetadataResponse, PartitionChange, ReplicaInfo,
-};
+use crate::messages::{AlterPartitionRequest, AlterPartitionResponse, Message, MetadataResponse, PartitionChange};
 use crate::node::{IgnoreReason, Input, Outbox, Output};
 use crate::types::{BrokerId, LeaderEpoch, Millis, NodeId, PartitionEpoch};
 
@@ -227,16 +225,12 @@ impl Controller {
     pub fn fenced(&self) -> Vec<BrokerId> {
         self.fenced.iter().copied().collect()
     }
-
-    /// The replicas in assignment order.
-    pub fn replicas(&self) -> &[ReplicaInfo] {
-        &self.config.replicas
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::messages::ReplicaInfo;
 
     fn controller() -> Controller {
         let replicas =

@@ -108,6 +108,10 @@ pub struct Implementation {
     replica_lag_ms: Millis,
     /// `isr-expiration` ticks the configuration still offers.
     isr_ticks_left: u32,
+    /// The messages delivered since the last step began (the initial settling, before the first),
+    /// in order, as the model records them: the requests and answers to clients delivered within
+    /// a step never sit in flight between steps, so only this shows their fields.
+    delivered: Vec<(highwater_traces::NodeId, highwater_traces::NodeId, highwater_traces::Message)>,
 }
 
 /// The protocol crate's bugs with the ids of the model's.
@@ -150,6 +154,7 @@ impl Implementation {
             last_pause_ms: 1,
             replica_lag_ms,
             isr_ticks_left: cfg.isr_expirations,
+            delivered: Vec::new(),
         };
         implementation.settle();
         implementation.take_outdated();
@@ -165,6 +170,7 @@ impl Implementation {
         // Every step takes a moment, so that no two steps happen at the same millisecond: the
         // model orders catch-ups by step, as the selector orders them by time.
         self.sim.pass_time(1);
+        self.delivered.clear();
         self.watch.ghost.start_step();
         match action {
             Action::Deliver { from, to } => {
@@ -282,6 +288,7 @@ impl Implementation {
         let facts = SimFacts { sim: &self.sim, deliveries: &self.watch.deliveries, semantics: self.semantics };
         let delivering = message.as_ref().map(|m| self.watch.ghost.before_delivery(&facts, from_node, to_node, m));
         let outputs = self.sim.deliver(from, to)?;
+        self.delivered.extend(message.clone().map(|m| (from_node, to_node, m)));
         if let (highwater_traces::NodeId::Broker(broker), highwater_traces::NodeId::Consumer(consumer), Some(sent)) =
             (from_node, to_node, &sent)
         {

@@ -1,14 +1,15 @@
 //! What conformance compares besides the views: the messages in flight on every link (sender,
-//! receiver, API and every field) and the timers each node has set. A request sent to the wrong
-//! broker, or with a wrong field, parts from the model in the step that sends it, not only when
-//! its answer happens to differ.
+//! receiver, API and every field), the messages each step delivered (the requests and answers to
+//! clients that never wait in flight between steps), and the timers each node has set. A request
+//! sent to the wrong broker, or with a wrong field, parts from the model in the step that sends
+//! it, not only when its answer happens to differ.
 //!
 //! The model lets a timer lapse when its firing could change nothing (`docs/model.md`,
 //! "What the model forgets"); the protocol crate keeps such timers armed. A timer set here and
 //! not in the model is therefore accepted when firing it, on a copy, changes neither a node's
 //! state nor what is in flight.
 
-use highwater_traces::{Action, ClusterView, Message, NodeId, TimerKind};
+use highwater_traces::{Action, ClusterView, Fate, Message, NodeId, StepMessage, TimerKind};
 use serde_json::Value;
 
 use super::convert::{message, node_back, timer_back};
@@ -69,6 +70,27 @@ impl Implementation {
             .copied()
             .find(|(node, kind)| !self.abstracted_timer(*node, *kind) && !self.timer_is_idle(*node, *kind))
             .map(|(n, k)| timer_diff(n, k, false))
+    }
+
+    /// The first difference between the messages the model's step delivered (`recorded`, a
+    /// trace step's messages) and those this step delivered: sender, receiver and every field.
+    pub fn delivered_differs(&self, recorded: &[StepMessage]) -> Option<FieldDiff> {
+        let expected: Vec<_> =
+            recorded.iter().filter(|m| m.fate == Fate::Delivered).map(|m| (m.from, m.to, m.message.clone())).collect();
+        (expected != self.delivered).then(|| {
+            let json = |all: &[(NodeId, NodeId, Message)]| {
+                let rows = all
+                    .iter()
+                    .map(|(from, to, message)| serde_json::json!({"from": from, "to": to, "message": message}));
+                Value::Array(rows.collect())
+            };
+            FieldDiff {
+                node: "delivered".to_string(),
+                field: "this step's messages".to_string(),
+                expected: json(&expected),
+                actual: json(&self.delivered),
+            }
+        })
     }
 
     /// The timers the model leaves out on purpose (`docs/model.md`): every client's request

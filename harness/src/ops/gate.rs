@@ -5,7 +5,7 @@ use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use highwater_model::{preset, ClusterModel};
+use highwater_model::{preset, ClusterModel, Semantics};
 use highwater_protocol::{Bug, Bugs};
 use serde::{Deserialize, Serialize};
 
@@ -86,6 +86,10 @@ pub struct ConformSpec {
     /// Steps per walk.
     #[serde(default = "default_depth")]
     pub depth: usize,
+    /// The fetch semantics the model and the protocol crate follow: `apache` (the default) or
+    /// `kip-strict`.
+    #[serde(default)]
+    pub semantics: Semantics,
 }
 
 fn yes() -> bool {
@@ -121,6 +125,11 @@ fn walk_depth(preset: &str) -> usize {
 /// Conformance walks per preset in the default suite: about 45 s for all of them on 2 cores.
 pub const CONFORM_WALKS: usize = 2000;
 
+/// The presets the default suite also samples under `kip-strict`, where a follower answers what
+/// it cannot serve with OFFSET_NOT_AVAILABLE and epoch queries are capped at the HW: those with a
+/// consumer that reads from a follower, lags behind one, or asks a new leader for its epochs.
+const KIP_STRICT_CONFORM: [&str; 6] = ["smoke", "default", "rack-outage", "lagging", "kip207", "outage-brokers"];
+
 impl Suite {
     /// The default suite: `smoke` exhaustively, every seeded bug, the corpus this binary was
     /// built with, and [`CONFORM_WALKS`] conformance walks of every preset. It reads no file, so
@@ -138,11 +147,14 @@ impl Suite {
             embedded_corpus: true,
             conform: highwater_model::PRESETS
                 .iter()
-                .map(|p| ConformSpec {
-                    preset: p.name.into(),
+                .map(|p| (p.name, Semantics::Apache))
+                .chain(KIP_STRICT_CONFORM.iter().map(|name| (*name, Semantics::KipStrict)))
+                .map(|(name, semantics)| ConformSpec {
+                    preset: name.into(),
                     samples: CONFORM_WALKS,
                     seed: 1,
-                    depth: walk_depth(p.name),
+                    depth: walk_depth(name),
+                    semantics,
                 })
                 .collect(),
             protocol_bugs: Vec::new(),
@@ -369,10 +381,12 @@ fn run_corpus(gate: &Gate, paths: &[PathBuf], extra: Bugs, results: &mut Vec<Che
 }
 
 fn run_conform(gate: &Gate, spec: &ConformSpec, out: &Path, extra: Bugs) -> CheckResult {
-    let name = format!("conform {} seed {} x{}", spec.preset, spec.seed, spec.samples);
+    let strict = if spec.semantics == Semantics::KipStrict { " kip-strict" } else { "" };
+    let name = format!("conform {}{strict} seed {} x{}", spec.preset, spec.seed, spec.samples);
     gate.timed("conform", name, || {
-        let cfg = preset(&spec.preset).expect("validated").config();
-        let dir = out.join(format!("conform-{}-{}", spec.preset, spec.seed));
+        let mut cfg = preset(&spec.preset).expect("validated").config();
+        cfg.semantics = spec.semantics;
+        let dir = out.join(format!("conform-{}{}-{}", spec.preset, strict.replace(' ', "-"), spec.seed));
         match sample(&cfg, &spec.preset, (spec.samples, spec.depth, spec.seed), &dir, extra) {
             Err(error) => Found::verdict(false, error, None),
             Ok(s) => match s.divergence {

@@ -124,6 +124,7 @@ pub fn replay_implementation_with(
     // where faults stop, runs its own (below).
     let path_end = trace.continuation_from().unwrap_or(trace.states.len() - 1);
     // The model's own states, for what the views leave out: messages in flight and timers set.
+    // The messages each step delivered are in the trace.
     let model = ClusterModel::new(cfg.clone());
     let actions: Vec<_> = trace.states.iter().take(path_end + 1).filter_map(|s| s.action.clone()).collect();
     let model_states = walk(&model, &actions).unwrap_or_default();
@@ -145,6 +146,10 @@ pub fn replay_implementation_with(
         if let (true, Some(state)) = (differences.is_empty(), model_states.get(step)) {
             let expected = Wire { links: model.in_flight(state), timers: model.timers_set(state) };
             differences.extend(implementation.wire_differs(&expected));
+        }
+        // Traces of the first format carry no messages.
+        if differences.is_empty() && trace.meta.format == highwater_traces::FORMAT {
+            differences.extend(implementation.delivered_differs(&recorded.messages));
         }
         if let (Some(first), ImplementationResult::Conforms) = (differences.first(), &result) {
             result = ImplementationResult::Diverged { step, first: first.clone(), fields: differences.len() };

@@ -146,7 +146,6 @@ pub struct Cluster {
     sessions: BTreeMap<BrokerId, Millis>,
     broker_session_timeout_ms: Millis,
     round_robin_cursor: Option<Link>,
-    dropped_messages: u64,
     /// Outages lose messages silently (`ClusterConfig::black_hole_outages`).
     black_hole: bool,
     /// `ClusterConfig::isr_propagation_ms`.
@@ -180,7 +179,6 @@ impl Cluster {
             sessions: BTreeMap::new(),
             broker_session_timeout_ms: config.broker_session_timeout_ms,
             round_robin_cursor: None,
-            dropped_messages: 0,
             black_hole: config.black_hole_outages,
             isr_propagation_ms: config.isr_propagation_ms,
             timeouts: BTreeMap::new(),
@@ -506,8 +504,7 @@ impl Cluster {
     /// `node` closes its connection to `peer`: what is in flight on it either way is lost, and
     /// the peer, if up, learns that the connection reset (the node knows already).
     fn close_connection(&mut self, node: NodeId, peer: NodeId) -> StepOutputs {
-        let dropped = self.network.reset_links(|(a, b)| !((a == node && b == peer) || (a == peer && b == node)));
-        self.dropped_messages += dropped.len() as u64;
+        self.network.reset_links(|(a, b)| !((a == node && b == peer) || (a == peer && b == node)));
         self.forget_timeout(node, peer);
         if self.is_up(peer) {
             self.step_node(peer, Input::Disconnected(node))
@@ -522,7 +519,6 @@ impl Cluster {
     fn signal_lost(&mut self, lost: Vec<(Link, Message)>) -> StepOutputs {
         let mut outputs = Vec::new();
         for ((from, to), message) in lost {
-            self.dropped_messages += 1;
             let (requester, responder) = if message.is_request() { (from, to) } else { (to, from) };
             let silent = self.lost_silently(from, to);
             for (node, peer) in [(requester, responder), (responder, requester)] {
@@ -655,11 +651,6 @@ impl Cluster {
     /// Racks currently cut.
     pub fn cut_racks(&self) -> Vec<Rack> {
         self.cut_racks.iter().cloned().collect()
-    }
-
-    /// Messages lost so far (dropped, or sent to a crashed or unreachable node).
-    pub fn dropped_messages(&self) -> u64 {
-        self.dropped_messages
     }
 
     /// The observable state of every node.

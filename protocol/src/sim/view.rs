@@ -189,9 +189,4 @@ impl ClusterState {
     pub fn broker(&self, id: BrokerId) -> Option<&BrokerView> {
         self.brokers.iter().find(|b| b.broker_id == id)
     }
-
-    /// The running leader the controller elected, if any.
-    pub fn leader(&self) -> Option<&BrokerView> {
-        self.broker(self.controller.leader).filter(|b| b.alive && b.role == RoleKind::Leader)
-    }
 }
