@@ -202,7 +202,7 @@ pub fn build(model: &ClusterModel, cfg: &ModelConfig, actions: &[Action], info: 
 }
 
 /// Write `text` to `path` whole or not at all: to a temporary file beside it, then renamed.
-pub fn write_whole(path: &Path, text: &str) -> std::io::Result<()> {
+pub fn write_whole(path: &Path, text: impl AsRef<[u8]>) -> std::io::Result<()> {
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("trace");
     let temporary = path.with_file_name(format!(".{file_name}.partial"));
     std::fs::write(&temporary, text).and_then(|()| std::fs::rename(&temporary, path)).inspect_err(|_| {

@@ -66,7 +66,7 @@ fn liveness() -> &'static (String, PathBuf) {
 fn stable(report: &str, dir: &Path) -> String {
     report
         .lines()
-        .filter(|line| !line.starts_with("depth-first search:"))
+        .filter(|line| !line.starts_with("depth-first search:") && !line.starts_with("breadth-first search:"))
         .map(|line| line.replace(dir.to_str().unwrap(), "OUT"))
         .collect::<Vec<_>>()
         .join("\n")

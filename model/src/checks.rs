@@ -54,7 +54,10 @@ fn check<const I: usize>(model: &ClusterModel, state: &ClusterState) -> bool {
         // would stop before its first step, and the shared view answers at once.
         (Kind::Liveness, Some(bound)) => {
             with_view(model, state, |v| nothing_to_heal(v) && (ALL[I].check)(v))
-                || reaches_fairly(model, state, ALL[I].check, bound)
+                || match &model.liveness_memo {
+                    Some(memo) => crate::liveness_memo::reaches(model, memo, state, I, bound),
+                    None => reaches_fairly(model, state, ALL[I].check, bound),
+                }
         }
         _ => with_view(model, state, |v| (ALL[I].check)(v)),
     }

@@ -30,6 +30,7 @@ use stateright::{Model, Property};
 use crate::broker::BrokerState;
 use crate::config::ModelConfig;
 use crate::layout::Layout;
+use crate::liveness_memo::LivenessMemo;
 use crate::node::{Env, Node, NodeState};
 use crate::record::MessageLog;
 use crate::symmetry::ConsumerSymmetry;
@@ -133,6 +134,9 @@ pub struct ClusterModel {
     pub layout: Layout,
     /// With a bound, every reachable state is checked for bounded liveness (see `checks`).
     pub liveness_bound: Option<usize>,
+    /// The answers of the fair continuations run so far, if they are remembered
+    /// (`liveness_memo`; on with a liveness bound unless `without_liveness_memo`).
+    pub liveness_memo: Option<Arc<LivenessMemo>>,
     /// When set, stateright is given only these properties, so a search for one violation
     /// (`highwater bugs --verify`) stops as soon as it has it.
     pub only_properties: Option<Vec<&'static str>>,
@@ -148,7 +152,15 @@ impl ClusterModel {
         let layout = Layout { brokers: cfg.broker_racks.len(), consumers: cfg.consumer_racks.len() };
         let nodes = (0..layout.actors()).map(|i| Node { node: layout.node(Id::from(i)), cfg: cfg.clone(), layout });
         let inner = ActorModel::new((), ()).actors(nodes).init_network(Network::new_ordered([]));
-        ClusterModel { cfg, layout, liveness_bound: None, only_properties: None, inner, message_log: None }
+        ClusterModel {
+            cfg,
+            layout,
+            liveness_bound: None,
+            liveness_memo: None,
+            only_properties: None,
+            inner,
+            message_log: None,
+        }
     }
 
     /// The messages in flight, link by link (in link order), each queue oldest first.
@@ -178,6 +190,14 @@ impl ClusterModel {
     /// continuation must reach each liveness goal within `bound` steps.
     pub fn with_liveness_bound(mut self, bound: usize) -> Self {
         self.liveness_bound = Some(bound);
+        self.liveness_memo = Some(Arc::new(LivenessMemo::new()));
+        self
+    }
+
+    /// Run the fair continuation of every state checked for liveness, even from a healed state
+    /// already run (to compare with the memo, which should change no verdict).
+    pub fn without_liveness_memo(mut self) -> Self {
+        self.liveness_memo = None;
         self
     }
 

@@ -20,6 +20,7 @@ mod explorer;
 pub mod fair;
 mod layout;
 mod lease;
+pub mod liveness_memo;
 mod node;
 mod outage;
 mod producer;

@@ -39,13 +39,15 @@ pub enum LivenessMode {
 pub struct CheckOpts {
     #[command(flatten)]
     pub config: ConfigOpts,
-    /// Search: `dfs` (least memory), `bfs`, or `simulation` (random walks; never complete).
-    #[arg(long, value_enum, default_value = "dfs")]
+    /// Search: `bfs` (level by level on every thread; the same result on every run),
+    /// `dfs` (stateright's depth-first search: least memory), or `simulation` (random walks;
+    /// never complete).
+    #[arg(long, value_enum, default_value = "bfs")]
     pub checker: Search,
-    /// Worker threads. With 1 (the default) a run is reproducible to the letter; with more it is
-    /// faster, and verdicts and state counts stay the same, but which counterexample is found and
-    /// the depth reported can vary from run to run.
-    #[arg(long, default_value_t = 1)]
+    /// Worker threads; every core by default. `bfs` gives the same result, to the byte, with any
+    /// number; with `dfs` and more than one, which counterexample is found and the depth
+    /// reported can vary from run to run.
+    #[arg(long, default_value_t = super::cores())]
     pub threads: usize,
     /// Stop after about this many states (the run is then inconclusive: exit 3).
     #[arg(long, value_parser = super::at_least_one)]
@@ -64,6 +66,10 @@ pub struct CheckOpts {
     /// exhaustive); `off` skips it.
     #[arg(long, value_enum, default_value = "every-state")]
     pub liveness: LivenessMode,
+    /// Run the fair continuation of every state checked for liveness, even where a state that
+    /// heals to the same state was already run (the memo changes no verdict; this flag shows it).
+    #[arg(long)]
+    pub no_liveness_memo: bool,
     /// With `--liveness sampled`: random walks to sample.
     #[arg(long, default_value_t = 200, value_parser = super::at_least_one)]
     pub liveness_samples: usize,
@@ -75,8 +81,8 @@ pub struct CheckOpts {
     #[arg(long, default_value_t = 80, value_parser = super::at_least_one)]
     pub liveness_walk: usize,
     /// Explore every numbering of consumers that share a rack instead of one representative.
-    /// Without this flag, DFS treats them as interchangeable (sound: nothing depends on a
-    /// consumer's number); BFS and simulation never do.
+    /// Without this flag, `bfs` and `dfs` treat them as interchangeable (sound: nothing depends
+    /// on a consumer's number); simulation never does.
     #[arg(long)]
     pub no_symmetry: bool,
     /// `text` or `json`.
@@ -89,6 +95,14 @@ pub struct CheckOpts {
     /// With `--out`: also write a trace for each coverage predicate reached.
     #[arg(long, requires = "out")]
     pub keep_coverage: bool,
+    /// Explore one part of a search split over processes or machines: `I/N`, from `0/N` to
+    /// `N-1/N`. With `bfs`, every part explores the same first levels, then the states of one
+    /// level whose fingerprint is I modulo N, and all they lead to; with `simulation`, part I
+    /// walks from seed `--seed` + I. Needs `--out`, where the part's report
+    /// (`shard-I-of-N.json`) and, with `bfs`, the fingerprints of its states
+    /// (`shard-I-of-N.states`) are written for `highwater merge`.
+    #[arg(long, value_parser = highwater_checker::Shard::parse, requires = "out")]
+    pub shard: Option<highwater_checker::Shard>,
     /// Address the Explorer links in the report point at (see `highwater explore`).
     #[arg(long, default_value = "127.0.0.1:3000")]
     pub explorer: String,
@@ -167,7 +181,10 @@ pub fn exec(opts: CheckOpts) -> u8 {
         max_states: opts.max_states,
         max_depth: opts.max_depth,
         timeout: opts.timeout.map(Duration::from_secs),
-        seed: opts.seed,
+        seed: match (opts.shard, opts.checker) {
+            (Some(shard), Search::Simulation) => opts.seed.wrapping_add(shard.index),
+            _ => opts.seed,
+        },
         progress: opts.format == Format::Text,
         liveness: match opts.liveness {
             LivenessMode::EveryState => Liveness::EveryState { bound: opts.liveness_bound },
@@ -181,7 +198,14 @@ pub fn exec(opts: CheckOpts) -> u8 {
         },
         symmetry: !opts.no_symmetry,
         first_violation: false,
+        shard: opts.shard.filter(|_| opts.checker == Search::Bfs),
+        keep_fingerprints: opts.shard.is_some() && opts.checker == Search::Bfs,
+        liveness_memo: !opts.no_liveness_memo,
     };
+    if opts.shard.is_some() && opts.checker == Search::Dfs {
+        eprintln!("error: --shard splits a `bfs` or `simulation` search; `dfs` cannot be split");
+        return exit_codes::USAGE;
+    }
     if opts.checker == Search::Simulation && opts.timeout.is_none() && opts.max_states.is_none() {
         eprintln!("error: --checker simulation never finishes by itself; give --timeout or --max-states");
         return exit_codes::USAGE;
@@ -211,11 +235,17 @@ pub fn exec(opts: CheckOpts) -> u8 {
         }
     }
     let shown: Vec<&Trace> = traces.iter().filter(|(_, t)| t.meta.verdict == "VIOLATED").map(|(_, t)| t).collect();
+    let json = report::json(&opts.config.preset, &cfg, &options, &outcome, code);
     match opts.format {
         Format::Text => {
             print!("{}", report::text(&report::Context { opts: &opts, cfg: &cfg, options: &options }, &outcome, &shown))
         }
-        Format::Json => println!("{}", report::json(&opts.config.preset, &cfg, &options, &outcome, code)),
+        Format::Json => println!("{json}"),
+    }
+    if let (Some(shard), Some(dir), None) = (opts.shard, &opts.out, &unwritten) {
+        if let Err(error) = super::merge::write_shard(dir, shard, &json, outcome.fingerprints.as_deref()) {
+            unwritten = Some(error);
+        }
     }
     match unwritten {
         Some(error) => {

@@ -3,12 +3,14 @@
 pub mod availability;
 pub mod availability_html;
 pub mod availability_report;
+pub mod bench;
 pub mod bugs;
 pub mod check;
 pub mod ci;
 pub mod config_opts;
 pub mod conform;
 pub mod explore;
+pub mod merge;
 pub mod presets;
 pub mod replay;
 pub mod report;
@@ -60,6 +62,16 @@ enum Command {
     /// The gate: exhaustive checks, seeded bugs, corpus replay and conformance, with JUnit,
     /// JSON and Markdown reports.
     Ci(ci::CiOpts),
+    /// Measure the checker: unique states, states/s, bytes per state and peak memory on fixed
+    /// presets and on the Kip320 anchor, beside stateright's own checker and TLC's figures.
+    Bench(bench::BenchOpts),
+    /// Combine the reports of a search split with `check --shard I/N` into one verdict.
+    Merge(merge::MergeOpts),
+}
+
+/// The cores this process may use: the default number of checker threads.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 /// A count or bound of at least 1: a zero would run nothing and could not be told from a pass.
@@ -97,5 +109,7 @@ pub fn main() -> ExitCode {
         Command::Bugs(opts) => bugs::exec(opts),
         Command::Ci(opts) => ci::exec(opts),
         Command::Availability(opts) => availability::exec(opts),
+        Command::Bench(opts) => bench::exec(opts),
+        Command::Merge(opts) => merge::exec(opts),
     })
 }

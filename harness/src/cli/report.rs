@@ -57,6 +57,13 @@ pub fn text(ctx: &Context, outcome: &Outcome, counterexamples: &[&Trace]) -> Str
             numbers.join(", ")
         );
     }
+    if let Some(memo) = outcome.liveness_memo {
+        let _ = writeln!(
+            s,
+            "liveness: {} checks needed a fair continuation; {} distinct continuations (one per healed state and goal) answered them",
+            memo.checks, memo.continuations
+        );
+    }
     let _ = writeln!(s, "\n{:<42} {:<9} verdict", "property", "kind");
     for p in &outcome.properties {
         let status =
@@ -145,6 +152,9 @@ pub fn json(preset: &str, cfg: &ModelConfig, options: &SearchOptions, outcome: &
         "properties": outcome.properties,
         "traces": outcome.traces,
         "symmetry": outcome.symmetry,
+        "search": options,
+        "split_level": outcome.split_level,
+        "liveness_memo": outcome.liveness_memo,
         "exit_code": exit_code,
     })
     .to_string()
