@@ -1,5 +1,6 @@
-//! A breadth-first model checker over stateright's [`Model`] trait, for models whose states are
-//! costly to build: it uses every core and still gives the same result, to the byte, on every run.
+//! A breadth-first model checker over stateright's [`Model`](stateright::Model) trait, for
+//! models whose states are costly to build: it uses every core and still gives the same result,
+//! to the byte, on every run.
 //!
 //! The search goes level by level (every state `d` steps from an initial state, then every state
 //! `d + 1` steps away). The workers share a level's states in chunks; a state first found in the
@@ -11,7 +12,8 @@
 //! What it keeps: a 64-bit fingerprint of each state found (of its representative, under a
 //! symmetry), the states of two levels, and for every state its parent's position and the index
 //! of the action that led to it, from which a counterexample's path is rebuilt by replaying the
-//! model. What stateright's own checkers do differently is in `docs/checker.md`.
+//! model. What stateright's own checkers do differently is in `docs/checker.md`; the default
+//! search of `highwater check` is still stateright's depth-first one, which holds less memory.
 //!
 //! Properties are stateright's: `always` and `sometimes` are checked in every state found;
 //! `eventually` is refused (a bounded-liveness check belongs in an `always` condition).
@@ -131,7 +133,11 @@ pub struct Progress {
 impl Progress {
     /// (generated, unique, depth) now.
     pub fn read(&self) -> (u64, u64, usize) {
-        (self.generated.load(Ordering::Relaxed), self.unique.load(Ordering::Relaxed), self.depth.load(Ordering::Relaxed))
+        (
+            self.generated.load(Ordering::Relaxed),
+            self.unique.load(Ordering::Relaxed),
+            self.depth.load(Ordering::Relaxed),
+        )
     }
 }
 

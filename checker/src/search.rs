@@ -148,7 +148,15 @@ where
         progress.depth.store(level + 1, Ordering::Relaxed);
         let expand = options.max_depth.is_none_or(|max| level < max);
         let done_before: Vec<bool> = found.iter().map(Option::is_some).collect();
-        let context = Context { model, options, properties: &properties, progress, fingerprint_of: &fingerprint_of, visited: &visited, claims: &claims };
+        let context = Context {
+            model,
+            options,
+            properties: &properties,
+            progress,
+            fingerprint_of: &fingerprint_of,
+            visited: &visited,
+            claims: &claims,
+        };
         let results = context.expand(&pieces, &done_before, expand);
         drop(pieces);
         let interrupted = results.iter().any(Option::is_none);
@@ -227,7 +235,12 @@ where
     /// Expand every state of a level, the pieces shared by the workers: check each state's
     /// properties, then generate its successors and claim the new ones. A piece left undone
     /// because the search was interrupted is `None`.
-    fn expand(&self, pieces: &[Piece<M::State>], done_before: &[bool], expand: bool) -> Vec<Option<PieceResult<M::State>>> {
+    fn expand(
+        &self,
+        pieces: &[Piece<M::State>],
+        done_before: &[bool],
+        expand: bool,
+    ) -> Vec<Option<PieceResult<M::State>>> {
         let next_piece = AtomicUsize::new(0);
         let stop = AtomicBool::new(false);
         let work = || {
@@ -251,16 +264,30 @@ where
         } else {
             std::thread::scope(|scope| {
                 let workers: Vec<_> = (0..self.options.threads).map(|_| scope.spawn(work)).collect();
-                workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+                workers
+                    .into_iter()
+                    .flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                    .collect()
             })
         };
         all.sort_by_key(|(index, _)| *index);
         all.into_iter().map(|(_, result)| result).collect()
     }
 
-    fn expand_piece(&self, start: usize, entries: &[Entry<M::State>], done_before: &[bool], expand: bool) -> PieceResult<M::State> {
+    fn expand_piece(
+        &self,
+        start: usize,
+        entries: &[Entry<M::State>],
+        done_before: &[bool],
+        expand: bool,
+    ) -> PieceResult<M::State> {
         let (model, properties) = (self.model, self.properties);
-        let mut result = PieceResult { candidates: Vec::new(), found: vec![None; properties.len()], cut: false, too_many_actions: None };
+        let mut result = PieceResult {
+            candidates: Vec::new(),
+            found: vec![None; properties.len()],
+            cut: false,
+            too_many_actions: None,
+        };
         let mut actions = Vec::new();
         let mut generated = 0;
         for (offset, entry) in entries.iter().enumerate() {
@@ -315,7 +342,8 @@ fn winners<S: Send>(threads: usize, results: Vec<PieceResult<S>>, visited: &Visi
             .into_iter()
             .filter(|c| claims.won(c.entry.fingerprint, c.key) && visited.insert(c.entry.fingerprint))
             .map(|c| {
-                let back = Back { parent: (c.key >> ACTION_BITS) as u32, action: (c.key & (MAX_ACTIONS as u64 - 1)) as u32 };
+                let back =
+                    Back { parent: (c.key >> ACTION_BITS) as u32, action: (c.key & (MAX_ACTIONS as u64 - 1)) as u32 };
                 (back, c.entry)
             })
             .unzip()
@@ -330,9 +358,14 @@ fn winners<S: Send>(threads: usize, results: Vec<PieceResult<S>>, visited: &Visi
             groups.push(results.by_ref().take(per_worker).collect());
         }
         std::thread::scope(|scope| {
-            let workers: Vec<_> =
-                groups.into_iter().map(|group| scope.spawn(move || group.into_iter().map(keep).collect::<Vec<_>>())).collect();
-            workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+            let workers: Vec<_> = groups
+                .into_iter()
+                .map(|group| scope.spawn(move || group.into_iter().map(keep).collect::<Vec<_>>()))
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .collect()
         })
     };
     let (backs, entries) = kept.into_iter().unzip();

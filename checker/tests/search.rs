@@ -42,7 +42,9 @@ impl Model for Counters {
 
     fn properties(&self) -> Vec<Property<Self>> {
         vec![
-            Property::always("sum-below", |m: &Counters, s: &Vec<u8>| s.iter().map(|v| *v as u32).sum::<u32>() < m.sum_below),
+            Property::always("sum-below", |m: &Counters, s: &Vec<u8>| {
+                s.iter().map(|v| *v as u32).sum::<u32>() < m.sum_below
+            }),
             Property::sometimes("all-at-top", |m: &Counters, s: &Vec<u8>| s.iter().all(|v| *v == m.top)),
             Property::sometimes("never", |_: &Counters, s: &Vec<u8>| s.len() > 99),
         ]
@@ -134,6 +136,8 @@ fn first_violation_stops_after_its_level() {
 
 #[test]
 fn symmetry_counts_classes() {
+    // A symmetry is a `fn(&State) -> State`, and the state is a `Vec`.
+    #[allow(clippy::ptr_arg)]
     fn sorted(state: &Vec<u8>) -> Vec<u8> {
         let mut s = state.clone();
         s[1..].sort_unstable();
@@ -192,6 +196,8 @@ fn eventually_is_refused() {
             vec![Property::eventually("one", |_, s| *s == 1)]
         }
     }
-    let Err(refusal) = check(&Eventually, &Options::new(), &Progress::default()) else { panic!("an eventually was checked") };
+    let Err(refusal) = check(&Eventually, &Options::new(), &Progress::default()) else {
+        panic!("an eventually was checked")
+    };
     assert!(refusal.to_string().contains("`one`"));
 }

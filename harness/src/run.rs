@@ -83,12 +83,15 @@ impl SearchOptions {
             first_violation: false,
             shard: None,
             keep_fingerprints: false,
-            liveness_memo: true,
+            liveness_memo: false,
         }
     }
 }
 
-fn shard_text<S: serde::Serializer>(shard: &Option<highwater_checker::Shard>, serializer: S) -> Result<S::Ok, S::Error> {
+fn shard_text<S: serde::Serializer>(
+    shard: &Option<highwater_checker::Shard>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     match shard {
         Some(shard) => serializer.serialize_str(&format!("{}/{}", shard.index, shard.count)),
         None => serializer.serialize_none(),
@@ -224,8 +227,10 @@ struct Found {
 pub fn check(model: ClusterModel, options: &SearchOptions) -> Outcome {
     let start = Instant::now();
     let (model, sampled) = match options.liveness {
-        Liveness::EveryState { bound } if options.liveness_memo => (model.with_liveness_bound(bound), Vec::new()),
-        Liveness::EveryState { bound } => (model.with_liveness_bound(bound).without_liveness_memo(), Vec::new()),
+        Liveness::EveryState { bound } if options.liveness_memo => {
+            (model.with_liveness_bound(bound).with_liveness_memo(), Vec::new())
+        }
+        Liveness::EveryState { bound } => (model.with_liveness_bound(bound), Vec::new()),
         Liveness::Sampled(l) => {
             let sampled = crate::liveness::check(&model, l);
             (model, sampled)
@@ -353,8 +358,9 @@ fn breadth_first(model: &ClusterModel, options: &SearchOptions, symmetry: bool, 
             });
         }
         // A model panic ends the search, which is then reported incomplete, never as a pass.
-        let result =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| highwater_checker::check(model, &search, &progress)));
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            highwater_checker::check(model, &search, &progress)
+        }));
         finished.store(true, std::sync::atomic::Ordering::Relaxed);
         result
     });
@@ -445,7 +451,12 @@ fn with_stateright(model: &ClusterModel, options: &SearchOptions, symmetry: bool
         std::thread::sleep(Duration::from_millis(50));
         if options.progress && last_report.elapsed() >= Duration::from_secs(1) {
             last_report = Instant::now();
-            progress_line(start, checker.state_count() as u64, checker.unique_state_count() as u64, checker.max_depth());
+            progress_line(
+                start,
+                checker.state_count() as u64,
+                checker.unique_state_count() as u64,
+                checker.max_depth(),
+            );
         }
     }
     if options.progress && start.elapsed() >= Duration::from_secs(1) {

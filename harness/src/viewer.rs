@@ -79,7 +79,7 @@ pub fn write_for_files(files: &[impl AsRef<Path>], out: &Path, title: &str) -> R
         .iter()
         .map(|(name, source, trace, cfg)| Shown { name: name.clone(), source: source.clone(), trace, cfg })
         .collect();
-    tracefile::write_whole(out, &html(title, &shown, &[])).map_err(|e| format!("{}: cannot write: {e}", out.display()))
+    tracefile::write_whole(out, html(title, &shown, &[])).map_err(|e| format!("{}: cannot write: {e}", out.display()))
 }
 
 /// The viewer for the traces a run wrote: the line to print, naming how many `what` it holds,

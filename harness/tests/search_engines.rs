@@ -45,8 +45,8 @@ fn breadth_and_depth_first_agree_on_every_small_preset() {
 #[test]
 fn the_liveness_memo_changes_no_verdict() {
     for preset in SMALL {
-        let memo = check(preset, &[]);
-        let none = check(preset, &["--no-liveness-memo"]);
+        let memo = check(preset, &["--checker", "bfs", "--liveness-memo"]);
+        let none = check(preset, &["--checker", "bfs"]);
         assert_eq!(verdicts(&memo), verdicts(&none), "{preset}");
         assert_eq!(counts(&memo), counts(&none), "{preset}");
         let stats = &memo["liveness_memo"];
@@ -56,9 +56,11 @@ fn the_liveness_memo_changes_no_verdict() {
     }
     // A seeded bug that breaks liveness is caught with the memo as without it.
     let args = ["--bug", "hw-stuck-after-shrink"];
-    let memo = check("smoke", &args);
-    let none = check("smoke", &[&args[..], &["--no-liveness-memo"]].concat());
-    assert!(verdicts(&memo).iter().any(|(name, status)| name == "committed-eventually-visible" && status == "VIOLATED"));
+    let memo = check("smoke", &[&args[..], &["--liveness-memo"]].concat());
+    let none = check("smoke", &[&args[..], &["--threads", "1"]].concat());
+    assert!(verdicts(&memo)
+        .iter()
+        .any(|(name, status)| name == "committed-eventually-visible" && status == "VIOLATED"));
     assert_eq!(verdicts(&memo), verdicts(&none));
 }
 
@@ -70,7 +72,7 @@ fn threads_change_nothing_but_the_time() {
         }
         report
     };
-    let bug = ["--bug", "follower-serves-leo"];
+    let bug = ["--bug", "follower-serves-leo", "--checker", "bfs"];
     let one = strip(check("smoke", &[&bug[..], &["--threads", "1"]].concat()));
     for threads in ["2", "3"] {
         let many = strip(check("smoke", &[&bug[..], &["--threads", threads]].concat()));
@@ -81,9 +83,19 @@ fn threads_change_nothing_but_the_time() {
 #[test]
 fn symmetry_prunes_states_and_changes_no_verdict() {
     let two = ["--consumers", "b,b", "--liveness", "off"];
-    let with = check("smoke", &two);
-    let without = check("smoke", &[&two[..], &["--no-symmetry"]].concat());
-    assert_eq!(verdicts(&with), verdicts(&without));
-    assert!(with["symmetry"].is_array(), "the report names the consumers explored as one");
-    assert!(counts(&with).0 < counts(&without).0, "{:?} vs {:?}", counts(&with), counts(&without));
+    for checker in ["bfs", "dfs"] {
+        let with = check("smoke", &[&two[..], &["--checker", checker]].concat());
+        let without = check("smoke", &[&two[..], &["--checker", checker, "--no-symmetry"]].concat());
+        assert_eq!(verdicts(&with), verdicts(&without), "{checker}");
+        assert!(with["symmetry"].is_array(), "the report names the consumers explored as one");
+        assert!(counts(&with).0 < counts(&without).0, "{checker}: {:?} vs {:?}", counts(&with), counts(&without));
+    }
+}
+
+#[test]
+fn the_default_search_agrees_with_breadth_first_on_smoke() {
+    let default = check("smoke", &[]);
+    let bfs = check("smoke", &["--checker", "bfs"]);
+    assert_eq!(verdicts(&default), verdicts(&bfs));
+    assert_eq!(counts(&default), counts(&bfs));
 }

@@ -34,8 +34,11 @@ fn scratch(name: &str) -> PathBuf {
 /// `check` on smoke with a seeded bug, its traces written to a directory of the test's own.
 fn check_with_bug(bug: &str, liveness: &str) -> (String, PathBuf) {
     let dir = scratch(&format!("check-{bug}"));
+    // Breadth first: the same counterexample on every run, whatever the cores.
     let output = highwater(&[
         "check",
+        "--checker",
+        "bfs",
         "--preset",
         "smoke",
         "--bug",

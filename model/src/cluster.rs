@@ -135,7 +135,7 @@ pub struct ClusterModel {
     /// With a bound, every reachable state is checked for bounded liveness (see `checks`).
     pub liveness_bound: Option<usize>,
     /// The answers of the fair continuations run so far, if they are remembered
-    /// (`liveness_memo`; on with a liveness bound unless `without_liveness_memo`).
+    /// (`liveness_memo`, `with_liveness_memo`).
     pub liveness_memo: Option<Arc<LivenessMemo>>,
     /// When set, stateright is given only these properties, so a search for one violation
     /// (`highwater bugs --verify`) stops as soon as it has it.
@@ -190,14 +190,13 @@ impl ClusterModel {
     /// continuation must reach each liveness goal within `bound` steps.
     pub fn with_liveness_bound(mut self, bound: usize) -> Self {
         self.liveness_bound = Some(bound);
-        self.liveness_memo = Some(Arc::new(LivenessMemo::new()));
         self
     }
 
-    /// Run the fair continuation of every state checked for liveness, even from a healed state
-    /// already run (to compare with the memo, which should change no verdict).
-    pub fn without_liveness_memo(mut self) -> Self {
-        self.liveness_memo = None;
+    /// Remember the answer of each fair continuation by the healed state it starts from, so that
+    /// a state that heals to one already run takes its answer (`liveness_memo`).
+    pub fn with_liveness_memo(mut self) -> Self {
+        self.liveness_memo = Some(Arc::new(LivenessMemo::new()));
         self
     }
 

@@ -84,7 +84,13 @@ thread_local! {
 /// Whether, from `state`, stopping all faults and continuing fairly reaches the goal of
 /// `ALL[property]` within `bound` steps; the answer for a healed state already run is
 /// remembered (`fair::reaches_fairly` without the memo).
-pub(crate) fn reaches(model: &ClusterModel, memo: &LivenessMemo, state: &ClusterState, property: usize, bound: usize) -> bool {
+pub(crate) fn reaches(
+    model: &ClusterModel,
+    memo: &LivenessMemo,
+    state: &ClusterState,
+    property: usize,
+    bound: usize,
+) -> bool {
     LAST_HEALED.with(|cell| {
         let mut last = cell.borrow_mut();
         let fresh = last.as_ref().is_some_and(|h| Arc::ptr_eq(&h.cfg, &model.cfg) && h.state == *state);

@@ -294,7 +294,7 @@ pub fn write(dir: &Path, report: &Report) -> Result<Vec<String>, String> {
     let mut written = Vec::new();
     if let Some(curves) = report.curves {
         let file = dir.join("visibility-delay.svg");
-        tracefile::write_whole(&file, &super::availability_html::curves_svg(curves))
+        tracefile::write_whole(&file, super::availability_html::curves_svg(curves))
             .map_err(|e| format!("{}: cannot write: {e}", file.display()))?;
         written.push(file.display().to_string());
     }

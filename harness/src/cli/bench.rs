@@ -46,13 +46,21 @@ pub struct BenchOpts {
     /// `text` or `json`.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+    /// Measure one model with one checker and print the measurement as JSON: what each
+    /// measurement runs in a process of its own, so that memory one leaves behind is not
+    /// counted against the next.
+    #[arg(long, hide = true, value_name = "MODEL", requires = "engine")]
+    pub measure_one: Option<String>,
+    /// With `--measure-one`: `highwater` or `stateright`.
+    #[arg(long, hide = true)]
+    pub engine: Option<String>,
 }
 
 /// One checker's run on one model.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct Measurement {
     /// `highwater bfs` or `stateright dfs`.
-    pub checker: &'static str,
+    pub checker: String,
     /// Distinct states.
     pub unique_states: u64,
     /// States generated.
@@ -61,9 +69,9 @@ pub struct Measurement {
     pub seconds: f64,
     /// Generated states per second.
     pub states_per_s: f64,
-    /// Growth of the resident set over the run, per distinct state.
+    /// The resident set's peak over what it was when the search began, per distinct state.
     pub bytes_per_state: f64,
-    /// The resident set's peak during the run.
+    /// The resident set's peak (the measuring process's own).
     pub peak_rss_bytes: u64,
     /// Whether the search was complete.
     pub complete: bool,
@@ -84,8 +92,7 @@ pub struct Row {
     pub speedup: Option<f64>,
 }
 
-/// The resident set now and its peak since the last [`reset_peak`], in bytes (Linux; zero
-/// elsewhere).
+/// The resident set now and its peak, in bytes (Linux; zero elsewhere).
 fn rss() -> (u64, u64) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let field = |name: &str| {
@@ -98,21 +105,15 @@ fn rss() -> (u64, u64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
-/// Start the peak resident set again from the current one (`/proc/<pid>/clear_refs`, value 5).
-fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
 /// Run `f`, which returns (complete, unique, generated), and measure it.
-fn measure(checker: &'static str, f: impl FnOnce() -> (bool, u64, u64)) -> Measurement {
-    reset_peak();
+fn measure(checker: &str, f: impl FnOnce() -> (bool, u64, u64)) -> Measurement {
     let (before, _) = rss();
     let start = Instant::now();
     let (complete, unique, generated) = f();
     let seconds = start.elapsed().as_secs_f64();
     let (_, peak) = rss();
     Measurement {
-        checker,
+        checker: checker.to_string(),
         unique_states: unique,
         generated,
         seconds,
@@ -137,19 +138,63 @@ fn options(opts: &BenchOpts, search: Search) -> SearchOptions {
     }
 }
 
-fn bench_preset(opts: &BenchOpts, name: &str) -> Result<Row, String> {
-    let cfg = preset(name).map(|p| p.config()).ok_or_else(|| format!("--preset {name}: no such preset (see `highwater presets`)"))?;
-    let ours = measure("highwater bfs", || {
-        let o = run::check(ClusterModel::new(cfg.clone()), &options(opts, Search::Bfs));
+/// One measurement, in this process: `model` is a preset or `kip320`, `engine` `highwater` or
+/// `stateright`.
+fn measure_here(opts: &BenchOpts, model: &str, engine: &str) -> Result<Measurement, String> {
+    let stateright = match engine {
+        "highwater" => false,
+        "stateright" => true,
+        other => return Err(format!("--engine {other}: expected `highwater` or `stateright`")),
+    };
+    let name = if stateright { "stateright dfs" } else { "highwater bfs" };
+    if model == "kip320" {
+        let kip320 = Kip320::tlc();
+        return Ok(measure(name, || {
+            if stateright {
+                let checker = kip320.checker().threads(opts.threads).spawn_dfs().join();
+                (checker.is_done(), checker.unique_state_count() as u64, checker.state_count() as u64)
+            } else {
+                let search = highwater_checker::Options { threads: opts.threads, ..highwater_checker::Options::new() };
+                let progress = highwater_checker::Progress::default();
+                let o = highwater_checker::check(&kip320, &search, &progress).expect("Kip320 has no eventually");
+                (o.complete() && o.depth == TLC_DEPTH, o.unique, o.generated)
+            }
+        }));
+    }
+    let cfg = preset(model)
+        .map(|p| p.config())
+        .ok_or_else(|| format!("--preset {model}: no such preset (see `highwater presets`)"))?;
+    let search = if stateright { Search::Dfs } else { Search::Bfs };
+    Ok(measure(name, || {
+        let o = run::check(ClusterModel::new(cfg), &options(opts, search));
         (o.complete, o.unique_states as u64, o.states as u64)
-    });
-    let theirs = (!opts.no_stateright).then(|| {
-        measure("stateright dfs", || {
-            let o = run::check(ClusterModel::new(cfg.clone()), &options(opts, Search::Dfs));
-            (o.complete, o.unique_states as u64, o.states as u64)
-        })
-    });
-    Ok(row(name.to_string(), ours, theirs))
+    }))
+}
+
+/// One measurement, in a process of its own.
+fn measure_apart(opts: &BenchOpts, model: &str, engine: &str) -> Result<Measurement, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find this program to run a measurement: {e}"))?;
+    let threads = opts.threads.to_string();
+    let liveness = match opts.liveness {
+        super::check::LivenessMode::Off => "off",
+        _ => "every-state",
+    };
+    let args = ["bench", "--measure-one", model, "--engine", engine, "--threads", &threads, "--liveness", liveness];
+    let out = std::process::Command::new(exe)
+        .args(args)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run a measurement: {e}"))?;
+    if crate::interrupt::requested() {
+        return Err(crate::interrupt::STOPPED_BY.to_string());
+    }
+    serde_json::from_slice(&out.stdout).map_err(|_| {
+        format!(
+            "the measurement of {model} with {engine} failed (exit {:?}): {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
 }
 
 fn row(model: String, highwater: Measurement, stateright: Option<Measurement>) -> Row {
@@ -157,21 +202,10 @@ fn row(model: String, highwater: Measurement, stateright: Option<Measurement>) -
     Row { model, highwater, stateright, speedup }
 }
 
-fn bench_kip320(opts: &BenchOpts) -> Row {
-    let model = Kip320::tlc();
-    let ours = measure("highwater bfs", || {
-        let search = highwater_checker::Options { threads: opts.threads, ..highwater_checker::Options::new() };
-        let progress = highwater_checker::Progress::default();
-        let o = highwater_checker::check(&model, &search, &progress).expect("Kip320 has no eventually");
-        (o.complete() && o.depth == TLC_DEPTH, o.unique, o.generated)
-    });
-    let theirs = (!opts.no_stateright).then(|| {
-        measure("stateright dfs", || {
-            let checker = model.checker().threads(opts.threads).spawn_dfs().join();
-            (checker.is_done(), checker.unique_state_count() as u64, checker.state_count() as u64)
-        })
-    });
-    row("kip320".to_string(), ours, theirs)
+fn bench_model(opts: &BenchOpts, model: &str) -> Result<Row, String> {
+    let ours = measure_apart(opts, model, "highwater")?;
+    let theirs = if opts.no_stateright { None } else { Some(measure_apart(opts, model, "stateright")?) };
+    Ok(row(model.to_string(), ours, theirs))
 }
 
 /// Run `bench`.
@@ -180,33 +214,54 @@ pub fn exec(opts: BenchOpts) -> u8 {
         eprintln!("error: --threads must be at least 1");
         return exit_codes::USAGE;
     }
-    let names: Vec<String> =
-        if opts.presets.is_empty() { BENCH_PRESETS.iter().map(|s| s.to_string()).collect() } else { opts.presets.clone() };
-    if let Some(bad) = names.iter().find(|n| preset(n).is_none()) {
+    let names: Vec<String> = if opts.presets.is_empty() {
+        BENCH_PRESETS.iter().map(|s| s.to_string()).collect()
+    } else {
+        opts.presets.clone()
+    };
+    if let Some(bad) = names.iter().find(|n| preset(n).is_none()).filter(|_| opts.measure_one.is_none()) {
         eprintln!("error: --preset {bad}: no such preset (see `highwater presets`)");
         return exit_codes::USAGE;
     }
     crate::interrupt::install();
+    if let (Some(model), Some(engine)) = (&opts.measure_one, &opts.engine) {
+        return match measure_here(&opts, model, engine) {
+            Ok(m) if crate::interrupt::requested() => {
+                eprintln!("stopped by {}", crate::interrupt::STOPPED_BY);
+                let _ = m;
+                exit_codes::INCONCLUSIVE
+            }
+            Ok(m) => {
+                println!("{}", serde_json::to_string(&m).expect("a measurement serialises"));
+                exit_codes::OK
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                exit_codes::USAGE
+            }
+        };
+    }
+    let mut models: Vec<&str> = names.iter().map(String::as_str).collect();
+    if !opts.no_kip320 {
+        models.push("kip320");
+    }
     let mut rows = Vec::new();
-    for name in &names {
-        if crate::interrupt::requested() {
-            break;
-        }
-        match bench_preset(&opts, name) {
+    for model in models {
+        match bench_model(&opts, model) {
             Ok(row) => rows.push(row),
+            Err(error) if crate::interrupt::requested() => {
+                let _ = error;
+                break;
+            }
             Err(error) => {
                 eprintln!("error: {error}");
                 return exit_codes::USAGE;
             }
         }
     }
-    if !opts.no_kip320 && !crate::interrupt::requested() {
-        rows.push(bench_kip320(&opts));
-    }
     let kip320 = rows.iter().find(|r| r.model == "kip320");
-    let tlc_match = kip320.map(|r| {
-        r.highwater.unique_states == TLC_DISTINCT as u64 && r.highwater.generated == TLC_GENERATED as u64
-    });
+    let tlc_match = kip320
+        .map(|r| r.highwater.unique_states == TLC_DISTINCT as u64 && r.highwater.generated == TLC_GENERATED as u64);
     match opts.format {
         Format::Text => print!("{}", text(&opts, &rows)),
         Format::Json => println!(
@@ -273,7 +328,8 @@ fn text(opts: &BenchOpts, rows: &[Row]) -> String {
             out.push_str(&format!("{:<12} stateright's time / highwater's: {speedup:.2}\n", ""));
         }
         if r.model == "kip320" {
-            let matches = r.highwater.unique_states == TLC_DISTINCT as u64 && r.highwater.generated == TLC_GENERATED as u64;
+            let matches =
+                r.highwater.unique_states == TLC_DISTINCT as u64 && r.highwater.generated == TLC_GENERATED as u64;
             out.push_str(&format!(
                 "{:<12} TLC: {TLC_DISTINCT} distinct, {TLC_GENERATED} generated, depth {TLC_DEPTH}, {TLC_SECONDS_ONE_WORKER} s on one worker: counts {}; {:.1} times TLC's speed\n",
                 "",

@@ -71,9 +71,10 @@ pub fn write_shard(
 /// Read a fingerprint file.
 fn read_states(file: &Path) -> Result<Vec<u64>, String> {
     let bytes = std::fs::read(file).map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
-    let header = bytes.get(..16).filter(|h| &h[..8] == STATES_MAGIC).ok_or_else(|| {
-        format!("{}: not a fingerprint file (expected it to begin with `HWSTATE1`)", file.display())
-    })?;
+    let header = bytes
+        .get(..16)
+        .filter(|h| &h[..8] == STATES_MAGIC)
+        .ok_or_else(|| format!("{}: not a fingerprint file (expected it to begin with `HWSTATE1`)", file.display()))?;
     let count = u64::from_le_bytes(header[8..16].try_into().expect("8 bytes")) as usize;
     let body = &bytes[16..];
     if body.len() != count.saturating_mul(8) {
@@ -115,9 +116,14 @@ fn read_part(file: &Path) -> Result<Part, String> {
     let shard = report["search"]["shard"]
         .as_str()
         .ok_or_else(|| {
-            format!("{}: `search.shard` is missing: expected the report of `highwater check --shard I/N`", file.display())
+            format!(
+                "{}: `search.shard` is missing: expected the report of `highwater check --shard I/N`",
+                file.display()
+            )
         })
-        .and_then(|s| highwater_checker::Shard::parse(s).map_err(|e| format!("{}: `search.shard`: {e}", file.display())))?;
+        .and_then(|s| {
+            highwater_checker::Shard::parse(s).map_err(|e| format!("{}: `search.shard`: {e}", file.display()))
+        })?;
     for field in ["complete", "states", "unique_states", "properties"] {
         if report.get(field).is_none() {
             return Err(format!("{}: `{field}` is missing: expected a `highwater check` JSON report", file.display()));
@@ -293,7 +299,10 @@ fn merge(opts: &MergeOpts) -> Result<u8, String> {
             );
             println!("\n{:<42} {:<9} verdict", "property", "kind");
             for m in &merged {
-                let status = serde_json::to_value(m.status).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+                let status = serde_json::to_value(m.status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default();
                 let by: Vec<String> = m
                     .found_by
                     .iter()

@@ -131,7 +131,7 @@ fn write_pairs(
         })
         .collect();
     let title = format!("highwater replay: {}", crate::tracefile::plural(pairs.len(), "trace"));
-    crate::tracefile::write_whole(html, &crate::viewer::html(&title, &[], &pairs))
+    crate::tracefile::write_whole(html, crate::viewer::html(&title, &[], &pairs))
         .map_err(|e| format!("{}: cannot write: {e}", html.display()))?;
     println!("wrote {}: the model and the protocol crate side by side", html.display());
     Ok(())

@@ -120,7 +120,7 @@ fn walk(config: &ConfigOpts, steps: usize, seed: u64, out: &Path) -> u8 {
         continuation_from: None,
     };
     let trace = tracefile::build(&model, &cfg, &actions, &info).expect("a walk is a path");
-    match tracefile::write_whole(out, &trace.to_json()) {
+    match tracefile::write_whole(out, trace.to_json()) {
         Ok(()) => {
             println!("wrote {}: a walk of {} steps", out.display(), actions.len());
             exit_codes::OK

@@ -159,7 +159,7 @@ pub fn verify(bug: Bug, opts: &VerifyOptions) -> Verified {
     };
     let file = opts.out.join(format!("{}.json", bug.id()));
     let unwritten =
-        tracefile::write_whole(&file, &trace.to_json()).err().map(|e| format!("{}: cannot write: {e}", file.display()));
+        tracefile::write_whole(&file, trace.to_json()).err().map(|e| format!("{}: cannot write: {e}", file.display()));
     let with_bug = replay_implementation_with(&cfg, &trace, Bugs::only(bug));
     let without = replay_implementation_with(&cfg, &trace, Bugs::NONE);
     let reproduced_with_bug = with_bug.violated.iter().any(|(name, _)| *name == property.name);

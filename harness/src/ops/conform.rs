@@ -138,7 +138,7 @@ pub fn sample(
                 tracefile::build(&model, cfg, &minimal, &info(path.len())).expect("a minimised walk is a path");
             trace.meta.protocol_bugs = extra_ids.clone();
             let file = out.join("conform-divergence.json");
-            let unwritten = tracefile::write_whole(&file, &trace.to_json())
+            let unwritten = tracefile::write_whole(&file, trace.to_json())
                 .err()
                 .map(|e| format!("{}: cannot write: {e}", file.display()));
             let replayed = replay(&trace);

@@ -289,7 +289,12 @@ fn run_check(gate: &Gate, spec: &CheckSpec) -> CheckResult {
         let cfg = preset(&spec.preset).expect("validated").config();
         let liveness =
             if spec.liveness { Liveness::EveryState { bound: DEFAULT_LIVENESS_BOUND } } else { Liveness::Off };
-        let options = SearchOptions::dfs(Duration::from_secs(spec.timeout), liveness);
+        // The search `highwater check` runs: its verdicts and counts do not depend on the threads.
+        let options = SearchOptions {
+            search: run::Search::Bfs,
+            threads: std::thread::available_parallelism().map_or(1, usize::from),
+            ..SearchOptions::dfs(Duration::from_secs(spec.timeout), liveness)
+        };
         let outcome = run::check(ClusterModel::new(cfg), &options);
         let tolerated = |status: run::Status| !spec.coverage && status == run::Status::NotReached;
         let failing: Vec<String> = outcome

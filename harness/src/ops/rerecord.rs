@@ -97,7 +97,7 @@ pub fn rerecord(file: &Path) -> Result<Rerecorded, NotRerecorded> {
         return Ok(Rerecorded::Unchanged);
     }
     trace.meta.source = format!("highwater {}", env!("CARGO_PKG_VERSION"));
-    write_whole(file, &trace.to_json())
+    write_whole(file, trace.to_json())
         .map_err(|e| NotRerecorded::Input(format!("{}: cannot write: {e}", file.display())))?;
     Ok(Rerecorded::Updated { changed })
 }
