@@ -41,6 +41,9 @@ pub fn fingerprint<T: Hash>(value: &T) -> u64 {
     ahash::RandomState::with_seeds(0x6869_6768, 0x7761_7465, 0x725f_6670, 0x5f73_6565).hash_one(value)
 }
 
+/// The most parts a search may be split into.
+pub const MAX_SHARDS: u64 = 1 << 16;
+
 /// One part of a search split over several processes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Shard {
@@ -58,6 +61,9 @@ impl Shard {
         let (index, count) = (number(index)?, number(count)?);
         if count == 0 || index >= count {
             return Err(format!("`{text}`: expected 0 <= I < N"));
+        }
+        if count > MAX_SHARDS {
+            return Err(format!("`{text}`: at most {MAX_SHARDS} parts"));
         }
         Ok(Shard { index, count })
     }
@@ -207,6 +213,8 @@ pub enum Refusal {
     Eventually(&'static str),
     /// A state with more actions than a key can number.
     TooManyActions(usize),
+    /// A level with more states than a parent's position can number.
+    LevelTooWide(usize),
 }
 
 impl std::fmt::Display for Refusal {
@@ -216,6 +224,7 @@ impl std::fmt::Display for Refusal {
                 write!(f, "property `{name}` is an `eventually`, which this checker does not check")
             }
             Refusal::TooManyActions(n) => write!(f, "a state offers {n} actions, more than {}", search::MAX_ACTIONS),
+            Refusal::LevelTooWide(n) => write!(f, "a level holds {n} states, more than {}", u32::MAX),
         }
     }
 }

@@ -143,6 +143,9 @@ where
         if next.len() == 0 {
             break;
         }
+        if next.len() > u32::MAX as usize {
+            return Err(Refusal::LevelTooWide(next.len()));
+        }
         let (pieces, level_backs) = next.into_pieces();
         backs.push(level_backs);
         progress.depth.store(level + 1, Ordering::Relaxed);

@@ -55,7 +55,8 @@ pub struct SearchOptions {
     /// Renumber same-rack consumers to one representative (not in simulation; see
     /// `highwater_model::symmetry`).
     pub symmetry: bool,
-    /// Explore one part of a breadth-first search split over processes.
+    /// Explore one part of a search split over processes (breadth first: one part of the
+    /// states; simulation: the part is recorded, its seed chosen by the caller).
     #[serde(serialize_with = "shard_text")]
     pub shard: Option<highwater_checker::Shard>,
     /// Keep the fingerprint of every state found (for merging shards).
@@ -193,6 +194,10 @@ pub struct Outcome {
     /// Every state's fingerprint, sorted (a shard's, for merging).
     #[serde(skip)]
     pub fingerprints: Option<Vec<u64>>,
+    /// The fingerprint of the first initial state under this build (breadth first): parts of a
+    /// split search must agree on it, or they split the states differently.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fingerprint_probe: Option<u64>,
     /// Fair continuations run, and liveness checks answered from the memo.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub liveness_memo: Option<highwater_model::liveness_memo::MemoStats>,
@@ -221,6 +226,7 @@ struct Found {
     discoveries: Vec<(&'static str, Vec<Action>, ClusterState, String)>,
     split_level: Option<usize>,
     fingerprints: Option<Vec<u64>>,
+    fingerprint_probe: Option<u64>,
 }
 
 /// Check `model` as asked.
@@ -309,6 +315,7 @@ pub fn check(model: ClusterModel, options: &SearchOptions) -> Outcome {
         symmetry: symmetry.map(|s| s.groups().to_vec()),
         split_level: found.split_level,
         fingerprints: found.fingerprints,
+        fingerprint_probe: found.fingerprint_probe,
         liveness_memo: model.liveness_memo.as_ref().map(|m| m.stats()),
     }
 }
@@ -369,17 +376,21 @@ fn breadth_first(model: &ClusterModel, options: &SearchOptions, symmetry: bool, 
     }
     let outcome = match result {
         Ok(Ok(outcome)) => outcome,
-        Ok(Err(refusal)) => unreachable!("the cluster model has no eventually and few actions: {refusal}"),
-        Err(_) => {
+        Ok(Err(_)) | Err(_) => {
+            let why = match result {
+                Ok(Err(refusal)) => refusal.to_string(),
+                _ => "a model panic, printed above".to_string(),
+            };
             let (states, unique, depth) = progress.read();
             return Found {
-                stopped_by: Some("a model panic, printed above".to_string()),
+                stopped_by: Some(why),
                 states: states as usize,
                 unique: unique as usize,
                 max_depth: depth,
                 discoveries: Vec::new(),
                 split_level: None,
                 fingerprints: None,
+                fingerprint_probe: None,
             };
         }
     };
@@ -411,6 +422,7 @@ fn breadth_first(model: &ClusterModel, options: &SearchOptions, symmetry: bool, 
         discoveries,
         split_level: outcome.split_level,
         fingerprints: outcome.fingerprints,
+        fingerprint_probe: model.init_states().first().map(highwater_checker::fingerprint),
     }
 }
 
@@ -506,6 +518,7 @@ fn with_stateright(model: &ClusterModel, options: &SearchOptions, symmetry: bool
         discoveries,
         split_level: None,
         fingerprints: None,
+        fingerprint_probe: None,
     }
 }
 

@@ -159,6 +159,45 @@ fn reports_that_are_not_parts_of_one_search_are_refused() {
     std::fs::write(&states, b"HWSTATE1\x05\0\0\0\0\0\0\0short").unwrap();
     refuse(&[&reports[0], &reports[1]], "the header promises 5 fingerprints");
     refuse(&[dir.join("absent.json").to_str().unwrap()], "cannot read");
+    // A part run by a build that fingerprints states differently would split them differently.
+    let fresh = split(&dir.join("fresh"), 2, &["--liveness", "off"]);
+    let mut report: Value = serde_json::from_str(&std::fs::read_to_string(&fresh[1]).unwrap()).unwrap();
+    report["fingerprint_probe"] = serde_json::json!(12345);
+    std::fs::write(&fresh[1], report.to_string()).unwrap();
+    refuse(&[&fresh[0], &fresh[1]], "fingerprint states differently");
+    // Fingerprints that are not the part's own.
+    let fresh = split(&dir.join("swapped"), 2, &["--liveness", "off"]);
+    let (first, second) =
+        (Path::new(&fresh[0]).with_extension("states"), Path::new(&fresh[1]).with_extension("states"));
+    std::fs::copy(&first, &second).unwrap();
+    refuse(&[&fresh[0], &fresh[1]], "unique states");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_swarm_of_random_walks_merges_but_never_passes() {
+    let dir = scratch("swarm");
+    let reports: Vec<String> = (0..2)
+        .map(|i| {
+            let out_dir = dir.join(i.to_string());
+            let shard = format!("{i}/2");
+            let args = ["check", "--preset", "smoke", "--checker", "simulation", "--max-states", "2000", "--seed", "4"];
+            let out = highwater(&[&args[..], &["--shard", &shard, "--out", out_dir.to_str().unwrap()]].concat());
+            assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+            out_dir.join(format!("shard-{i}-of-2.json")).to_str().unwrap().to_string()
+        })
+        .collect();
+    let seeds: Vec<u64> = reports
+        .iter()
+        .map(|r| {
+            let report: Value = serde_json::from_str(&std::fs::read_to_string(r).unwrap()).unwrap();
+            report["search"]["seed"].as_u64().unwrap()
+        })
+        .collect();
+    assert_eq!(seeds, [4, 5], "part I walks from --seed + I");
+    let merged = merge(&reports);
+    assert_eq!(merged.status.code(), Some(3), "{}", String::from_utf8_lossy(&merged.stderr));
+    assert_eq!(json(&merged)["complete"], false);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -178,16 +178,18 @@ pub fn exec(opts: CheckOpts) -> u8 {
         return exit_codes::USAGE;
     }
     let checker = opts.checker.unwrap_or(if opts.shard.is_some() { Search::Bfs } else { Search::Dfs });
+    // A part of a swarm of random walks walks from its own seed.
+    let seed = match (opts.shard, checker) {
+        (Some(shard), Search::Simulation) => opts.seed.wrapping_add(shard.index),
+        _ => opts.seed,
+    };
     let options = SearchOptions {
         search: checker,
         threads: opts.threads,
         max_states: opts.max_states,
         max_depth: opts.max_depth,
         timeout: opts.timeout.map(Duration::from_secs),
-        seed: match (opts.shard, checker) {
-            (Some(shard), Search::Simulation) => opts.seed.wrapping_add(shard.index),
-            _ => opts.seed,
-        },
+        seed,
         progress: opts.format == Format::Text,
         liveness: match opts.liveness {
             LivenessMode::EveryState => Liveness::EveryState { bound: opts.liveness_bound },
@@ -195,13 +197,13 @@ pub fn exec(opts: CheckOpts) -> u8 {
                 samples: opts.liveness_samples,
                 walk_steps: opts.liveness_walk,
                 bound: opts.liveness_bound,
-                seed: opts.seed,
+                seed,
             }),
             LivenessMode::Off => Liveness::Off,
         },
         symmetry: !opts.no_symmetry,
         first_violation: false,
-        shard: opts.shard.filter(|_| checker == Search::Bfs),
+        shard: opts.shard,
         keep_fingerprints: opts.shard.is_some() && checker == Search::Bfs,
         liveness_memo: opts.liveness_memo,
     };

@@ -154,6 +154,7 @@ pub fn json(preset: &str, cfg: &ModelConfig, options: &SearchOptions, outcome: &
         "symmetry": outcome.symmetry,
         "search": options,
         "split_level": outcome.split_level,
+        "fingerprint_probe": outcome.fingerprint_probe,
         "liveness_memo": outcome.liveness_memo,
         "exit_code": exit_code,
     })
