@@ -59,8 +59,6 @@ pub struct SearchOptions {
     /// states; simulation: the part is recorded, its seed chosen by the caller).
     #[serde(serialize_with = "shard_text")]
     pub shard: Option<highwater_checker::Shard>,
-    /// Keep the fingerprint of every state found (for merging shards).
-    pub keep_fingerprints: bool,
     /// Stop at the first violation (a seeded bug's search): the other verdicts are then unknown.
     pub first_violation: bool,
     /// Remember the answer of each fair continuation by the healed state it starts from
@@ -83,7 +81,6 @@ impl SearchOptions {
             symmetry: true,
             first_violation: false,
             shard: None,
-            keep_fingerprints: false,
             liveness_memo: false,
         }
     }
@@ -345,7 +342,8 @@ fn breadth_first(model: &ClusterModel, options: &SearchOptions, symmetry: bool, 
         symmetry: symmetry.then_some(highwater_model::symmetry::representative as fn(&ClusterState) -> ClusterState),
         first_violation: options.first_violation,
         shard: options.shard,
-        keep_fingerprints: options.keep_fingerprints,
+        // A part of a split search reports its states' fingerprints, for `merge` to count.
+        keep_fingerprints: options.shard.is_some(),
         interrupted: &interrupted,
     };
     let progress = highwater_checker::Progress::default();

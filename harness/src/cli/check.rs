@@ -204,7 +204,6 @@ pub fn exec(opts: CheckOpts) -> u8 {
         symmetry: !opts.no_symmetry,
         first_violation: false,
         shard: opts.shard,
-        keep_fingerprints: opts.shard.is_some() && checker == Search::Bfs,
         liveness_memo: opts.liveness_memo,
     };
     if opts.shard.is_some() && checker == Search::Dfs {
