@@ -6,6 +6,10 @@ use std::process::Command;
 
 use serde_json::Value;
 
+#[path = "support/report.rs"]
+mod report;
+use report::verdicts;
+
 /// Presets small enough to check exhaustively, with liveness, several times in `cargo test`.
 const SMALL: &[&str] =
     &["smoke", "failover", "min-isr", "lagging", "outage-brokers", "outage-rack", "outage-link", "outage-one-way"];
@@ -16,15 +20,6 @@ fn check(preset: &str, extra: &[&str]) -> Value {
     let out = Command::new(env!("CARGO_BIN_EXE_highwater")).args(&args).output().expect("the binary runs");
     assert!(matches!(out.status.code(), Some(0 | 1 | 4)), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).expect("a JSON report")
-}
-
-fn verdicts(report: &Value) -> Vec<(String, String)> {
-    report["properties"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| (p["name"].as_str().unwrap().to_string(), p["status"].as_str().unwrap().to_string()))
-        .collect()
 }
 
 fn counts(report: &Value) -> (u64, u64) {

@@ -7,6 +7,10 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+#[path = "support/report.rs"]
+mod report;
+use report::verdicts;
+
 fn highwater(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_highwater")).args(args).output().expect("the binary runs")
 }
@@ -39,15 +43,6 @@ fn split(dir: &Path, n: u64, extra: &[&str]) -> Vec<String> {
         .collect()
 }
 
-fn statuses(report: &Value) -> Vec<(String, String)> {
-    report["properties"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| (p["name"].as_str().unwrap().to_string(), p["status"].as_str().unwrap().to_string()))
-        .collect()
-}
-
 fn merge(reports: &[String]) -> Output {
     let mut args = vec!["merge", "--format", "json"];
     args.extend(reports.iter().map(String::as_str));
@@ -69,7 +64,7 @@ fn merged_parts_equal_the_single_run() {
     let merged = json(&merged);
     assert_eq!(merged["complete"], true);
     assert_eq!(merged["unique_states"], single["unique_states"]);
-    assert_eq!(statuses(&merged), statuses(&single));
+    assert_eq!(verdicts(&merged), verdicts(&single));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -95,7 +90,7 @@ fn merged_parts_keep_every_counterexample() {
     assert_eq!(merged.status.code(), Some(1));
     let merged = json(&merged);
     assert_eq!(merged["unique_states"], single["unique_states"]);
-    assert_eq!(statuses(&merged), statuses(&single));
+    assert_eq!(verdicts(&merged), verdicts(&single));
     let violated: Vec<&Value> =
         merged["properties"].as_array().unwrap().iter().filter(|p| p["status"] == "VIOLATED").collect();
     assert!(!violated.is_empty());
@@ -128,7 +123,7 @@ fn a_missing_part_leaves_the_merge_incomplete() {
     let merged = json(&merged);
     assert_eq!(merged["complete"], false);
     assert_eq!(merged["missing"], serde_json::json!([2]));
-    assert!(statuses(&merged).iter().all(|(_, s)| ["unknown", "reached", "not checked"].contains(&s.as_str())));
+    assert!(verdicts(&merged).iter().all(|(_, s)| ["unknown", "reached", "not checked"].contains(&s.as_str())));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
