@@ -10,6 +10,7 @@ pub mod ci;
 pub mod config_opts;
 pub mod conform;
 pub mod explore;
+pub mod kafka;
 pub mod merge;
 pub mod presets;
 pub mod replay;
@@ -67,6 +68,9 @@ enum Command {
     Bench(bench::BenchOpts),
     /// Combine the reports of a search split with `check --shard I/N` into one verdict.
     Merge(merge::MergeOpts),
+    /// Real Apache Kafka: start a KRaft cluster in network namespaces, run the model's
+    /// scenarios on it with the protocol crate's clients, and judge the histories.
+    Kafka(kafka::KafkaOpts),
 }
 
 /// The cores this process may use: the default number of checker threads.
@@ -111,5 +115,6 @@ pub fn main() -> ExitCode {
         Command::Availability(opts) => availability::exec(opts),
         Command::Bench(opts) => bench::exec(opts),
         Command::Merge(opts) => merge::exec(opts),
+        Command::Kafka(opts) => kafka::exec(opts),
     })
 }
