@@ -324,8 +324,10 @@ fn check_meta(meta: &TraceMeta, cfg: &ModelConfig) -> Result<(), String> {
         ));
     }
     let scenario = meta.preset.strip_prefix("availability ");
+    let real = meta.preset.strip_prefix("kafka ");
     let known_preset = highwater_model::preset(&meta.preset).is_some()
-        || scenario.is_some_and(|s| crate::ops::availability::scenario::matrix().iter().any(|m| m.name() == s));
+        || scenario.is_some_and(|s| crate::ops::availability::scenario::matrix().iter().any(|m| m.name() == s))
+        || real.is_some_and(|s| highwater_kafka::scenario::all().iter().any(|k| k.name == s));
     if !known_preset {
         return Err(format!("#meta.preset `{}` is not a preset (see `highwater presets`)", meta.preset));
     }

@@ -26,7 +26,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::cluster;
-use crate::history::{History, What};
+use crate::history::{ConsumerState, History, What};
 use crate::translate::{self, Context, FetchSettings};
 use crate::wire;
 
@@ -95,6 +95,7 @@ struct Slot {
     connections: BTreeMap<BrokerId, Connection>,
     pending: BTreeMap<i32, Pending>,
     next_bootstrap: usize,
+    last_state: Option<ConsumerState>,
 }
 
 enum Event {
@@ -146,6 +147,7 @@ impl Driver {
                 connections: BTreeMap::new(),
                 pending: BTreeMap::new(),
                 next_bootstrap: 0,
+                last_state: None,
             })
             .collect();
         Driver {
@@ -214,7 +216,19 @@ impl Driver {
                 self.history.push(now, What::Produced { value });
             }
             let outputs = self.slots[slot].client.handle(now, input);
+            self.note_consumer(slot, now);
             self.carry_out(slot, outputs, served).await;
+        }
+    }
+
+    /// Record a consumer's state when an input changed it.
+    fn note_consumer(&mut self, slot: usize, now: Millis) {
+        let Client::Consumer(consumer) = &self.slots[slot].client else { return };
+        let state = ConsumerState::of(consumer);
+        if self.slots[slot].last_state.as_ref() != Some(&state) {
+            self.slots[slot].last_state = Some(state.clone());
+            let client = self.slots[slot].name.clone();
+            self.history.push(now, What::Consumer { client, state });
         }
     }
 

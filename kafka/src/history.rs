@@ -86,6 +86,13 @@ pub enum What {
         /// The value.
         value: u64,
     },
+    /// The consumer's state after an input changed it.
+    Consumer {
+        /// The consumer.
+        client: String,
+        /// Its state.
+        state: ConsumerState,
+    },
     /// The partition as the run watched it from outside (Metadata from a broker).
     Partition {
         /// The broker that answered.
@@ -141,4 +148,54 @@ impl From<OffsetRecord> for RecordAt {
     fn from(r: OffsetRecord) -> Self {
         RecordAt { offset: r.offset, epoch: r.epoch, value: r.value }
     }
+}
+
+/// What a consumer holds, as the protocol crate's `Consumer` reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ConsumerState {
+    /// The next offset to consume.
+    pub position: Offset,
+    /// The epoch of the record before it, or -1.
+    pub position_epoch: LeaderEpoch,
+    /// The leader epoch it believes current.
+    pub current_leader_epoch: LeaderEpoch,
+    /// Its preferred read replica, if any.
+    pub preferred_read_replica: Option<BrokerId>,
+    /// Every explicit move of its position.
+    pub resets: Vec<ResetAt>,
+    /// Every ListOffsets(latest) answer it took.
+    pub list_offsets_latest: Vec<Offset>,
+    /// Stopped on an unrecoverable error.
+    pub failed: bool,
+}
+
+impl ConsumerState {
+    /// The state of `consumer` now.
+    pub fn of(consumer: &highwater_protocol::Consumer) -> Self {
+        ConsumerState {
+            position: consumer.position().offset,
+            position_epoch: consumer.position().offset_epoch,
+            current_leader_epoch: consumer.current_leader_epoch(),
+            preferred_read_replica: consumer.preferred_read_replica().map(|p| p.broker_id),
+            resets: consumer.resets().iter().map(|r| ResetAt { from: r.from, to: r.to, cause: r.cause }).collect(),
+            list_offsets_latest: consumer.list_offsets_latest_seen().to_vec(),
+            failed: consumer.phase() == highwater_protocol::ConsumerPhase::Failed,
+        }
+    }
+}
+
+/// An explicit move of a consumer's position.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ResetAt {
+    /// Before.
+    pub from: Offset,
+    /// After.
+    pub to: Offset,
+    /// Why.
+    #[serde(serialize_with = "reset_cause")]
+    pub cause: highwater_protocol::ResetCause,
+}
+
+fn reset_cause<S: serde::Serializer>(cause: &highwater_protocol::ResetCause, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format!("{cause:?}"))
 }

@@ -89,9 +89,11 @@ pub fn view(consumers: &[&Consumer], history: &History, final_read: &FinalRead) 
         let served: Vec<(BrokerId, i64, &RecordAt)> = history
             .events
             .iter()
-            .filter_map(|e| match &e.what {
-                What::Delivered { client, served_by, served_hw, records } if *client == name => {
-                    Some(records.iter().map(move |r| (*served_by, *served_hw, r)))
+            .enumerate()
+            .filter_map(|(i, e)| match &e.what {
+                What::Delivered { client, served_by, records, .. } if *client == name => {
+                    let bound = read_bound(history, i);
+                    Some(records.iter().map(move |r| (*served_by, bound, r)))
                 }
                 _ => None,
             })
@@ -135,6 +137,38 @@ pub fn view(consumers: &[&Consumer], history: &History, final_read: &FinalRead) 
         ..Ghost::default()
     };
     view
+}
+
+/// The high watermark a replica read under when it served the records of the `Delivered`
+/// event at `index`: the one its answer reported, or, where that is not above every record
+/// served, the one its next answer to the same client reported.
+///
+/// Kafka 4.4.0's `Partition.readRecords` takes the high watermark it reports
+/// (`initialHighWatermark`) before `UnifiedLog.read`, which reads up to the high watermark of
+/// the moment it reads; when the HW moves between the two, an answer carries records at or
+/// above the HW it reports, all of them below the HW they were read under. That bound lies
+/// between this answer's report and the next one's, so the next answer's is taken. The
+/// consequence: a replica that served above its HW is caught only if its HW has not passed the
+/// record by its next answer; `consumed-is-committed` judges every record against the final
+/// committed log whatever the reports said.
+pub fn read_bound(history: &History, index: usize) -> i64 {
+    let Some(What::Delivered { client, served_by, served_hw, records }) = history.events.get(index).map(|e| &e.what)
+    else {
+        return -1;
+    };
+    let highest = records.iter().map(|r| r.offset).max().unwrap_or(-1);
+    if highest < *served_hw {
+        return *served_hw;
+    }
+    let next = history.events[index + 1..].iter().find_map(|e| match &e.what {
+        What::Received { client: c, broker, message: Message::FetchResponse(r), .. }
+            if c == client && broker == served_by && r.error_code.is_none() =>
+        {
+            Some(r.high_watermark)
+        }
+        _ => None,
+    });
+    next.map_or(*served_hw, |hw| hw.max(*served_hw))
 }
 
 fn reset_cause(cause: ProtocolResetCause) -> ResetCause {

@@ -381,6 +381,7 @@ impl Steps<'_> {
         let consumer = self.driver.slot_of(NodeId::Consumer(0)).expect("every scenario has consumer 0");
         let end = tokio::time::Instant::now() + Duration::from_millis(self.timings.broker_session_timeout_ms + 6_000);
         while tokio::time::Instant::now() < end {
+            self.driver.step("seek consumer-0 to the end");
             self.driver.input(consumer, Input::Seek(SeekTo::End)).await;
             self.flow(Duration::from_millis(300)).await;
         }
@@ -438,6 +439,7 @@ impl Steps<'_> {
         // As `highwater availability`'s timed run: the consumer has history to catch up on, so
         // it rewinds as the outage starts.
         let consumer = self.driver.slot_of(NodeId::Consumer(0)).expect("every scenario has consumer 0");
+        self.driver.step("seek consumer-0 to offset 0");
         self.driver.input(consumer, Input::Seek(SeekTo::Offset(0))).await;
         let probe = probe(&outage);
         self.flow(Duration::from_millis(self.timings.outage_duration_ms)).await;

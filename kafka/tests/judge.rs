@@ -253,3 +253,39 @@ fn a_list_offsets_answer_that_goes_back_is_caught() {
     let verdicts = judge::judge(&[&consumer], &history, &committed(&[1, 2, 3, 4, 5], 5));
     assert!(!verdict(&verdicts, "list-offsets-monotonic").holds);
 }
+
+fn fetch_answer_at(history: &mut History, at: u64, broker: i32, hw: i64) {
+    let mut reply = answer(&[], hw, -1);
+    reply.high_watermark = hw;
+    history.push(
+        at,
+        What::Received {
+            client: "consumer-0".into(),
+            broker,
+            correlation_id: 9,
+            latency_ms: 1,
+            response: String::new(),
+            unmodelled_error: None,
+            message: Message::FetchResponse(reply),
+        },
+    );
+}
+
+#[test]
+fn a_record_read_as_the_high_watermark_moved_is_judged_by_the_next_answer() {
+    // Kafka reports the HW it saw before reading (`Partition.readRecords`): the answer says HW 0
+    // and carries offset 0, read once the HW had reached 1; the replica's next answer says 2.
+    let (consumer, mut history) = consumer_that_read(&[(0, 10)], 0);
+    fetch_answer_at(&mut history, 3, 1, 2);
+    let verdicts = judge::judge(&[&consumer], &history, &committed(&[10, 11], 2));
+    assert!(verdict(&verdicts, "no-read-above-hw").holds, "{verdicts:#?}");
+}
+
+#[test]
+fn a_record_above_every_high_watermark_the_replica_reports_is_caught() {
+    // Offset 1 served with HW 1, and the replica's next answer still says 1.
+    let (consumer, mut history) = consumer_that_read(&[(0, 10), (1, 11)], 1);
+    fetch_answer_at(&mut history, 3, 1, 1);
+    let verdicts = judge::judge(&[&consumer], &history, &committed(&[10, 11], 2));
+    assert!(!verdict(&verdicts, "no-read-above-hw").holds);
+}

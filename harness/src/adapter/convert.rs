@@ -75,7 +75,7 @@ pub(super) fn error_code(error: protocol::ErrorCode) -> ErrorCode {
 }
 
 /// The same message in the suite's vocabulary (the fields both sides carry).
-pub(super) fn message(message: &protocol::Message) -> Message {
+pub(crate) fn message(message: &protocol::Message) -> Message {
     use protocol::Message as P;
     let records = |records: &[protocol::OffsetRecord]| {
         records.iter().map(|r| OffsetRecord { offset: r.offset, epoch: r.epoch, value: r.value }).collect()

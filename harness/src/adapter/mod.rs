@@ -12,6 +12,7 @@ mod fair;
 mod ghost;
 mod wire;
 
+pub(crate) use convert::message as trace_message;
 pub(crate) use convert::outage as sim_outage;
 pub use wire::Wire;
 

@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use crate::exit_codes;
 use crate::ops::availability::{scenario as matrix, timed};
+use crate::ops::kafka_trace;
 
 /// Output format of `run`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -97,7 +98,11 @@ struct RunOpts {
     /// Write the report here rather than to standard output.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Write each scenario's history to DIR/<scenario>.history.json.
+    /// Also write the JSON report, histories included, to FILE.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Write each scenario's history to DIR/<scenario>.history.json, the same as a trace file
+    /// to DIR/<scenario>.json, and the trace viewer for them to DIR/viewer.html.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
 }
@@ -227,16 +232,11 @@ fn run(opts: &RunOpts) -> Result<u8, KafkaError> {
     }
     let stopped = cluster.stop()?;
     eprintln!("stopped {} processes, removed {} namespaces", stopped.processes, stopped.namespaces);
+    let kafka = opts.cluster.source().describe();
     if let Some(dir) = &opts.out {
-        std::fs::create_dir_all(dir).map_err(|e| KafkaError::io(dir, e))?;
-        for j in &judged {
-            let path = dir.join(format!("{}.history.json", j.outcome.scenario));
-            let json =
-                serde_json::to_string_pretty(&j.outcome.history).map_err(|e| KafkaError::Environment(e.to_string()))?;
-            write_whole(&path, &json)?;
-        }
+        write_histories(dir, &judged, &kafka)?;
     }
-    let report = Report { kafka: opts.cluster.source().describe(), timings, scenarios: judged };
+    let report = Report { kafka, timings, scenarios: judged };
     let rendered = match opts.format {
         Format::Text => text(&report),
         Format::Json => {
@@ -248,8 +248,30 @@ fn run(opts: &RunOpts) -> Result<u8, KafkaError> {
         Some(path) => write_whole(path, &rendered)?,
         None => print!("{rendered}"),
     }
+    if let Some(path) = &opts.json {
+        write_whole(path, &(serde_json::to_string_pretty(&report).expect("a report is plain data") + "\n"))?;
+    }
     let passed = report.scenarios.iter().all(|j| j.outcome.passed());
     Ok(if passed { exit_codes::OK } else { exit_codes::VIOLATED })
+}
+
+/// Each scenario's history as JSON and as a trace file, and the trace viewer for them all.
+fn write_histories(dir: &Path, judged: &[Judged], kafka: &str) -> Result<(), KafkaError> {
+    std::fs::create_dir_all(dir).map_err(|e| KafkaError::Input(format!("{}: cannot create: {e}", dir.display())))?;
+    let mut traces = Vec::new();
+    for j in judged {
+        let name = &j.outcome.scenario;
+        let history = serde_json::to_string_pretty(&j.outcome.history).expect("a history is plain data");
+        write_whole(&dir.join(format!("{name}.history.json")), &history)?;
+        let trace = dir.join(format!("{name}.json"));
+        write_whole(&trace, &kafka_trace::trace(&j.outcome, kafka).to_json())?;
+        traces.push(trace);
+    }
+    let viewer = dir.join("viewer.html");
+    crate::viewer::write_for_files(&traces, &viewer, &format!("highwater kafka run on {kafka}"))
+        .map_err(KafkaError::Input)?;
+    eprintln!("wrote {}: the trace viewer for {} scenarios", viewer.display(), traces.len());
+    Ok(())
 }
 
 fn write_whole(path: &Path, text: &str) -> Result<(), KafkaError> {

@@ -138,7 +138,9 @@ pub fn show(file: &Path, trace: &Trace, cfg: &highwater_model::ModelConfig) -> S
     let mut out = format!(
         "{}: {} after {} (preset {}, {}; {} checker, seed {}, {} as found)\ncluster: {}\n",
         file.display(),
-        if meta.property.is_empty() {
+        if meta.preset.starts_with("kafka ") {
+            "a real Apache Kafka run".to_string()
+        } else if meta.property.is_empty() {
             "a walk of the correct model".to_string()
         } else {
             format!("{} {}", meta.property, meta.verdict)

@@ -6,5 +6,6 @@ pub mod availability;
 pub mod bugs;
 pub mod conform;
 pub mod gate;
+pub mod kafka_trace;
 pub mod replay;
 pub mod rerecord;

@@ -198,6 +198,12 @@ pub fn replay_model(file: &std::path::Path) -> Result<Replayed, String> {
 /// Replay a trace's text, called `name` in its errors, as [`replay_model`] replays a file.
 pub fn replay_text(name: &str, text: &str) -> Result<Replayed, String> {
     let (trace, cfg) = crate::tracefile::parse(name, text)?;
+    if trace.meta.preset.starts_with("kafka ") {
+        return Err(format!(
+            "{name}: a real Apache Kafka run (`highwater kafka run --out`), not a path of the model: \
+             it has nothing to replay; `highwater view` shows it"
+        ));
+    }
     let liveness_bound = match (property_kind(&trace.meta.property), trace.meta.liveness_bound.parse()) {
         (Some(Kind::Liveness), Ok(bound)) => bound,
         (Some(Kind::Liveness), Err(_)) => {
