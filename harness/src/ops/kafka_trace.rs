@@ -40,9 +40,11 @@ pub fn trace(outcome: &Outcome, kafka: &str) -> Trace {
     let cfg = config();
     let committed: Vec<Record> =
         outcome.final_read.records.iter().map(|r| Record { epoch: r.epoch, value: r.value }).collect();
-    let mut view = ClusterView::default();
-    view.ghost = Ghost { true_hw: outcome.final_read.high_watermark, ..Ghost::default() };
-    view.consumers.push(ConsumerView { id: 0, rack: Some(CONSUMER_RACK.into()), ..ConsumerView::default() });
+    let mut view = ClusterView {
+        ghost: Ghost { true_hw: outcome.final_read.high_watermark, ..Ghost::default() },
+        consumers: vec![ConsumerView { id: 0, rack: Some(CONSUMER_RACK.into()), ..ConsumerView::default() }],
+        ..ClusterView::default()
+    };
     view.controller.leader = -1;
     let mut states = vec![TraceState {
         meta: StateMeta { index: 0 },
