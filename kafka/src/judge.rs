@@ -13,7 +13,7 @@ use highwater_protocol::{BrokerId, Consumer, Message, ResetCause as ProtocolRese
 use highwater_traces::{ClusterView, ConsumerView, Delivery, Ghost, Record, Reset, ResetCause};
 use serde::Serialize;
 
-use crate::history::{History, RecordAt, What};
+use crate::history::{ConsumerState, History, RecordAt, What};
 
 /// One property's verdict on a run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -108,28 +108,9 @@ pub fn view(consumers: &[&Consumer], history: &History, final_read: &FinalRead) 
                 served_hw: *hw,
             })
             .collect();
-        let mut latest: Vec<i64> = Vec::new();
-        for offset in consumer.list_offsets_latest_seen() {
-            if latest.last() != Some(offset) {
-                latest.push(*offset);
-            }
-        }
-        view.consumers.push(ConsumerView {
-            id: consumer.config().consumer_id,
-            rack: consumer.config().client_rack.clone(),
-            position: consumer.position().offset,
-            position_epoch: consumer.position().offset_epoch,
-            current_leader_epoch: consumer.current_leader_epoch(),
-            preferred_read_replica: consumer.preferred_read_replica().map(|p| p.broker_id),
-            delivered,
-            resets: consumer
-                .resets()
-                .iter()
-                .map(|r| Reset { from: r.from, to: r.to, cause: reset_cause(r.cause) })
-                .collect(),
-            list_offsets_latest: latest,
-            failed: consumer.phase() == highwater_protocol::ConsumerPhase::Failed,
-        });
+        let config = consumer.config();
+        let state = ConsumerState::of(consumer);
+        view.consumers.push(consumer_view(config.consumer_id, config.client_rack.clone(), &state, delivered));
     }
     view.ghost = Ghost {
         true_hw: final_read.high_watermark,
@@ -169,6 +150,30 @@ pub fn read_bound(history: &History, index: usize) -> i64 {
         _ => None,
     });
     next.map_or(*served_hw, |hw| hw.max(*served_hw))
+}
+
+/// A consumer as the properties see it: its state as the protocol crate reports it, and the
+/// records it was handed. ListOffsets(latest) answers are kept distinct in order, as the model
+/// keeps them.
+pub fn consumer_view(id: u32, rack: Option<String>, state: &ConsumerState, delivered: Vec<Delivery>) -> ConsumerView {
+    let mut latest: Vec<i64> = Vec::new();
+    for offset in &state.list_offsets_latest {
+        if latest.last() != Some(offset) {
+            latest.push(*offset);
+        }
+    }
+    ConsumerView {
+        id,
+        rack,
+        position: state.position,
+        position_epoch: state.position_epoch,
+        current_leader_epoch: state.current_leader_epoch,
+        preferred_read_replica: state.preferred_read_replica,
+        delivered,
+        resets: state.resets.iter().map(|r| Reset { from: r.from, to: r.to, cause: reset_cause(r.cause) }).collect(),
+        list_offsets_latest: latest,
+        failed: state.failed,
+    }
 }
 
 fn reset_cause(cause: ProtocolResetCause) -> ResetCause {

@@ -17,8 +17,8 @@ use highwater_kafka::scenario::{Outcome, CONSUMER_RACK};
 use highwater_model::ModelConfig;
 use highwater_protocol::Message as ProtocolMessage;
 use highwater_traces::{
-    Action, ClusterView, ConsumerView, Delivery, Fate, Ghost, NodeId, Outage, Record, Reset, ResetCause, SeekTo,
-    StateMeta, StepMessage, Trace, TraceMeta, TraceState, FORMAT, VARS,
+    Action, ClusterView, ConsumerView, Delivery, Fate, Ghost, NodeId, Outage, Record, SeekTo, StateMeta, StepMessage,
+    Trace, TraceMeta, TraceState, FORMAT, VARS,
 };
 
 /// The preset a real run's trace names: `kafka` and the scenario.
@@ -165,32 +165,8 @@ fn take_partition(view: &mut ClusterView, leader: i32, leader_epoch: i32, isr: &
 }
 
 fn take_consumer(consumer: &mut ConsumerView, state: &ConsumerState) {
-    consumer.position = state.position;
-    consumer.position_epoch = state.position_epoch;
-    consumer.current_leader_epoch = state.current_leader_epoch;
-    consumer.preferred_read_replica = state.preferred_read_replica;
-    consumer.resets = state
-        .resets
-        .iter()
-        .map(|r| Reset {
-            from: r.from,
-            to: r.to,
-            cause: match r.cause {
-                highwater_protocol::ResetCause::Seek => ResetCause::Seek,
-                highwater_protocol::ResetCause::OutOfRange => ResetCause::OutOfRange,
-                highwater_protocol::ResetCause::LogTruncation => ResetCause::LogTruncation,
-                highwater_protocol::ResetCause::FollowerOutOfRange => ResetCause::FollowerOutOfRange,
-            },
-        })
-        .collect();
-    let mut latest: Vec<i64> = Vec::new();
-    for offset in &state.list_offsets_latest {
-        if latest.last() != Some(offset) {
-            latest.push(*offset);
-        }
-    }
-    consumer.list_offsets_latest = latest;
-    consumer.failed = state.failed;
+    let delivered = std::mem::take(&mut consumer.delivered);
+    *consumer = highwater_kafka::judge::consumer_view(consumer.id, consumer.rack.take(), state, delivered);
 }
 
 /// A scenario step as an action, the outages it starts or ends applied to the view.
