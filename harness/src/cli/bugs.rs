@@ -27,7 +27,7 @@ pub struct BugsOpts {
     pub only: Vec<String>,
     /// With `--verify`: the time each bug's search may take. The breadth-first searches keep
     /// every state they reached, so this bounds their memory too.
-    #[arg(long, default_value_t = 240, value_parser = super::at_least_one_second)]
+    #[arg(long, default_value_t = 480, value_parser = super::at_least_one_second)]
     pub budget: u64,
     /// With `--verify`: the seed of the random walks, for the bug searched by simulation
     /// (`isr-expand-before-epoch-start`, whose smallest exposing preset is too large to exhaust).
