@@ -123,14 +123,6 @@ impl History {
     pub fn push(&mut self, at_ms: Millis, what: What) {
         self.events.push(Event { at_ms, what });
     }
-
-    /// The time of the first step whose words start with `prefix`.
-    pub fn step_at(&self, prefix: &str) -> Option<Millis> {
-        self.events.iter().find_map(|e| match &e.what {
-            What::Step { what } if what.starts_with(prefix) => Some(e.at_ms),
-            _ => None,
-        })
-    }
 }
 
 /// A record with its offset and leader epoch.
