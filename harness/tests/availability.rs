@@ -196,11 +196,11 @@ fn options(only: Option<&str>) -> Options {
 }
 
 #[test]
-fn the_report_is_the_same_bytes_run_to_run() {
+fn the_report_is_the_same_bytes_run_to_run_with_any_number_of_threads() {
     use highwater::cli::availability_report::{html, json, text, Report};
-    let render = || {
+    let render = |threads| {
         let options = options(Some("link-a-b"));
-        let rows = availability::run(&options, |_| {}).unwrap();
+        let rows = availability::run(&options, threads, |_| {}).unwrap();
         let report = Report {
             rows: &rows,
             curves: None,
@@ -211,7 +211,7 @@ fn the_report_is_the_same_bytes_run_to_run() {
         };
         (text(&report), json(&report), html(&report, None))
     };
-    let (first, second) = (render(), render());
+    let (first, second) = (render(1), render(3));
     assert_eq!(first, second);
     assert!(first.0.contains("beside-follower/link-a-b (apache)") && first.0.contains("Answer: "), "{}", first.0);
 }
@@ -220,7 +220,7 @@ fn the_report_is_the_same_bytes_run_to_run() {
 #[test]
 fn the_verdicts_readme_gives_are_the_ones_the_matrix_reaches() {
     use highwater::ops::availability::verdict::Answer;
-    let rows = availability::run(&options(None), |_| {}).unwrap();
+    let rows = availability::run(&options(None), 2, |_| {}).unwrap();
     let answer = |name: &str| rows.iter().find(|r| r.scenario == name).map(|r| r.verdict.answer);
     assert_eq!(answer("beside-follower/brokers-b"), Some(Answer::Impaired));
     assert_eq!(answer("beside-two-followers/brokers-b"), Some(Answer::Impaired));

@@ -115,6 +115,10 @@ fn a_bad_suite_file_is_refused_by_name() {
     let (output, _, _) = run_suite(&dir, "[bugs]\nmust_catch = [\"flood\"]\n");
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("bugs.must_catch"));
+    let conform = "[[conform]]\npreset = \"smoke\"\nsamples = 5\nseed = 1\n";
+    let (output, _, _) = run_suite(&dir, &format!("{conform}{conform}"));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("would write one directory"));
 }
 
 /// `failover` has no consumer, so four coverage predicates are unreachable: by default that
@@ -139,8 +143,9 @@ fn coverage_can_be_waived_for_a_preset_that_cannot_reach_it() {
 fn fail_fast_stops_at_the_first_failure() {
     let dir = scratch("ci-fail-fast");
     let suite = dir.join("suite.toml");
-    let conform = "[[conform]]\npreset = \"smoke\"\nsamples = 50\nseed = 1\n";
-    std::fs::write(&suite, format!("protocol_bugs = [\"follower-serves-leo\"]\n\n{conform}\n{conform}")).unwrap();
+    let conform = |seed| format!("[[conform]]\npreset = \"smoke\"\nsamples = 50\nseed = {seed}\n");
+    std::fs::write(&suite, format!("protocol_bugs = [\"follower-serves-leo\"]\n\n{}\n{}", conform(1), conform(2)))
+        .unwrap();
     let junit = dir.join("junit.xml");
     let out = dir.join("out");
     let args = ["ci", "--fail-fast", "--suite", suite.to_str().unwrap(), "--out", out.to_str().unwrap()];

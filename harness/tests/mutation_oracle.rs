@@ -15,7 +15,7 @@ use highwater::ops::gate::{run_suite, Suite};
 fn the_default_gates_protocol_checks_pass() {
     let suite = Suite { check: Vec::new(), bugs: None, ..Suite::default_suite() };
     let out = std::env::temp_dir().join(format!("highwater-mutation-oracle-{}", std::process::id()));
-    let results = run_suite(&suite, &out, true);
+    let results = run_suite(&suite, &out, true, 2);
     let _ = std::fs::remove_dir_all(&out);
     let failed: Vec<String> =
         results.iter().filter(|r| !r.passed && !r.skipped).map(|r| format!("{}: {}", r.name, r.detail)).collect();

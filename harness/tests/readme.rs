@@ -94,8 +94,11 @@ fn the_readme_test_command_is_what_ci_runs() {
     let root = repository();
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     let ci = std::fs::read_to_string(root.join(".ci/run")).unwrap();
-    assert!(readme.contains("```sh\ncargo test --workspace\n```"), "README.md shows the test command on its own");
-    assert!(ci.lines().any(|l| l.trim() == "cargo test --workspace"), ".ci/run runs README's test command");
+    assert!(
+        readme.contains("```sh\ncargo test --workspace --release\n```"),
+        "README.md shows the test command on its own"
+    );
+    assert!(ci.lines().any(|l| l.trim() == "cargo test --workspace --release"), ".ci/run runs README's test command");
 }
 
 #[test]

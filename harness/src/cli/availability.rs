@@ -67,6 +67,10 @@ pub struct AvailabilityOpts {
     /// Skip the visibility-delay curves.
     #[arg(long)]
     pub no_curves: bool,
+    /// Scenario runs side by side (default: every core). The report is the same whatever the
+    /// number.
+    #[arg(long, default_value_t = super::cores(), value_parser = super::at_least_one)]
+    pub threads: usize,
 }
 
 fn timings(assignments: &[String]) -> Result<Option<Timings>, String> {
@@ -119,7 +123,7 @@ pub fn exec(opts: AvailabilityOpts) -> u8 {
     let mut done = 0;
     // Progress only where someone watches: in a CI log each update would be a line of its own.
     let watched = std::io::stderr().is_terminal();
-    let rows = availability::run(&options, |row| {
+    let rows = availability::run(&options, opts.threads, |row| {
         done += 1;
         if watched {
             eprint!("\r{done} scenario run(s), the last {} ({})   ", row.scenario, row.semantics);

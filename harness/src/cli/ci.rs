@@ -37,6 +37,11 @@ pub struct CiOpts {
     /// Stop at the first failed check; the checks after it are reported as not run (`skip`).
     #[arg(long)]
     pub fail_fast: bool,
+    /// Checks run side by side (default: every core). Each model check uses every core on its
+    /// own; the seeded bugs' searches, the replays and the conformance samples use one each. The
+    /// verdicts and the reports' order do not depend on it.
+    #[arg(long, default_value_t = super::cores(), value_parser = super::at_least_one)]
+    pub threads: usize,
 }
 
 /// Run `ci`.
@@ -57,7 +62,7 @@ pub fn exec(opts: CiOpts) -> u8 {
     }
     crate::interrupt::install();
     let start = Instant::now();
-    let results = run_suite(&suite, &opts.out, opts.fail_fast);
+    let results = run_suite(&suite, &opts.out, opts.fail_fast, opts.threads);
     let elapsed = start.elapsed().as_secs_f64();
     let failed = results.iter().filter(|r| !r.passed).count();
     let stopped = results.iter().filter(|r| r.interrupted).count();

@@ -1,8 +1,9 @@
 //! The gate: a suite of checks (exhaustive model checks, seeded bugs caught and replayed, corpus
 //! replay, conformance samples), each with its result, as `highwater ci` runs and reports it.
 
-use std::cell::Cell;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use highwater_model::{preset, ClusterModel, Semantics};
@@ -187,7 +188,16 @@ impl Suite {
                 file.display()
             ));
         }
+        let mut dirs = std::collections::HashSet::new();
         for spec in &suite.conform {
+            if !dirs.insert(conform_dir(spec)) {
+                return Err(format!(
+                    "{}: two conform entries on `{}` with seed {} under the same semantics: they would write one directory; give them different seeds",
+                    file.display(),
+                    spec.preset,
+                    spec.seed
+                ));
+            }
             if spec.samples == 0 || spec.depth == 0 {
                 return Err(format!(
                     "{}: conform on `{}`: samples and depth must be at least 1 (a sample of no walk checks nothing)",
@@ -260,7 +270,7 @@ impl Found {
 /// How a suite runs: with `fail_fast`, the first failure ends it.
 struct Gate {
     fail_fast: bool,
-    failed: Cell<bool>,
+    failed: AtomicBool,
 }
 
 impl Gate {
@@ -268,17 +278,19 @@ impl Gate {
     /// reported as not run.
     fn timed(&self, kind: &'static str, name: String, f: impl FnOnce() -> Found) -> CheckResult {
         let start = Instant::now();
-        let (found, skipped) = match (crate::interrupt::requested(), self.fail_fast && self.failed.get()) {
-            (true, _) => {
-                (Found::interrupted(format!("not run: {} stopped the gate", crate::interrupt::STOPPED_BY)), false)
-            }
-            (false, true) => {
-                (Found::verdict(false, "not run: --fail-fast stopped the gate at the first failure".into(), None), true)
-            }
-            (false, false) => (f(), false),
-        };
+        let (found, skipped) =
+            match (crate::interrupt::requested(), self.fail_fast && self.failed.load(Ordering::Relaxed)) {
+                (true, _) => {
+                    (Found::interrupted(format!("not run: {} stopped the gate", crate::interrupt::STOPPED_BY)), false)
+                }
+                (false, true) => (
+                    Found::verdict(false, "not run: --fail-fast stopped the gate at the first failure".into(), None),
+                    true,
+                ),
+                (false, false) => (f(), false),
+            };
         if !found.passed && !found.interrupted {
-            self.failed.set(true);
+            self.failed.store(true, Ordering::Relaxed);
         }
         let Found { passed, detail, trace, interrupted, unwritten } = found;
         let seconds = start.elapsed().as_secs_f64();
@@ -387,13 +399,19 @@ fn run_corpus(gate: &Gate, paths: &[PathBuf], extra: Bugs, results: &mut Vec<Che
     }
 }
 
+/// Where a conformance entry's divergences go, under the gate's `--out`.
+fn conform_dir(spec: &ConformSpec) -> String {
+    let strict = if spec.semantics == Semantics::KipStrict { "-kip-strict" } else { "" };
+    format!("conform-{}{strict}-{}", spec.preset, spec.seed)
+}
+
 fn run_conform(gate: &Gate, spec: &ConformSpec, out: &Path, extra: Bugs) -> CheckResult {
     let strict = if spec.semantics == Semantics::KipStrict { " kip-strict" } else { "" };
     let name = format!("conform {}{strict} seed {} x{}", spec.preset, spec.seed, spec.samples);
     gate.timed("conform", name, || {
         let mut cfg = preset(&spec.preset).expect("validated").config();
         cfg.semantics = spec.semantics;
-        let dir = out.join(format!("conform-{}{}-{}", spec.preset, strict.replace(' ', "-"), spec.seed));
+        let dir = out.join(conform_dir(spec));
         match sample(&cfg, &spec.preset, (spec.samples, spec.depth, spec.seed), &dir, extra) {
             Err(error) => Found::verdict(false, error, None),
             Ok(s) => match s.divergence {
@@ -417,14 +435,39 @@ fn run_conform(gate: &Gate, spec: &ConformSpec, out: &Path, extra: Bugs) -> Chec
     })
 }
 
-/// Run every check of `suite`, writing counterexamples and divergences under `out`, in suite
-/// order: model checks, seeded bugs, the corpus, conformance. With `fail_fast`, the checks after
-/// the first failure are reported as not run.
-pub fn run_suite(suite: &Suite, out: &Path, fail_fast: bool) -> Vec<CheckResult> {
-    let gate = Gate { fail_fast, failed: Cell::new(false) };
+/// A check waiting for a worker.
+type Job<'a> = Box<dyn FnOnce() -> Vec<CheckResult> + Send + 'a>;
+
+/// Run `jobs` on `threads` workers and give their results in the jobs' order, whatever order
+/// the workers finish in.
+fn side_by_side(threads: usize, jobs: Vec<Job<'_>>) -> Vec<CheckResult> {
+    let count = jobs.len();
+    let jobs: Vec<Mutex<Option<Job<'_>>>> = jobs.into_iter().map(|j| Mutex::new(Some(j))).collect();
+    let results: Vec<Mutex<Vec<CheckResult>>> = (0..count).map(|_| Mutex::new(Vec::new())).collect();
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..threads.clamp(1, count.max(1)) {
+            scope.spawn(|| loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                let Some(job) = jobs.get(index) else { return };
+                let job = job.lock().expect("a job is taken once").take().expect("a job is taken once");
+                *results[index].lock().expect("a result is written once") = job();
+            });
+        }
+    });
+    results.into_iter().flat_map(|r| r.into_inner().expect("every worker is done")).collect()
+}
+
+/// Run every check of `suite`, writing counterexamples and divergences under `out`, reported in
+/// suite order: model checks, seeded bugs, the corpus, conformance. The model checks use every
+/// core each; the rest, one core each, run `threads` at a time. With `fail_fast`, they run one
+/// at a time, in order, so that the checks after the first failure are reported as not run.
+pub fn run_suite(suite: &Suite, out: &Path, fail_fast: bool, threads: usize) -> Vec<CheckResult> {
+    let gate = Gate { fail_fast, failed: AtomicBool::new(false) };
     let gate = &gate;
     let extra = suite.protocol_bugs.iter().map(|id| protocol_bug(id).expect("validated")).fold(Bugs::NONE, Bugs::with);
     let mut results: Vec<CheckResult> = suite.check.iter().map(|spec| run_check(gate, spec)).collect();
+    let mut jobs: Vec<Job<'_>> = Vec::new();
     if let Some(bugs) = &suite.bugs {
         let all = bugs.must_catch.iter().any(|id| id == "all");
         let chosen: Vec<Bug> =
@@ -437,20 +480,23 @@ pub fn run_suite(suite: &Suite, out: &Path, fail_fast: bool) -> Vec<CheckResult>
         };
         let _ = std::fs::create_dir_all(&options.out);
         for bug in chosen {
-            results.push(gate.timed("bug", format!("bug {}", bug.id()), || {
-                let v = verify(bug, &options);
-                let detail = match (&v.property, &v.missed_because) {
-                    (_, Some(why)) => why.clone(),
-                    (Some(p), None) => {
-                        format!("{p} violated in {} steps; reproduced with the bug, clean without", v.steps)
+            let options = options.clone();
+            jobs.push(Box::new(move || {
+                vec![gate.timed("bug", format!("bug {}", bug.id()), || {
+                    let v = verify(bug, &options);
+                    let detail = match (&v.property, &v.missed_because) {
+                        (_, Some(why)) => why.clone(),
+                        (Some(p), None) => {
+                            format!("{p} violated in {} steps; reproduced with the bug, clean without", v.steps)
+                        }
+                        (None, None) => String::new(),
+                    };
+                    Found {
+                        interrupted: v.interrupted,
+                        unwritten: v.unwritten.clone(),
+                        ..Found::verdict(v.caught, detail, v.trace.clone())
                     }
-                    (None, None) => String::new(),
-                };
-                Found {
-                    interrupted: v.interrupted,
-                    unwritten: v.unwritten.clone(),
-                    ..Found::verdict(v.caught, detail, v.trace.clone())
-                }
+                })]
             }));
         }
     }
@@ -460,11 +506,19 @@ pub fn run_suite(suite: &Suite, out: &Path, fail_fast: bool) -> Vec<CheckResult>
             Ok(dirs) => corpus.extend(dirs),
             Err(error) => {
                 let found = || Found { unwritten: Some(error.clone()), ..Found::verdict(false, error.clone(), None) };
-                results.push(gate.timed("replay", "replay the built-in corpus".into(), found))
+                let failed = gate.timed("replay", "replay the built-in corpus".into(), found);
+                jobs.push(Box::new(move || vec![failed]));
             }
         }
     }
-    run_corpus(gate, &corpus, extra, &mut results);
-    results.extend(suite.conform.iter().map(|spec| run_conform(gate, spec, out, extra)));
+    jobs.push(Box::new(move || {
+        let mut replays = Vec::new();
+        run_corpus(gate, &corpus, extra, &mut replays);
+        replays
+    }));
+    for spec in &suite.conform {
+        jobs.push(Box::new(move || vec![run_conform(gate, spec, out, extra)]));
+    }
+    results.extend(side_by_side(if fail_fast { 1 } else { threads }, jobs));
     results
 }

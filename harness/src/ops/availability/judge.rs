@@ -7,7 +7,6 @@
 //! and a continuation judged against the state it starts from (a `Stall` witness).
 
 use std::collections::HashSet;
-use std::hash::{DefaultHasher, Hash, Hasher};
 
 use highwater_model::fair::continue_with_faults_kept;
 use highwater_model::view::view;
@@ -90,9 +89,7 @@ struct Node {
 }
 
 fn fingerprint(state: &ClusterState) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    state.hash(&mut hasher);
-    hasher.finish()
+    highwater_checker::fingerprint(state)
 }
 
 fn path_to(nodes: &[Node], mut index: usize) -> Vec<Action> {

@@ -16,6 +16,10 @@ pub mod scenario;
 pub mod timed;
 pub mod verdict;
 
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+
 use highwater_model::{ClusterModel, Selector, Semantics};
 use serde::Serialize;
 
@@ -140,37 +144,73 @@ pub fn planned(options: &Options) -> usize {
     chosen(options).map_or(0, |c| c.len() * options.semantics.len())
 }
 
-/// Run the matrix, reporting each row to `progress` as it is done. An interrupt ends it early,
-/// with the rows done so far.
-pub fn run(options: &Options, mut progress: impl FnMut(&Row)) -> Result<Vec<Row>, Failure> {
-    let mut rows = Vec::new();
+/// Run the matrix, reporting each row to `progress` as it is done, in the matrix's order. An
+/// interrupt ends it early, with the rows done so far.
+///
+/// The sides of the matrix are independent searches and simulations, so they run on every core
+/// (`threads` of them). Each row is reported and returned in the matrix's order whatever order
+/// the threads finish in, so the output is the same with any number of threads.
+pub fn run(options: &Options, threads: usize, mut progress: impl FnMut(&Row)) -> Result<Vec<Row>, Failure> {
     let chosen = chosen(options)?;
-    for scenario in &chosen {
-        for &semantics in &options.semantics {
-            if crate::interrupt::requested() {
-                return Ok(rows);
-            }
-            let rack_aware = side(scenario, Selector::RackAware, semantics, options)?;
-            let leader_only = side(scenario, Selector::Leader, semantics, options)?;
+    let planned: Vec<(&Scenario, Semantics)> =
+        chosen.iter().flat_map(|s| options.semantics.iter().map(move |&semantics| (s, semantics))).collect();
+    let tasks: Vec<(usize, Selector)> =
+        (0..planned.len()).flat_map(|row| [(row, Selector::RackAware), (row, Selector::Leader)]).collect();
+    let next_task = AtomicUsize::new(0);
+    let (sender, receiver) = mpsc::channel::<(usize, Result<Side, Failure>)>();
+    let mut rows = Vec::new();
+    let outcome = std::thread::scope(|scope| {
+        for _ in 0..threads.clamp(1, tasks.len().max(1)) {
+            let sender = sender.clone();
+            let (tasks, planned, next_task) = (&tasks, &planned, &next_task);
+            scope.spawn(move || loop {
+                let index = next_task.fetch_add(1, Ordering::Relaxed);
+                let Some(&(row, selector)) = tasks.get(index) else { return };
+                if crate::interrupt::requested() {
+                    return;
+                }
+                let (scenario, semantics) = planned[row];
+                // A send fails only once the receiver has stopped on an earlier failure.
+                if sender.send((index, side(scenario, selector, semantics, options))).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(sender);
+        let mut done: BTreeMap<usize, Side> = BTreeMap::new();
+        for (index, side) in receiver {
             // A row whose search an interrupt cut short would read as a bound's unknowns.
             if crate::interrupt::requested() {
-                return Ok(rows);
+                break;
             }
-            let verdict = verdict::decide(&rack_aware, &leader_only, &options.timings);
-            let row = Row {
-                scenario: scenario.name(),
-                placement: scenario.placement.about,
-                outage: scenario.fault.describe(),
-                semantics: semantics.name(),
-                semantics_rule: semantics,
-                rack_aware,
-                leader_only,
-                verdict,
-                source: scenario.clone(),
-            };
-            progress(&row);
-            rows.push(row);
+            done.insert(index, side?);
+            // Rows are put together in order, as soon as both their sides are in.
+            while let (Some(rack_aware), Some(leader_only)) =
+                (done.get(&(2 * rows.len())), done.get(&(2 * rows.len() + 1)))
+            {
+                let (scenario, semantics) = planned[rows.len()];
+                let row = assemble(scenario, semantics, rack_aware.clone(), leader_only.clone(), options);
+                done.retain(|&i, _| i > 2 * rows.len() + 1);
+                progress(&row);
+                rows.push(row);
+            }
         }
+        Ok(())
+    });
+    outcome.map(|()| rows)
+}
+
+fn assemble(scenario: &Scenario, semantics: Semantics, rack_aware: Side, leader_only: Side, options: &Options) -> Row {
+    let verdict = verdict::decide(&rack_aware, &leader_only, &options.timings);
+    Row {
+        scenario: scenario.name(),
+        placement: scenario.placement.about,
+        outage: scenario.fault.describe(),
+        semantics: semantics.name(),
+        semantics_rule: semantics,
+        rack_aware,
+        leader_only,
+        verdict,
+        source: scenario.clone(),
     }
-    Ok(rows)
 }
