@@ -439,17 +439,23 @@ fn run_conform(gate: &Gate, spec: &ConformSpec, out: &Path, extra: Bugs) -> Chec
 type Job<'a> = Box<dyn FnOnce() -> Vec<CheckResult> + Send + 'a>;
 
 /// Run `jobs` on `threads` workers and give their results in the jobs' order, whatever order
-/// the workers finish in.
-fn side_by_side(threads: usize, jobs: Vec<Job<'_>>) -> Vec<CheckResult> {
+/// the workers finish in. With more than one worker, the jobs marked long start first, so that
+/// the others fill the other workers meanwhile rather than leaving a long one to run alone at the
+/// end; one worker runs them in order.
+fn side_by_side(threads: usize, jobs: Vec<(bool, Job<'_>)>) -> Vec<CheckResult> {
     let count = jobs.len();
-    let jobs: Vec<Mutex<Option<Job<'_>>>> = jobs.into_iter().map(|j| Mutex::new(Some(j))).collect();
+    let mut start_order: Vec<usize> = (0..count).collect();
+    if threads > 1 {
+        start_order.sort_by_key(|&i| !jobs[i].0);
+    }
+    let jobs: Vec<Mutex<Option<Job<'_>>>> = jobs.into_iter().map(|(_, j)| Mutex::new(Some(j))).collect();
     let results: Vec<Mutex<Vec<CheckResult>>> = (0..count).map(|_| Mutex::new(Vec::new())).collect();
     let next = AtomicUsize::new(0);
     std::thread::scope(|scope| {
         for _ in 0..threads.clamp(1, count.max(1)) {
             scope.spawn(|| loop {
-                let index = next.fetch_add(1, Ordering::Relaxed);
-                let Some(job) = jobs.get(index) else { return };
+                let Some(&index) = start_order.get(next.fetch_add(1, Ordering::Relaxed)) else { return };
+                let job = &jobs[index];
                 let job = job.lock().expect("a job is taken once").take().expect("a job is taken once");
                 *results[index].lock().expect("a result is written once") = job();
             });
@@ -467,7 +473,7 @@ pub fn run_suite(suite: &Suite, out: &Path, fail_fast: bool, threads: usize) -> 
     let gate = &gate;
     let extra = suite.protocol_bugs.iter().map(|id| protocol_bug(id).expect("validated")).fold(Bugs::NONE, Bugs::with);
     let mut results: Vec<CheckResult> = suite.check.iter().map(|spec| run_check(gate, spec)).collect();
-    let mut jobs: Vec<Job<'_>> = Vec::new();
+    let mut jobs: Vec<(bool, Job<'_>)> = Vec::new();
     if let Some(bugs) = &suite.bugs {
         let all = bugs.must_catch.iter().any(|id| id == "all");
         let chosen: Vec<Bug> =
@@ -481,23 +487,31 @@ pub fn run_suite(suite: &Suite, out: &Path, fail_fast: bool, threads: usize) -> 
         let _ = std::fs::create_dir_all(&options.out);
         for bug in chosen {
             let options = options.clone();
-            jobs.push(Box::new(move || {
-                vec![gate.timed("bug", format!("bug {}", bug.id()), || {
-                    let v = verify(bug, &options);
-                    let detail = match (&v.property, &v.missed_because) {
-                        (_, Some(why)) => why.clone(),
-                        (Some(p), None) => {
-                            format!("{p} violated in {} steps; reproduced with the bug, clean without", v.steps)
+            // A depth-first search or random walks may run until the budget: the longest jobs.
+            let long = !matches!(
+                highwater_model::ModelBug::from_id(bug.id()).map(|b| b.search()),
+                Some(highwater_model::BugSearch::BreadthFirst)
+            );
+            jobs.push((
+                long,
+                Box::new(move || {
+                    vec![gate.timed("bug", format!("bug {}", bug.id()), || {
+                        let v = verify(bug, &options);
+                        let detail = match (&v.property, &v.missed_because) {
+                            (_, Some(why)) => why.clone(),
+                            (Some(p), None) => {
+                                format!("{p} violated in {} steps; reproduced with the bug, clean without", v.steps)
+                            }
+                            (None, None) => String::new(),
+                        };
+                        Found {
+                            interrupted: v.interrupted,
+                            unwritten: v.unwritten.clone(),
+                            ..Found::verdict(v.caught, detail, v.trace.clone())
                         }
-                        (None, None) => String::new(),
-                    };
-                    Found {
-                        interrupted: v.interrupted,
-                        unwritten: v.unwritten.clone(),
-                        ..Found::verdict(v.caught, detail, v.trace.clone())
-                    }
-                })]
-            }));
+                    })]
+                }),
+            ));
         }
     }
     let mut corpus = suite.corpus.clone();
@@ -507,17 +521,20 @@ pub fn run_suite(suite: &Suite, out: &Path, fail_fast: bool, threads: usize) -> 
             Err(error) => {
                 let found = || Found { unwritten: Some(error.clone()), ..Found::verdict(false, error.clone(), None) };
                 let failed = gate.timed("replay", "replay the built-in corpus".into(), found);
-                jobs.push(Box::new(move || vec![failed]));
+                jobs.push((false, Box::new(move || vec![failed])));
             }
         }
     }
-    jobs.push(Box::new(move || {
-        let mut replays = Vec::new();
-        run_corpus(gate, &corpus, extra, &mut replays);
-        replays
-    }));
+    jobs.push((
+        false,
+        Box::new(move || {
+            let mut replays = Vec::new();
+            run_corpus(gate, &corpus, extra, &mut replays);
+            replays
+        }),
+    ));
     for spec in &suite.conform {
-        jobs.push(Box::new(move || vec![run_conform(gate, spec, out, extra)]));
+        jobs.push((false, Box::new(move || vec![run_conform(gate, spec, out, extra)])));
     }
     results.extend(side_by_side(if fail_fast { 1 } else { threads }, jobs));
     results
