@@ -185,12 +185,13 @@ pub fn run(options: &Options, threads: usize, mut progress: impl FnMut(&Row)) ->
             }
             done.insert(index, side?);
             // Rows are put together in order, as soon as both their sides are in.
-            while let (Some(rack_aware), Some(leader_only)) =
-                (done.get(&(2 * rows.len())), done.get(&(2 * rows.len() + 1)))
-            {
+            let both_in =
+                |done: &BTreeMap<usize, Side>, row: usize| (2 * row..2 * row + 2).all(|i| done.contains_key(&i));
+            while both_in(&done, rows.len()) {
                 let (scenario, semantics) = planned[rows.len()];
-                let row = assemble(scenario, semantics, rack_aware.clone(), leader_only.clone(), options);
-                done.retain(|&i, _| i > 2 * rows.len() + 1);
+                let rack_aware = done.remove(&(2 * rows.len())).expect("both sides are in");
+                let leader_only = done.remove(&(2 * rows.len() + 1)).expect("both sides are in");
+                let row = assemble(scenario, semantics, rack_aware, leader_only, options);
                 progress(&row);
                 rows.push(row);
             }
