@@ -72,3 +72,38 @@ fn random_schedules_catch_a_follower_serving_above_its_hw() {
     });
     assert!(found, "no schedule exposed the seeded bug");
 }
+
+/// A schedule these random schedules once found: broker 3 holds a consumer fetch whose request
+/// timed out, and answers it FENCED_LEADER_EPOCH once it learns the new leader epoch, after the
+/// consumer has chosen broker 3 again. The timeout closes the connection, as Kafka's
+/// `NetworkClient` does, so that answer is never sent and the consumer never keeps a preferred
+/// read replica that refused it (`preferred-replica-dropped-on-error`).
+#[test]
+fn a_fetch_that_timed_out_is_never_answered() {
+    let schedule = [
+        "crash broker-3",
+        "produce 1",
+        "restart broker-3",
+        "deliver controller -> broker-2",
+        "deliver controller -> broker-1",
+        "deliver controller -> broker-3",
+        "deliver controller -> broker-1",
+        "deliver controller -> broker-2",
+        "cut rack a",
+        "heal rack a",
+        "timer consumer-fetch at consumer-0",
+        "timer consumer-fetch at consumer-0",
+        "deliver controller -> broker-3",
+    ];
+    let cfg = preset("default").unwrap().config();
+    let budget = Budget { records: cfg.records };
+    let mut implementation = Implementation::new(&cfg);
+    for step in schedule {
+        let enabled = implementation.enabled_actions(&budget);
+        let action = enabled.iter().find(|a| a.to_string() == step);
+        let action = action.unwrap_or_else(|| panic!("`{step}` is not enabled; enabled: {enabled:?}")).clone();
+        assert!(implementation.step(&action).is_ok(), "refused {action}");
+        let violated = highwater_properties::violated_safety(&implementation.view());
+        assert!(violated.is_empty(), "{violated:?} after {step}");
+    }
+}

@@ -315,10 +315,15 @@ impl Consumer {
         out.set_timer(TimerKind::ConsumerFetch, ms);
     }
 
-    /// Backoff over, or the outstanding request timed out: a timeout is a failed request.
+    /// Backoff over, or the outstanding request timed out: a timeout is a failed request, and
+    /// closes its connection first (`NetworkClient.handleTimedOutRequests`). Otherwise the
+    /// broker would still hold the abandoned fetch (a `DelayedFetch`) and answer it later, an
+    /// answer the consumer could not tell from its next request's, or would drop as stale while
+    /// keeping a preferred read replica that refused it.
     fn on_fetch_timeout(&mut self, now: Millis, out: &mut Outbox) {
         self.backing_off = false;
         if let Some(failed) = self.in_flight.take() {
+            out.disconnect(NodeId::Broker(failed.to));
             self.on_request_failed(failed.request, out);
         }
         self.proceed(now, out);

@@ -143,11 +143,17 @@ impl Producer {
 
     fn on_retry_timeout(&mut self, out: &mut Outbox) {
         self.backing_off = false;
-        if self.in_flight.take().is_none() && self.unsent.is_empty() {
+        let timed_out = self.in_flight.take();
+        if timed_out.is_none() && self.unsent.is_empty() {
             return out.ignore(IgnoreReason::IdleTimer);
         }
-        // A request that timed out is retried the same way: its answer is as good as lost.
+        // A request that timed out closes its connection (`NetworkClient.handleTimedOutRequests`),
+        // so its answer is lost rather than taken for the retry's (the same value, to the same
+        // broker), and it is retried the same way.
         self.leader = None;
+        if let Some((to, _)) = timed_out {
+            out.disconnect(NodeId::Broker(to));
+        }
         // The metadata answer sends the retry.
         out.send(NodeId::Controller, Message::Metadata(MetadataRequest {}));
     }

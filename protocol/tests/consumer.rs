@@ -123,6 +123,33 @@ fn lease_expiry_returns_to_the_leader() {
     assert_eq!(consumer.preferred_read_replica(), None);
 }
 
+/// `NetworkClient.handleTimedOutRequests`: a fetch that times out closes its connection before
+/// the next request goes out, so the replica forgets the fetch it holds and never answers it
+/// after the consumer has moved on (an answer it would drop as stale, keeping a preferred read
+/// replica that refused it).
+#[test]
+fn a_timed_out_fetch_closes_its_connection_before_the_next_request() {
+    let (mut consumer, _, request) = started(rack_b());
+    let (to, _) = redirected_to_2(&mut consumer, &request);
+    assert_eq!(to, NodeId::Broker(2));
+    let out = consumer.handle(30_000, Input::Timer(TimerKind::ConsumerFetch));
+    let closed = out.iter().position(|o| *o == Output::Disconnect(NodeId::Broker(2)));
+    let next = out.iter().position(|o| matches!(o, Output::Send { message: Message::Fetch(_), .. }));
+    assert!(closed.is_some_and(|c| next.is_some_and(|n| c < n)), "{out:?}");
+    assert_eq!(fetches(&out)[0].0, NodeId::Broker(1));
+    assert_eq!(consumer.preferred_read_replica(), None);
+}
+
+/// A backoff that ends closes nothing: no request was outstanding.
+#[test]
+fn the_end_of_a_backoff_closes_no_connection() {
+    let (mut consumer, _, request) = started(rack_b());
+    let (_, next) = redirected_to_2(&mut consumer, &request);
+    consumer.handle(1_000, fetch_answer(2, &next, ErrorCode::NOT_LEADER_OR_FOLLOWER, Vec::new(), -1));
+    let out = consumer.handle(1_100, Input::Timer(TimerKind::ConsumerFetch));
+    assert!(!out.iter().any(|o| matches!(o, Output::Disconnect(_))), "{out:?}");
+}
+
 #[test]
 fn replica_offline_in_metadata_returns_to_the_leader() {
     let (mut consumer, _, request) = started(rack_b());

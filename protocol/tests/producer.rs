@@ -56,3 +56,14 @@ fn a_refusal_without_a_newer_leader_backs_off() {
     assert!(sent(&out).iter().any(|(to, m)| *to == NodeId::Controller && matches!(m, Message::Metadata(_))));
     assert_eq!(produce_to(&producer.handle(110, metadata(2, 1))), Some(NodeId::Broker(2)));
 }
+
+/// `NetworkClient.handleTimedOutRequests`: a produce that times out closes its connection, so
+/// its answer cannot come back and be taken for the retry's (the same value, to the same broker).
+#[test]
+fn a_timed_out_produce_closes_its_connection() {
+    let mut producer = producer_at_leader_1();
+    let out = producer.handle(30_000, Input::Timer(TimerKind::ProduceRetry));
+    assert!(out.contains(&Output::Disconnect(NodeId::Broker(1))), "{out:?}");
+    assert!(sent(&out).iter().any(|(to, m)| *to == NodeId::Controller && matches!(m, Message::Metadata(_))));
+    assert_eq!(produce_to(&producer.handle(30_000, metadata(1, 0))), Some(NodeId::Broker(1)));
+}
