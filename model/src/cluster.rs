@@ -233,7 +233,11 @@ impl ClusterModel {
     }
 
     pub(crate) fn channels_mut(state: &mut ClusterState) -> &mut BTreeMap<(Id, Id), VecDeque<Message>> {
-        match &mut state.sys.network {
+        Self::channels_mut_in(&mut state.sys)
+    }
+
+    fn channels_mut_in(sys: &mut ActorModelState<Node>) -> &mut BTreeMap<(Id, Id), VecDeque<Message>> {
+        match &mut sys.network {
             Network::Ordered(map) => map,
             _ => unreachable!("the model's network is ordered"),
         }
@@ -242,6 +246,11 @@ impl ClusterModel {
     /// Drop every message whose ends cannot talk (crashed, or across a cut), as connections
     /// reset, and tell each live requester whose request or answer was lost.
     fn reset_connections(&self, state: &mut ClusterState) {
+        // With nothing cut and every broker up, every link and every parked request has both
+        // ends able to talk: there is nothing to reset.
+        if state.cut.is_empty() && self.cfg.broker_ids().all(|b| self.alive(state, NodeId::Broker(b))) {
+            return;
+        }
         let layout = self.layout;
         // A node told of a reset may send again at once (a consumer asks for metadata); what it
         // sends across the same cut is lost too, so this runs until no such link is left.
@@ -344,16 +353,23 @@ impl ClusterModel {
         let mut out = Out::new();
         f(&mut node_state, &mut Env::new(&self.cfg, self.layout, &mut out));
         state.sys.actor_states[index] = Arc::new(node_state);
+        Self::carry_out(&mut state.sys, id, out);
+    }
+
+    /// Apply what an actor's handler asked for, as stateright's `ActorModel` does: sends join
+    /// their link's queue, timers are set or cancelled.
+    fn carry_out(sys: &mut ActorModelState<Node>, id: Id, out: Out<Node>) {
+        let index = usize::from(id);
         for command in out {
             match command {
                 stateright::actor::Command::Send(dst, msg) => {
-                    Self::channels_mut(state).entry((id, dst)).or_default().push_back(msg)
+                    Self::channels_mut_in(sys).entry((id, dst)).or_default().push_back(msg)
                 }
                 stateright::actor::Command::SetTimer(timer, _) => {
-                    state.sys.timers_set[index].set(timer);
+                    sys.timers_set[index].set(timer);
                 }
                 stateright::actor::Command::CancelTimer(timer) => {
-                    state.sys.timers_set[index].cancel(&timer);
+                    sys.timers_set[index].cancel(&timer);
                 }
                 _ => {}
             }
@@ -384,7 +400,10 @@ impl ClusterModel {
         ghost.start_step();
         let mut next = match action {
             Action::Deliver { from, to } => {
-                let sys = self.delivered(&last.sys, &last.cut, &mut ghost, *from, *to)?;
+                let mut sys = last.sys.clone();
+                if !self.delivered(&mut sys, &last.cut, &mut ghost, *from, *to) {
+                    return None;
+                }
                 last.with(sys, ghost)
             }
             Action::Timer { node, timer } => {
@@ -528,30 +547,49 @@ impl ClusterModel {
         !is_no_op_with_timer(&actor_state, &out, timer)
     }
 
-    /// Deliver the head of `from -> to` in `sys`, with the shared observers before and after.
-    /// `None` if nothing waits there.
-    fn delivered(
+    /// Deliver the head of `from -> to` in `sys`, in place, with the shared observers before and
+    /// after. `false`, with `sys` untouched, if nothing waits there.
+    ///
+    /// This is stateright's `ActorModel::next_state` for a delivery on an ordered network (the
+    /// message leaves its queue, the receiver's handler runs, its commands are applied), without
+    /// the copy of the whole system that `next_state` makes from a shared state: a step's eager
+    /// deliveries work on the one successor the step builds. `step_rule_tests.rs` holds the two
+    /// to the same successors.
+    pub(crate) fn delivered(
         &self,
-        sys: &ActorModelState<Node>,
+        sys: &mut ActorModelState<Node>,
         cut: &Cuts,
         ghost: &mut Ghost,
         from: NodeId,
         to: NodeId,
-    ) -> Option<ActorModelState<Node>> {
+    ) -> bool {
         let (src, dst) = (self.layout.id(from), self.layout.id(to));
+        let index = usize::from(dst);
         let channels = Self::channels_in(sys);
-        let msg = channels.get(&(src, dst))?.front()?.clone();
+        let Some(msg) = channels.get(&(src, dst)).and_then(VecDeque::front) else { return false };
+        if index >= sys.actor_states.len() || sys.crashed[index] {
+            return false;
+        }
         let queued = channels.get(&(dst, src)).map_or(0, VecDeque::len);
-        let delivering = ghost.before_delivery(&Facts::new(sys, cut, self.cfg.semantics), from, to, &msg);
-        // Cloned only for a recording model: the checker's deliveries stay as cheap as they were.
-        let recorded = self.message_log.is_some().then(|| msg.clone());
-        let next = self.inner.next_state(sys, ActorModelAction::Deliver { src, dst, msg })?;
-        if let Some(msg) = recorded {
+        let delivering = ghost.before_delivery(&Facts::new(sys, cut, self.cfg.semantics), from, to, msg);
+        let queue = Self::channels_mut_in(sys).get_mut(&(src, dst)).expect("looked up above");
+        let msg = queue.pop_front().expect("looked up above");
+        if queue.is_empty() {
+            Self::channels_mut_in(sys).remove(&(src, dst));
+        }
+        if self.message_log.is_some() {
             self.record(from, to, Fate::Delivered, &msg);
         }
-        let answer = Self::channels_in(&next).get(&(dst, src)).filter(|q| q.len() > queued).and_then(VecDeque::back);
-        ghost.after_delivery(&Facts::new(&next, cut, self.cfg.semantics), delivering, answer);
-        Some(next)
+        let mut out = Out::new();
+        let mut actor_state = Cow::Borrowed(&*sys.actor_states[index]);
+        self.inner.actors[index].on_msg(dst, &mut actor_state, src, msg, &mut out);
+        if let Cow::Owned(changed) = actor_state {
+            sys.actor_states[index] = Arc::new(changed);
+        }
+        Self::carry_out(sys, dst, out);
+        let answer = Self::channels_in(sys).get(&(dst, src)).filter(|q| q.len() > queued).and_then(VecDeque::back);
+        ghost.after_delivery(&Facts::new(sys, cut, self.cfg.semantics), delivering, answer);
+        true
     }
 
     /// Requests, and every answer to a client, are delivered within the step that sends them
@@ -562,8 +600,8 @@ impl ClusterModel {
             // the protocol crate's network loses it, rather than delivered before the cut applies.
             self.reset_connections(state);
             let Some((from, to)) = self.next_eager(state) else { return };
-            let sys = self.delivered(&state.sys, &state.cut, &mut state.ghost, from, to);
-            state.sys = sys.expect("an ordered network always delivers");
+            let delivered = self.delivered(&mut state.sys, &state.cut, &mut state.ghost, from, to);
+            assert!(delivered, "an ordered network always delivers");
         }
         self.reset_connections(state);
         let (from, to) = self.next_eager(state).expect("the loop ran out with messages left");
@@ -571,6 +609,19 @@ impl ClusterModel {
             "requests did not settle in {SETTLE_BOUND} deliveries (a node retries without a backoff); next: {from} -> {to}: {:?}",
             Self::channels(state)[&(self.layout.id(from), self.layout.id(to))].front()
         );
+    }
+
+    /// stateright's own delivery of the head of `from -> to`, to hold [`ClusterModel::delivered`] to.
+    #[cfg(test)]
+    pub(crate) fn delivered_by_stateright(
+        &self,
+        sys: &ActorModelState<Node>,
+        from: NodeId,
+        to: NodeId,
+    ) -> Option<ActorModelState<Node>> {
+        let (src, dst) = (self.layout.id(from), self.layout.id(to));
+        let msg = Self::channels_in(sys).get(&(src, dst))?.front()?.clone();
+        self.inner.next_state(sys, ActorModelAction::Deliver { src, dst, msg })
     }
 
     /// The first channel whose front message is delivered in the step that sent it.

@@ -178,3 +178,31 @@ fn an_under_min_isr_leader_neither_commits_nor_appends() {
     }
     assert!(held > 0, "no step taken by an under-min-ISR leader with uncommitted records");
 }
+
+/// The model delivers in place what stateright's `ActorModel::next_state` would deliver by
+/// copying the whole system: the two give the same actors, queues and timers for every message
+/// at the head of a queue, and the in-place one leaves nothing behind when no message waits.
+#[test]
+fn a_delivery_in_place_is_the_one_stateright_makes() {
+    let mut compared = 0;
+    for (preset, limit) in [("smoke", 20_000), ("failover", 20_000), ("default", 20_000)] {
+        let (model, states) = reachable(preset, limit);
+        for state in &states {
+            for (from, to, _) in heads(&model, state) {
+                let expected = model.delivered_by_stateright(&state.sys, from, to).expect("a message waits");
+                let mut sys = state.sys.clone();
+                let mut ghost = state.ghost.clone();
+                assert!(model.delivered(&mut sys, &state.cut, &mut ghost, from, to));
+                assert!(sys == expected, "{preset}: {from} -> {to} delivered differently");
+                compared += 1;
+            }
+        }
+        let mut sys = states[0].sys.clone();
+        let (to, from) = (NodeId::Controller, NodeId::Broker(1));
+        let empty = !ClusterModel::channels(&states[0]).contains_key(&(model.layout.id(from), model.layout.id(to)));
+        assert!(empty, "{preset}: the initial state has a message from broker 1 to the controller");
+        assert!(!model.delivered(&mut sys, &states[0].cut, &mut states[0].ghost.clone(), from, to));
+        assert!(sys == states[0].sys, "{preset}: a delivery of nothing changed the state");
+    }
+    assert!(compared > 50_000, "only {compared} deliveries compared");
+}
