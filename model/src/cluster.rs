@@ -22,9 +22,9 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use highwater_traces::observe::{first_eager, reset_order, StepStart, SETTLE_BOUND};
-use highwater_traces::{Action, BrokerId, Fate, Ghost, Message, NodeId, Outage, OutageShape, Rack, Role, TimerKind};
-use stateright::actor::{is_no_op_with_timer, Actor, ActorModel, ActorModelAction, ActorModelState, Id, Network, Out};
+use highwater_traces::observe::StepStart;
+use highwater_traces::{Action, BrokerId, Ghost, Message, NodeId, Outage, OutageShape, Rack, TimerKind};
+use stateright::actor::{is_no_op_with_timer, Actor, ActorModel, ActorModelState, Id, Network, Out};
 use stateright::{Model, Property};
 
 use crate::broker::BrokerState;
@@ -59,25 +59,6 @@ pub struct ClusterState {
     /// Same-rack consumers the checker may renumber (the same in every state of a model, so
     /// left out of the hash); see `symmetry`.
     pub consumer_symmetry: Option<Arc<ConsumerSymmetry>>,
-}
-
-impl ClusterState {
-    /// This state with the actors, timers and network and the ghost replaced (cloning only the
-    /// rest).
-    fn with(&self, sys: ActorModelState<Node>, ghost: Ghost) -> ClusterState {
-        // A struct literal names every field, so a new one cannot be left out here unnoticed.
-        ClusterState {
-            sys,
-            cut: self.cut.clone(),
-            crashes_left: self.crashes_left,
-            outages_left: self.outages_left,
-            isr_ticks_left: self.isr_ticks_left,
-            seeks_left: self.seeks_left,
-            produced: self.produced,
-            ghost,
-            consumer_symmetry: self.consumer_symmetry.clone(),
-        }
-    }
 }
 
 /// What the network loses now.
@@ -140,7 +121,7 @@ pub struct ClusterModel {
     /// When set, stateright is given only these properties, so a search for one violation
     /// (`highwater bugs --verify`) stops as soon as it has it.
     pub only_properties: Option<Vec<&'static str>>,
-    inner: ActorModel<Node>,
+    pub(crate) inner: ActorModel<Node>,
     /// Where the messages each step moves are recorded, for trace files (`record`).
     pub(crate) message_log: Option<MessageLog>,
 }
@@ -225,7 +206,7 @@ impl ClusterModel {
         Self::channels_in(&state.sys)
     }
 
-    fn channels_in(sys: &ActorModelState<Node>) -> &BTreeMap<(Id, Id), VecDeque<Message>> {
+    pub(crate) fn channels_in(sys: &ActorModelState<Node>) -> &BTreeMap<(Id, Id), VecDeque<Message>> {
         match &sys.network {
             Network::Ordered(map) => map,
             _ => unreachable!("the model's network is ordered"),
@@ -236,111 +217,10 @@ impl ClusterModel {
         Self::channels_mut_in(&mut state.sys)
     }
 
-    fn channels_mut_in(sys: &mut ActorModelState<Node>) -> &mut BTreeMap<(Id, Id), VecDeque<Message>> {
+    pub(crate) fn channels_mut_in(sys: &mut ActorModelState<Node>) -> &mut BTreeMap<(Id, Id), VecDeque<Message>> {
         match &mut sys.network {
             Network::Ordered(map) => map,
             _ => unreachable!("the model's network is ordered"),
-        }
-    }
-
-    /// Drop every message whose ends cannot talk (crashed, or across a cut), as connections
-    /// reset, and tell each live requester whose request or answer was lost.
-    fn reset_connections(&self, state: &mut ClusterState) {
-        // With nothing cut and every broker up, every link and every parked request has both
-        // ends able to talk: there is nothing to reset.
-        if state.cut.is_empty() && self.cfg.broker_ids().all(|b| self.alive(state, NodeId::Broker(b))) {
-            return;
-        }
-        let layout = self.layout;
-        // A node told of a reset may send again at once (a consumer asks for metadata); what it
-        // sends across the same cut is lost too, so this runs until no such link is left.
-        for _ in 0..SETTLE_BOUND {
-            let dead: Vec<(Id, Id)> = Self::channels(state)
-                .keys()
-                .copied()
-                .filter(|(src, dst)| {
-                    let (a, b) = (layout.node(*src), layout.node(*dst));
-                    !self.alive(state, a) || !self.alive(state, b) || !self.reachable(state, a, b)
-                })
-                .collect();
-            if dead.is_empty() {
-                break;
-            }
-            for link in dead {
-                let lost = Self::channels_mut(state).remove(&link).unwrap_or_default();
-                for message in &lost {
-                    self.record(layout.node(link.0), layout.node(link.1), Fate::Lost, message);
-                    self.lost(state, layout.node(link.0), layout.node(link.1), message);
-                }
-            }
-        }
-        for broker in self.cfg.broker_ids() {
-            if self.alive(state, NodeId::Broker(broker)) {
-                let here = NodeId::Broker(broker);
-                let cut_off: Vec<NodeId> = self
-                    .parked_at(state, broker)
-                    .into_iter()
-                    .filter(|n| !self.alive(state, *n) || !self.reachable(state, here, *n))
-                    .collect();
-                self.drop_parked(state, broker, &cut_off);
-            }
-        }
-    }
-
-    /// Who has a request parked at `broker`: consumers and followers (long poll), and the
-    /// producer waiting for an acknowledgement.
-    fn parked_at(&self, state: &ClusterState, broker: BrokerId) -> Vec<NodeId> {
-        let Some(b) = self.broker(state, broker) else { return Vec::new() };
-        let consumers = b.parked_consumers.iter().map(|p| NodeId::Consumer(p.consumer));
-        let followers = b.followers.iter().filter(|f| f.parked.is_some()).map(|f| NodeId::Broker(f.id));
-        let producer = (!b.pending_acks.is_empty()).then_some(NodeId::Producer);
-        consumers.chain(followers).chain(producer).collect()
-    }
-
-    /// A parked fetch is an open request on a connection: when the connection resets, the broker
-    /// forgets it and the requester is told.
-    fn drop_parked(&self, state: &mut ClusterState, broker: BrokerId, requesters: &[NodeId]) {
-        if requesters.is_empty() {
-            return;
-        }
-        self.set_broker(state, broker, |b| {
-            let mut b = b.clone();
-            b.parked_consumers.retain(|p| !requesters.contains(&NodeId::Consumer(p.consumer)));
-            if requesters.contains(&NodeId::Producer) {
-                // The records stay in the log, uncommitted; the producer retries them elsewhere.
-                b.pending_acks.clear();
-            }
-            let followers: Vec<BrokerId> =
-                requesters.iter().filter_map(|r| if let NodeId::Broker(f) = r { Some(*f) } else { None }).collect();
-            b.renew_parked(&followers, &self.cfg);
-            for f in &mut b.followers {
-                if followers.contains(&f.id) {
-                    f.parked = None;
-                }
-            }
-            b
-        });
-        // The broker's end resets too: what it kept for each fetch session (the HW it last sent a
-        // follower) is gone.
-        if self.alive(state, NodeId::Broker(broker)) {
-            for requester in requesters {
-                self.with_node(state, NodeId::Broker(broker), |node, env| node.on_disconnect(*requester, env));
-            }
-        }
-        for requester in requesters {
-            if self.alive(state, *requester) {
-                self.with_node(state, *requester, |node, env| node.on_disconnect(NodeId::Broker(broker), env));
-            }
-        }
-    }
-
-    /// `message` from `from` to `to` is lost with its connection: both ends learn of the reset,
-    /// the requester first (it retries), then the responder (it forgets its fetch-session state).
-    fn lost(&self, state: &mut ClusterState, from: NodeId, to: NodeId, message: &Message) {
-        for (node, peer) in reset_order(from, to, message) {
-            if self.alive(state, node) {
-                self.with_node(state, node, |s, env| s.on_disconnect(peer, env));
-            }
         }
     }
 
@@ -358,7 +238,7 @@ impl ClusterModel {
 
     /// Apply what an actor's handler asked for, as stateright's `ActorModel` does: sends join
     /// their link's queue, timers are set or cancelled.
-    fn carry_out(sys: &mut ActorModelState<Node>, id: Id, out: Out<Node>) {
+    pub(crate) fn carry_out(sys: &mut ActorModelState<Node>, id: Id, out: Out<Node>) {
         let index = usize::from(id);
         for command in out {
             match command {
@@ -388,7 +268,12 @@ impl ClusterModel {
         });
     }
 
-    fn set_broker(&self, state: &mut ClusterState, broker: BrokerId, f: impl FnOnce(&BrokerState) -> BrokerState) {
+    pub(crate) fn set_broker(
+        &self,
+        state: &mut ClusterState,
+        broker: BrokerId,
+        f: impl FnOnce(&BrokerState) -> BrokerState,
+    ) {
         let index = broker as usize;
         if let NodeState::Broker(b) = &*state.sys.actor_states[index] {
             state.sys.actor_states[index] = Arc::new(NodeState::Broker(f(b)));
@@ -396,144 +281,8 @@ impl ClusterModel {
     }
 
     fn apply(&self, last: &ClusterState, action: &Action) -> Option<ClusterState> {
-        let mut ghost = last.ghost.clone();
-        ghost.start_step();
-        let mut next = match action {
-            Action::Deliver { from, to } => {
-                let mut sys = last.sys.clone();
-                if !self.delivered(&mut sys, &last.cut, &mut ghost, *from, *to) {
-                    return None;
-                }
-                last.with(sys, ghost)
-            }
-            Action::Timer { node, timer } => {
-                let sys = self.inner.next_state(&last.sys, ActorModelAction::Timeout(self.layout.id(*node), *timer))?;
-                let mut next = last.with(sys, ghost);
-                next.isr_ticks_left -= u32::from(*timer == TimerKind::IsrExpiration);
-                self.age_leases(last, &mut next, *node, *timer);
-                // An ISR tick is `replica.lag.time.max.ms` passing, and a lease runs
-                // `metadata.max.age.ms`, far longer: either is a long pause for every leader (the
-                // ticking one has taken its own).
-                if matches!(timer, TimerKind::MetadataRefresh | TimerKind::IsrExpiration) {
-                    let leads = |b: BrokerId| self.broker(&next, b).is_some_and(|s| s.role == Role::Leader);
-                    let others: Vec<BrokerId> =
-                        self.cfg.broker_ids().filter(|b| *node != NodeId::Broker(*b) && leads(*b)).collect();
-                    for broker in others {
-                        self.set_broker(&mut next, broker, |b| {
-                            let mut b = b.clone();
-                            b.after_long_pause(&self.cfg);
-                            b
-                        });
-                    }
-                }
-                next
-            }
-            Action::Drop { from, to } => {
-                let mut next = last.with(last.sys.clone(), ghost);
-                let link = (self.layout.id(*from), self.layout.id(*to));
-                let queue = Self::channels_mut(&mut next).get_mut(&link)?;
-                let message = queue.pop_front()?;
-                if queue.is_empty() {
-                    Self::channels_mut(&mut next).remove(&link);
-                }
-                self.record(*from, *to, Fate::Lost, &message);
-                self.lost(&mut next, *from, *to, &message);
-                next
-            }
-            Action::Crash { broker } => {
-                let mut next = last.with(last.sys.clone(), ghost);
-                next.crashes_left -= 1;
-                let parked = self.parked_at(&next, *broker);
-                self.drop_parked(&mut next, *broker, &parked);
-                self.set_broker(&mut next, *broker, BrokerState::crashed);
-                next.sys.timers_set[*broker as usize].cancel_all();
-                self.reset_connections(&mut next);
-                if self.reachable(&next, NodeId::Broker(*broker), NodeId::Controller) {
-                    self.fence(&mut next, *broker, true);
-                }
-                next
-            }
-            Action::Restart { broker } => {
-                let mut next = last.with(last.sys.clone(), ghost);
-                self.set_broker(&mut next, *broker, BrokerState::restarted);
-                if self.reachable(&next, NodeId::Broker(*broker), NodeId::Controller) {
-                    self.fence(&mut next, *broker, false);
-                }
-                next
-            }
-            Action::CutRack { rack } => {
-                let mut next = last.with(last.sys.clone(), ghost);
-                next.outages_left -= 1;
-                next.cut.racks.insert(rack.clone());
-                self.reset_connections(&mut next);
-                for broker in self.cfg.broker_ids().filter(|b| self.cfg.rack_of(*b) == rack) {
-                    if self.alive(&next, NodeId::Broker(broker)) {
-                        self.fence(&mut next, broker, true);
-                    }
-                }
-                next
-            }
-            Action::HealRack { rack } => {
-                let mut next = last.with(last.sys.clone(), ghost);
-                next.cut.racks.remove(rack);
-                for broker in self.cfg.broker_ids().filter(|b| self.cfg.rack_of(*b) == rack) {
-                    let node = NodeId::Broker(broker);
-                    if self.alive(&next, node) && self.reachable(&next, node, NodeId::Controller) {
-                        self.fence(&mut next, broker, false);
-                    }
-                }
-                next
-            }
-            Action::Cut { outage } => {
-                let mut next = last.with(last.sys.clone(), ghost);
-                next.outages_left -= 1;
-                next.cut.outages.insert(outage.clone());
-                self.reset_connections(&mut next);
-                self.refence(last, &mut next);
-                next
-            }
-            Action::Heal { outage } => {
-                let mut next = last.with(last.sys.clone(), ghost);
-                next.cut.outages.remove(outage);
-                self.refence(last, &mut next);
-                next
-            }
-            Action::Produce { value } => {
-                let mut next = last.with(last.sys.clone(), ghost);
-                next.produced = *value;
-                self.with_node(&mut next, NodeId::Producer, |node, env| {
-                    if let NodeState::Producer(p) = node {
-                        p.produce(*value, env);
-                    }
-                });
-                next
-            }
-            Action::Seek { consumer, to } => {
-                let mut next = last.with(last.sys.clone(), ghost);
-                next.seeks_left -= 1;
-                self.with_node(&mut next, NodeId::Consumer(*consumer), |node, env| {
-                    if let NodeState::Consumer(c) = node {
-                        c.seek(*to, env);
-                    }
-                });
-                next
-            }
-        };
-        self.reset_connections(&mut next);
-        self.settle_requests(&mut next);
-        Self::coalesce_partition_changes(&mut next);
-        self.end_step(last, &mut next);
-        Some(next)
-    }
-
-    /// What every state goes through before the checker sees it, the initial one included:
-    /// outdated messages taken, the ghost brought up to date, and what nothing reads forgotten.
-    fn end_step(&self, last: &ClusterState, next: &mut ClusterState) {
-        self.take_outdated(next);
-        let start = StepStart::of(&Facts::new(&last.sys, &last.cut, self.cfg.semantics));
-        next.ghost.end_step(&start, &Facts::new(&next.sys, &next.cut, self.cfg.semantics));
-        self.settle_leases(next);
-        self.forget_dead_state(next);
+        let mut next = last.clone();
+        self.take_step(&mut next, action).then_some(next)
     }
 
     /// Whether stateright would take this timer (it skips one whose handler changes nothing),
@@ -545,91 +294,6 @@ impl ClusterModel {
         let mut out = Out::new();
         self.inner.actors[index].on_timeout(id, &mut actor_state, timer, &mut out);
         !is_no_op_with_timer(&actor_state, &out, timer)
-    }
-
-    /// Deliver the head of `from -> to` in `sys`, in place, with the shared observers before and
-    /// after. `false`, with `sys` untouched, if nothing waits there.
-    ///
-    /// This is stateright's `ActorModel::next_state` for a delivery on an ordered network (the
-    /// message leaves its queue, the receiver's handler runs, its commands are applied), without
-    /// the copy of the whole system that `next_state` makes from a shared state: a step's eager
-    /// deliveries work on the one successor the step builds. `step_rule_tests.rs` holds the two
-    /// to the same successors.
-    pub(crate) fn delivered(
-        &self,
-        sys: &mut ActorModelState<Node>,
-        cut: &Cuts,
-        ghost: &mut Ghost,
-        from: NodeId,
-        to: NodeId,
-    ) -> bool {
-        let (src, dst) = (self.layout.id(from), self.layout.id(to));
-        let index = usize::from(dst);
-        let channels = Self::channels_in(sys);
-        let Some(msg) = channels.get(&(src, dst)).and_then(VecDeque::front) else { return false };
-        if index >= sys.actor_states.len() || sys.crashed[index] {
-            return false;
-        }
-        let queued = channels.get(&(dst, src)).map_or(0, VecDeque::len);
-        let delivering = ghost.before_delivery(&Facts::new(sys, cut, self.cfg.semantics), from, to, msg);
-        let queue = Self::channels_mut_in(sys).get_mut(&(src, dst)).expect("looked up above");
-        let msg = queue.pop_front().expect("looked up above");
-        if queue.is_empty() {
-            Self::channels_mut_in(sys).remove(&(src, dst));
-        }
-        if self.message_log.is_some() {
-            self.record(from, to, Fate::Delivered, &msg);
-        }
-        let mut out = Out::new();
-        let mut actor_state = Cow::Borrowed(&*sys.actor_states[index]);
-        self.inner.actors[index].on_msg(dst, &mut actor_state, src, msg, &mut out);
-        if let Cow::Owned(changed) = actor_state {
-            sys.actor_states[index] = Arc::new(changed);
-        }
-        Self::carry_out(sys, dst, out);
-        let answer = Self::channels_in(sys).get(&(dst, src)).filter(|q| q.len() > queued).and_then(VecDeque::back);
-        ghost.after_delivery(&Facts::new(sys, cut, self.cfg.semantics), delivering, answer);
-        true
-    }
-
-    /// Requests, and every answer to a client, are delivered within the step that sends them
-    /// (`highwater_traces::observe::step`).
-    fn settle_requests(&self, state: &mut ClusterState) {
-        for _ in 0..SETTLE_BOUND {
-            // A request sent across a cut within the step (a retry after a reset) is lost, as
-            // the protocol crate's network loses it, rather than delivered before the cut applies.
-            self.reset_connections(state);
-            let Some((from, to)) = self.next_eager(state) else { return };
-            let delivered = self.delivered(&mut state.sys, &state.cut, &mut state.ghost, from, to);
-            assert!(delivered, "an ordered network always delivers");
-        }
-        self.reset_connections(state);
-        let (from, to) = self.next_eager(state).expect("the loop ran out with messages left");
-        panic!(
-            "requests did not settle in {SETTLE_BOUND} deliveries (a node retries without a backoff); next: {from} -> {to}: {:?}",
-            Self::channels(state)[&(self.layout.id(from), self.layout.id(to))].front()
-        );
-    }
-
-    /// stateright's own delivery of the head of `from -> to`, to hold [`ClusterModel::delivered`] to.
-    #[cfg(test)]
-    pub(crate) fn delivered_by_stateright(
-        &self,
-        sys: &ActorModelState<Node>,
-        from: NodeId,
-        to: NodeId,
-    ) -> Option<ActorModelState<Node>> {
-        let (src, dst) = (self.layout.id(from), self.layout.id(to));
-        let msg = Self::channels_in(sys).get(&(src, dst))?.front()?.clone();
-        self.inner.next_state(sys, ActorModelAction::Deliver { src, dst, msg })
-    }
-
-    /// The first channel whose front message is delivered in the step that sent it.
-    fn next_eager(&self, state: &ClusterState) -> Option<(NodeId, NodeId)> {
-        let heads = Self::channels(state)
-            .iter()
-            .filter_map(|(&(src, dst), queue)| Some((self.layout.node(src), self.layout.node(dst), queue.front()?)));
-        first_eager(heads)
     }
 }
 
@@ -656,7 +320,8 @@ impl Model for ClusterModel {
                 self.settle_requests(&mut state);
                 // The initial state is its own predecessor: no step led to it. (The ghost's
                 // observers read the actors, which taking outdated messages does not touch.)
-                self.end_step(&state.clone(), &mut state);
+                let start = StepStart::of(&Facts::new(&state.sys, &state.cut, self.cfg.semantics));
+                self.end_step(&start, &mut state);
                 state
             })
             .collect()

@@ -93,13 +93,7 @@ pub fn continue_fairly(
         model.actions(s, &mut actions);
         actions
     };
-    let step = |s: &mut ClusterState, action: &Action| match model.next_state(s, action.clone()) {
-        Some(next) => {
-            *s = next;
-            true
-        }
-        None => false,
-    };
+    let step = |s: &mut ClusterState, action: &Action| model.take_step(s, action);
     fair_schedule(&mut state.clone(), bound, enabled, step, |s| goal(&view(model, s)))
 }
 
@@ -120,13 +114,7 @@ pub fn continue_with_faults_kept(
         actions.retain(|a| !matches!(a, Action::Timer { timer: TimerKind::MetadataRefresh, .. }));
         actions
     };
-    let step = |s: &mut ClusterState, action: &Action| match model.next_state(s, action.clone()) {
-        Some(next) => {
-            *s = next;
-            true
-        }
-        None => false,
-    };
+    let step = |s: &mut ClusterState, action: &Action| model.take_step(s, action);
     fair_schedule(&mut state.clone(), bound, enabled, step, |s| reached(&view(model, s)))
 }
 

@@ -30,21 +30,28 @@ impl ClusterModel {
         self.cfg.consumer_racks.len() >= 2 || self.cfg.isr_expirations >= u32::from(LEASE_PERIODS)
     }
 
-    /// Time passes with `timer` at `node`: every lease ages by the periods it stands for, and
-    /// one that runs out is over.
-    pub(crate) fn age_leases(&self, last: &ClusterState, next: &mut ClusterState, node: NodeId, timer: TimerKind) {
+    /// The periods `timer` at `node` stands for, read before it fires: none when leases are not
+    /// aged or the timer is not a long pause.
+    pub(crate) fn lease_periods(&self, before: &ClusterState, node: NodeId, timer: TimerKind) -> Option<u8> {
         if !self.ages_leases() {
-            return;
+            return None;
         }
-        let age = |state: &ClusterState, c: u32| match &*state.sys.actor_states[self.index(c)] {
-            NodeState::Consumer(c) => c.lease_age,
-            _ => 0,
-        };
-        let periods = match (timer, node) {
-            (TimerKind::IsrExpiration, _) => 1,
-            (TimerKind::MetadataRefresh, NodeId::Consumer(c)) => LEASE_PERIODS.saturating_sub(age(last, c)).max(2),
-            _ => return,
-        };
+        match (timer, node) {
+            (TimerKind::IsrExpiration, _) => Some(1),
+            (TimerKind::MetadataRefresh, NodeId::Consumer(c)) => {
+                let age = match &*before.sys.actor_states[self.index(c)] {
+                    NodeState::Consumer(c) => c.lease_age,
+                    _ => 0,
+                };
+                Some(LEASE_PERIODS.saturating_sub(age).max(2))
+            }
+            _ => None,
+        }
+    }
+
+    /// Time passes by `periods` ([`ClusterModel::lease_periods`]): every lease ages by them, and
+    /// one that runs out is over.
+    pub(crate) fn age_leases(&self, next: &mut ClusterState, periods: u8) {
         for c in 0..self.cfg.consumer_racks.len() as u32 {
             let index = self.index(c);
             let NodeState::Consumer(consumer) = &*next.sys.actor_states[index] else { continue };

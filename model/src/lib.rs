@@ -14,6 +14,7 @@ mod bugs;
 mod checks;
 mod cluster;
 mod config;
+mod connections;
 mod consumer;
 mod controller;
 mod explorer;
@@ -27,6 +28,7 @@ mod producer;
 mod record;
 mod reduce;
 mod state_text;
+mod step;
 #[cfg(test)]
 mod step_rule_tests;
 pub mod symmetry;
