@@ -13,7 +13,9 @@
 //!   else the next in turn, brokers of the client's own place first.
 //! - A request unanswered after `request.timeout.ms` closes its connection
 //!   (`NetworkClient.handleTimedOutRequests`), and every request outstanding on it fails: the
-//!   node is told `Disconnected` for each peer it was waiting on there.
+//!   node is told `Disconnected` for each peer it was waiting on there. A node whose own
+//!   request timer ran out first closes the connection itself (`Output::Disconnect`) and is not
+//!   told again of the request it abandoned.
 //! - A connection that cannot be opened or breaks fails its requests the same way.
 
 use std::collections::BTreeMap;
@@ -346,7 +348,8 @@ impl Driver {
                     self.history.push(now_ms, What::Acknowledged { value, offset })
                 }
                 Output::Disconnect(NodeId::Broker(b)) => {
-                    self.lose_connection(slot, b, "closed by the client after a request timeout".into())
+                    let why = "closed by the client after a request timeout".to_string();
+                    self.close_connection(slot, b, why, Some(NodeId::Broker(b)));
                 }
                 Output::Disconnect(_) | Output::Ignored(_) => {}
             }
@@ -535,6 +538,14 @@ impl Driver {
     /// Close a connection and fail what was outstanding on it (the node hears of it when the
     /// queue is drained).
     fn lose_connection(&mut self, slot: usize, broker: BrokerId, why: String) {
+        self.close_connection(slot, broker, why, None);
+    }
+
+    /// Close a connection and fail what was outstanding on it. The node is told for each peer
+    /// it waited on there, except `abandoned`: the node closed the connection itself, having
+    /// failed its request to that peer already, and may have sent the next one to the same
+    /// broker, which a late `Disconnected` would fail too.
+    fn close_connection(&mut self, slot: usize, broker: BrokerId, why: String, abandoned: Option<NodeId>) {
         self.slots[slot].connections.remove(&broker);
         let lost: Vec<i32> =
             self.slots[slot].pending.iter().filter(|(_, p)| p.broker == broker).map(|(c, _)| *c).collect();
@@ -547,7 +558,7 @@ impl Driver {
         let now_ms = self.now();
         let client = self.slots[slot].name.clone();
         self.history.push(now_ms, What::ConnectionLost { client, broker, why, outstanding: lost.len() });
-        for peer in dedup(peers) {
+        for peer in dedup(peers).into_iter().filter(|p| Some(*p) != abandoned) {
             self.enqueue(slot, Input::Disconnected(peer));
         }
     }

@@ -16,20 +16,24 @@ use crate::node::{Node, NodeState};
 use crate::view::Facts;
 
 impl ClusterModel {
-    /// Take `action` in `state`, in place: `state` becomes what [`Model::next_state`] gives.
+    /// Take `action` in `state`, in place: `state` becomes what [`stateright::Model::next_state`] gives.
     /// `false`, with `state` as it was, if the action cannot be taken. A fair continuation steps
     /// one state this way, where `next_state` would copy it at every step.
     pub(crate) fn take_step(&self, state: &mut ClusterState, action: &Action) -> bool {
         let start = StepStart::of(&Facts::new(&state.sys, &state.cut, self.cfg.semantics));
         match action {
             Action::Deliver { from, to } => {
-                if !Self::channels(state).contains_key(&(self.layout.id(*from), self.layout.id(*to))) {
+                let (src, dst) = (self.layout.id(*from), self.layout.id(*to));
+                if !Self::channels(state).contains_key(&(src, dst)) || state.sys.crashed[usize::from(dst)] {
                     return false;
                 }
                 state.ghost.start_step();
                 let ClusterState { sys, cut, ghost, .. } = state;
                 let delivered = self.delivered(sys, cut, ghost, *from, *to);
-                assert!(delivered, "a queue the model keeps is never empty");
+                assert!(
+                    delivered,
+                    "a queue the model keeps is never empty, and no actor is crashed in stateright's sense"
+                );
             }
             Action::Timer { node, timer } => {
                 if !self.fire(state, *node, *timer) {

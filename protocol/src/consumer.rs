@@ -329,8 +329,9 @@ impl Consumer {
         self.proceed(now, out);
     }
 
-    /// The connection to `peer` reset. A request outstanding to that broker failed, as after a
-    /// timeout, and the consumer backs off; a lost metadata request is sent again.
+    /// The connection to `peer` reset. A request outstanding to that broker failed and the
+    /// consumer backs off `retry.backoff.ms` before it asks again (after its own request timeout
+    /// it asks again at once); a lost metadata request is sent again.
     fn on_disconnected(&mut self, peer: NodeId, out: &mut Outbox) {
         match peer {
             // `NetworkClient` marks the update failed (`Metadata.failedUpdate`); it is asked again
