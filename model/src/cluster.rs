@@ -285,15 +285,28 @@ impl ClusterModel {
         self.take_step(&mut next, action).then_some(next)
     }
 
-    /// Whether stateright would take this timer (it skips one whose handler changes nothing),
-    /// found by running the handler on a borrowed copy of the one actor, as stateright does,
-    /// instead of building the whole successor twice.
-    fn timer_changes_something(&self, state: &ClusterState, id: Id, timer: &TimerKind) -> bool {
+    /// Run `timer`'s handler on a borrowed copy of its actor, as stateright does: `None` if
+    /// stateright would not take the timer (its handler changes nothing), else the actor's new
+    /// state, if it changed, and what the handler asked for. Offering a timer and firing it
+    /// both ask this, instead of building the whole successor.
+    pub(crate) fn timer_handled(
+        &self,
+        state: &ClusterState,
+        id: Id,
+        timer: &TimerKind,
+    ) -> Option<(Option<NodeState>, Out<Node>)> {
         let index = usize::from(id);
         let mut actor_state = Cow::Borrowed(&*state.sys.actor_states[index]);
         let mut out = Out::new();
         self.inner.actors[index].on_timeout(id, &mut actor_state, timer, &mut out);
-        !is_no_op_with_timer(&actor_state, &out, timer)
+        if is_no_op_with_timer(&actor_state, &out, timer) {
+            return None;
+        }
+        let changed = match actor_state {
+            Cow::Owned(changed) => Some(changed),
+            Cow::Borrowed(_) => None,
+        };
+        Some((changed, out))
     }
 }
 
@@ -350,7 +363,7 @@ impl Model for ClusterModel {
                 pending
                     .into_iter()
                     .filter(|t| *t != TimerKind::IsrExpiration || state.isr_ticks_left > 0)
-                    .filter(|t| self.timer_changes_something(state, id, t))
+                    .filter(|t| self.timer_handled(state, id, t).is_some())
                     .map(|timer| Action::Timer { node, timer }),
             );
         }

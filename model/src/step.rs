@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use highwater_traces::observe::{first_eager, StepStart, SETTLE_BOUND};
 use highwater_traces::{Action, BrokerId, Fate, Ghost, NodeId, Role, TimerKind};
-use stateright::actor::{is_no_op_with_timer, Actor, ActorModelState, Out};
+use stateright::actor::{Actor, ActorModelState, Out};
 
 use crate::broker::BrokerState;
 use crate::cluster::{ClusterModel, ClusterState, Cuts};
@@ -69,16 +69,7 @@ impl ClusterModel {
     fn fire(&self, state: &mut ClusterState, node: NodeId, timer: TimerKind) -> bool {
         let id = self.layout.id(node);
         let index = usize::from(id);
-        let mut out = Out::new();
-        let mut actor_state = Cow::Borrowed(&*state.sys.actor_states[index]);
-        self.inner.actors[index].on_timeout(id, &mut actor_state, &timer, &mut out);
-        if is_no_op_with_timer(&actor_state, &out, &timer) {
-            return false;
-        }
-        let changed = match actor_state {
-            Cow::Owned(changed) => Some(changed),
-            Cow::Borrowed(_) => None,
-        };
+        let Some((changed, out)) = self.timer_handled(state, id, &timer) else { return false };
         let periods = self.lease_periods(state, node, timer);
         state.ghost.start_step();
         state.sys.timers_set[index].cancel(&timer);
