@@ -377,8 +377,9 @@ impl ConsumerState {
     /// Whatever is outstanding now answers a position we no longer hold.
     pub fn seek(&mut self, to: SeekTo, env: &mut Env) {
         // Whatever is outstanding answers a position the consumer no longer holds: the
-        // application acts now, and a late answer is ignored as stale.
+        // application acts now, a backoff included, and a late answer is ignored as stale.
         self.in_flight = None;
+        self.backing_off = false;
         let timestamp = match to {
             SeekTo::Beginning => EARLIEST_TIMESTAMP,
             SeekTo::End => LATEST_TIMESTAMP,
@@ -390,7 +391,6 @@ impl ConsumerState {
         };
         self.phase = Phase::Resetting { timestamp };
         self.reset_cause = Some(ResetCause::Seek);
-        self.backing_off = false;
         self.proceed(env);
     }
 

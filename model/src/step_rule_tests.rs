@@ -206,3 +206,29 @@ fn a_delivery_in_place_is_the_one_stateright_makes() {
     }
     assert!(compared > 50_000, "only {compared} deliveries compared");
 }
+
+/// A seek is the application acting now: whatever the consumer was waiting out, its request
+/// for the new position goes at once, as the protocol crate's `on_seek` sends it, to an offset
+/// as to either end.
+#[test]
+fn a_seek_ends_a_backoff_and_sends_at_once() {
+    use highwater_traces::SeekTo;
+    let (model, states) = reachable("smoke", 20_000);
+    let consumer = usize::from(model.layout.id(NodeId::Consumer(0)));
+    let mut seeks_while_backing_off = 0;
+    for state in &states {
+        let NodeState::Consumer(c) = &*state.sys.actor_states[consumer] else { panic!("consumer-0 is a consumer") };
+        if !c.backing_off || c.leader == highwater_traces::NO_BROKER {
+            continue;
+        }
+        for to in [SeekTo::Offset(0), SeekTo::Beginning, SeekTo::End] {
+            let mut c = c.clone();
+            let mut out = stateright::actor::Out::new();
+            c.seek(to, &mut crate::node::Env::new(&model.cfg, model.layout, &mut out));
+            let sent = out.iter().any(|command| matches!(command, stateright::actor::Command::Send(..)));
+            assert!(!c.backing_off && c.in_flight.is_some() && sent, "a seek to {to} waited out the backoff");
+            seeks_while_backing_off += 1;
+        }
+    }
+    assert!(seeks_while_backing_off > 100, "only {seeks_while_backing_off} seeks while backing off");
+}
