@@ -10,39 +10,56 @@ use highwater_properties::{Kind, ALL};
 use highwater_traces::ClusterView;
 use stateright::{Expectation, Property};
 
-use crate::cluster::{ClusterModel, ClusterState};
+use crate::cluster::{ClusterModel, ClusterState, Cuts};
 use crate::config::{ModelConfig, Semantics};
 use crate::fair::{nothing_to_heal, reaches_fairly};
+use crate::node::NodeState;
 use crate::view::view;
 
-/// The parts of a state a view is built from, kept with the view built from them.
+/// The parts of a state a view is built from, kept with the view built from them: the actors
+/// (`Arc`s, so keeping them copies pointers), the cuts and the fault budget the view reports;
+/// the ghost is the view's own copy. The network and the timers are left out: no view reads
+/// them.
 struct CachedView {
     cfg: Arc<ModelConfig>,
-    inputs: ClusterState,
+    actors: Vec<Arc<NodeState>>,
+    cut: Cuts,
+    crashes_left: u32,
+    outages_left: u32,
     view: ClusterView,
+}
+
+impl CachedView {
+    /// Whether `state` gives the view kept. `Arc`'s equality checks the pointer first, so for
+    /// the properties of one state this costs a few pointer compares, far less than hashing the
+    /// state again.
+    fn built_from(&self, model: &ClusterModel, state: &ClusterState) -> bool {
+        Arc::ptr_eq(&self.cfg, &model.cfg)
+            && self.actors == state.sys.actor_states
+            && self.cut == state.cut
+            && self.crashes_left == state.crashes_left
+            && self.outages_left == state.outages_left
+            && self.view.ghost == state.ghost
+    }
 }
 
 thread_local! {
     static LAST_VIEW: RefCell<Option<CachedView>> = const { RefCell::new(None) };
 }
 
-/// Whether two states give the same view. The actors are `Arc`s, and `Arc`'s equality checks
-/// the pointer first, so for the properties of one state this costs a few pointer compares,
-/// far less than hashing the state again.
-fn same_view_inputs(a: &ClusterState, b: &ClusterState) -> bool {
-    a.sys.actor_states == b.sys.actor_states
-        && a.cut == b.cut
-        && a.crashes_left == b.crashes_left
-        && a.outages_left == b.outages_left
-        && a.ghost == b.ghost
-}
-
 /// Evaluate `f` on the view of `state`, reusing the view built for the previous property.
 pub fn with_view<T>(model: &ClusterModel, state: &ClusterState, f: impl FnOnce(&ClusterView) -> T) -> T {
     LAST_VIEW.with(|cell| {
         let mut cached = cell.borrow_mut();
-        if !cached.as_ref().is_some_and(|c| Arc::ptr_eq(&c.cfg, &model.cfg) && same_view_inputs(&c.inputs, state)) {
-            *cached = Some(CachedView { cfg: model.cfg.clone(), inputs: state.clone(), view: view(model, state) });
+        if !cached.as_ref().is_some_and(|c| c.built_from(model, state)) {
+            *cached = Some(CachedView {
+                cfg: model.cfg.clone(),
+                actors: state.sys.actor_states.clone(),
+                cut: state.cut.clone(),
+                crashes_left: state.crashes_left,
+                outages_left: state.outages_left,
+                view: view(model, state),
+            });
         }
         f(&cached.as_ref().expect("just filled").view)
     })
