@@ -12,7 +12,7 @@ use stateright::{Expectation, Property};
 
 use crate::cluster::{ClusterModel, ClusterState, Cuts};
 use crate::config::{ModelConfig, Semantics};
-use crate::fair::{nothing_to_heal, reaches_fairly};
+use crate::fair::{nothing_to_heal, reaches_each_fairly};
 use crate::node::NodeState;
 use crate::view::view;
 
@@ -65,6 +65,44 @@ pub fn with_view<T>(model: &ClusterModel, state: &ClusterState, f: impl FnOnce(&
     })
 }
 
+/// The answers of the last state whose liveness goals needed a continuation on this thread, for
+/// every liveness property of its model: the properties of one state are checked one after the
+/// other, and one continuation answers them all (`fair::reaches_each_fairly`).
+struct Continued {
+    cfg: Arc<ModelConfig>,
+    bound: usize,
+    state: ClusterState,
+    held: Vec<(usize, bool)>,
+}
+
+thread_local! {
+    static LAST_CONTINUATION: RefCell<Option<Continued>> = const { RefCell::new(None) };
+}
+
+/// Whether, from `state`, stopping all faults and continuing fairly reaches the goal of
+/// `ALL[index]` within `bound` steps: `fair::reaches_fairly`, with the continuation shared by the
+/// liveness properties of one state.
+fn continued_reaches(model: &ClusterModel, state: &ClusterState, index: usize, bound: usize) -> bool {
+    LAST_CONTINUATION.with(|cell| {
+        let mut last = cell.borrow_mut();
+        let kept = last.as_ref().filter(|c| Arc::ptr_eq(&c.cfg, &model.cfg) && c.bound == bound && c.state == *state);
+        if let Some(&(_, held)) = kept.and_then(|c| c.held.iter().find(|(i, _)| *i == index)) {
+            return held;
+        }
+        let mut indices: Vec<usize> =
+            (0..ALL.len()).filter(|&i| ALL[i].kind == Kind::Liveness && ALL[i].applies(model.cfg.semantics)).collect();
+        if !indices.contains(&index) {
+            indices.push(index);
+        }
+        let goals: Vec<fn(&ClusterView) -> bool> = indices.iter().map(|&i| ALL[i].check).collect();
+        let held: Vec<(usize, bool)> =
+            indices.into_iter().zip(reaches_each_fairly(model, state, &goals, bound)).collect();
+        let answer = held.iter().find(|(i, _)| *i == index).expect("asked for").1;
+        *last = Some(Continued { cfg: model.cfg.clone(), bound, state: state.clone(), held });
+        answer
+    })
+}
+
 fn check<const I: usize>(model: &ClusterModel, state: &ClusterState) -> bool {
     match (ALL[I].kind, model.liveness_bound) {
         // Most states already meet the goal and have nothing to heal: then the continuation
@@ -73,7 +111,7 @@ fn check<const I: usize>(model: &ClusterModel, state: &ClusterState) -> bool {
             with_view(model, state, |v| nothing_to_heal(v) && (ALL[I].check)(v))
                 || match &model.liveness_memo {
                     Some(memo) => crate::liveness_memo::reaches(model, memo, state, I, bound),
-                    None => reaches_fairly(model, state, ALL[I].check, bound),
+                    None => continued_reaches(model, state, I, bound),
                 }
         }
         _ => with_view(model, state, |v| (ALL[I].check)(v)),

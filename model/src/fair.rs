@@ -7,6 +7,8 @@
 //! for good, and Kafka must still make committed records visible on the replicas left: that is
 //! what shrinking the ISR is for (KAFKA-13091 is a HW stuck because nothing else moved it).
 
+use std::cell::RefCell;
+
 use highwater_traces::{Action, ClusterView, NodeId, TimerKind, NO_BROKER};
 use stateright::Model;
 
@@ -155,6 +157,34 @@ pub fn reaches_fairly(
     goal: fn(&ClusterView) -> bool,
     bound: usize,
 ) -> bool {
-    let (healed, _) = stop_faults(model, state);
-    continue_fairly(model, &healed, goal, bound).1
+    reaches_each_fairly(model, state, &[goal], bound)[0]
+}
+
+/// [`reaches_fairly`] for several goals at once, in their order. No goal steers the fair
+/// schedule, so the continuation towards one is the continuation towards any other, cut off
+/// sooner or later: one continuation, run until every goal has held or the bound is spent,
+/// answers them all as a continuation for each would.
+pub fn reaches_each_fairly(
+    model: &ClusterModel,
+    state: &ClusterState,
+    goals: &[fn(&ClusterView) -> bool],
+    bound: usize,
+) -> Vec<bool> {
+    let (mut healed, _) = stop_faults(model, state);
+    let held = RefCell::new(vec![false; goals.len()]);
+    let enabled = |s: &ClusterState| {
+        let mut actions = Vec::new();
+        model.actions(s, &mut actions);
+        actions
+    };
+    let step = |s: &mut ClusterState, action: &Action| model.take_step(s, action);
+    fair_schedule(&mut healed, bound, enabled, step, |s| {
+        let view = view(model, s);
+        let mut held = held.borrow_mut();
+        for (held, goal) in held.iter_mut().zip(goals) {
+            *held = *held || goal(&view);
+        }
+        held.iter().all(|h| *h)
+    });
+    held.into_inner()
 }

@@ -232,3 +232,31 @@ fn a_seek_ends_a_backoff_and_sends_at_once() {
     }
     assert!(seeks_while_backing_off > 100, "only {seeks_while_backing_off} seeks while backing off");
 }
+
+/// One continuation answers every liveness goal of a state as a continuation towards each alone
+/// would (`fair::reaches_each_fairly`), at the default bound and at one so short that some
+/// goals are missed.
+#[test]
+fn one_continuation_answers_each_goal_as_its_own_would() {
+    use highwater_properties::{Kind, ALL};
+
+    use crate::fair::{continue_fairly, reaches_each_fairly, stop_faults};
+
+    let goals: Vec<_> = ALL.iter().filter(|p| p.kind == Kind::Liveness).map(|p| p.check).collect();
+    assert!(goals.len() > 1, "fewer than two liveness goals to share a continuation");
+    let (mut reached, mut missed) = (0, 0);
+    for (preset, limit) in [("failover", 3_000), ("default", 3_000)] {
+        let (model, states) = reachable(preset, limit);
+        for state in &states {
+            let (healed, _) = stop_faults(&model, state);
+            for bound in [400, 3] {
+                let each: Vec<bool> =
+                    goals.iter().map(|goal| continue_fairly(&model, &healed, *goal, bound).1).collect();
+                assert_eq!(reaches_each_fairly(&model, state, &goals, bound), each, "{preset}, bound {bound}");
+                reached += each.iter().filter(|r| **r).count();
+                missed += each.iter().filter(|r| !**r).count();
+            }
+        }
+    }
+    assert!(reached > 1_000 && missed > 1_000, "{reached} goals reached and {missed} missed: too few of either");
+}
