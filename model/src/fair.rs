@@ -90,13 +90,23 @@ pub fn continue_fairly(
     goal: fn(&ClusterView) -> bool,
     bound: usize,
 ) -> (Vec<Action>, bool) {
+    fair_continuation(model, &mut state.clone(), bound, |s| goal(&view(model, s)))
+}
+
+/// The model's fair schedule from `state`, in place, every protocol action offered.
+fn fair_continuation(
+    model: &ClusterModel,
+    state: &mut ClusterState,
+    bound: usize,
+    reached: impl Fn(&ClusterState) -> bool,
+) -> (Vec<Action>, bool) {
     let enabled = |s: &ClusterState| {
         let mut actions = Vec::new();
         model.actions(s, &mut actions);
         actions
     };
     let step = |s: &mut ClusterState, action: &Action| model.take_step(s, action);
-    fair_schedule(&mut state.clone(), bound, enabled, step, |s| goal(&view(model, s)))
+    fair_schedule(state, bound, enabled, step, reached)
 }
 
 /// Run a fair schedule from `state` that keeps its faults, for at most `bound` steps: nothing
@@ -172,13 +182,7 @@ pub fn reaches_each_fairly(
 ) -> Vec<bool> {
     let (mut healed, _) = stop_faults(model, state);
     let held = RefCell::new(vec![false; goals.len()]);
-    let enabled = |s: &ClusterState| {
-        let mut actions = Vec::new();
-        model.actions(s, &mut actions);
-        actions
-    };
-    let step = |s: &mut ClusterState, action: &Action| model.take_step(s, action);
-    fair_schedule(&mut healed, bound, enabled, step, |s| {
+    fair_continuation(model, &mut healed, bound, |s| {
         let view = view(model, s);
         let mut held = held.borrow_mut();
         for (held, goal) in held.iter_mut().zip(goals) {
