@@ -1,21 +1,28 @@
 #!/usr/bin/env bash
 # The browser tests (`test`, the default) or the README's screenshots (`screenshots DIR`): the
 # pages are written by the release binary, the Explorer is served on loopback for the run, and
-# Debian's Chromium (installed here if missing) is driven headless by playwright-core.
+# Debian's Chromium (installed here if missing) is driven headless by playwright-core. `setup`
+# only installs Chromium and playwright-core, which `.ci/run` does while it builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-test}
-hw=${HIGHWATER:-target/release/highwater}
-work=target/browser-tests
-[ -x "$hw" ] || { echo "build first: cargo build --release" >&2; exit 2; }
-rm -rf "$work"
-mkdir -p "$work"
+case "$mode" in
+  test | screenshots | setup) ;;
+  *) echo "usage: browser-tests/run.sh [test | screenshots DIR | setup]" >&2; exit 2 ;;
+esac
 
 if ! command -v chromium > /dev/null; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null
 fi
 (cd browser-tests && npm ci --no-audit --no-fund --loglevel=error)
+[ "$mode" != setup ] || exit 0
+
+hw=${HIGHWATER:-target/release/highwater}
+work=target/browser-tests
+[ -x "$hw" ] || { echo "build first: cargo build --release" >&2; exit 2; }
+rm -rf "$work"
+mkdir -p "$work"
 
 # The seeded bugs' counterexamples: the gate's viewer when the caller has one (`.ci/run` does),
 # else `bugs --verify`'s.
@@ -47,5 +54,4 @@ export HIGHWATER_VIEW_BUGS HIGHWATER_VIEW_LONG=$work/long.html HIGHWATER_EXPLORE
 case "$mode" in
   test) node --test browser-tests/viewer.test.mjs ;;
   screenshots) node browser-tests/screenshots.mjs "${2:?screenshots DIR}" ;;
-  *) echo "usage: browser-tests/run.sh [test | screenshots DIR]" >&2; exit 2 ;;
 esac

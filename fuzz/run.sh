@@ -3,9 +3,14 @@
 # seeds, with a 10 s limit on any one input (a hang is a failure, as a panic is). New inputs go
 # to a scratch corpus, so the committed seeds stay as they are. A failing input is left under
 # fuzz/artifacts/TARGET/; `cargo fuzz run TARGET FILE` replays it (docs/fuzzing.md).
+# `fuzz/run.sh --build-only` installs cargo-fuzz and builds the targets, and runs nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
+case "$seconds" in
+  --build-only) ;;
+  *[!0-9]* | "" | 0) echo "usage: fuzz/run.sh [SECONDS | --build-only]" >&2; exit 2 ;;
+esac
 
 # cargo-fuzz from crates.io, built once into the project's own target directory.
 tools=$(pwd)/target/tools
@@ -18,6 +23,7 @@ export PATH="$tools/bin:$PATH"
 export RUSTC_BOOTSTRAP=1
 
 cargo fuzz build --sanitizer none --release
+[ "$seconds" != --build-only ] || exit 0
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 # The targets run side by side, each for SECONDS of wall time; libFuzzer's progress goes to a
