@@ -126,6 +126,9 @@ pub struct ClusterModel {
     pub(crate) inner: ActorModel<Node>,
     /// Where the messages each step moves are recorded, for trace files (`record`).
     pub(crate) message_log: Option<MessageLog>,
+    /// Each node's place for outages, by actor index: asked for both ends of every link in
+    /// every step an outage is on, so it is worked out once.
+    pub(crate) places: Vec<String>,
 }
 
 impl ClusterModel {
@@ -135,6 +138,7 @@ impl ClusterModel {
         let layout = Layout { brokers: cfg.broker_racks.len(), consumers: cfg.consumer_racks.len() };
         let nodes = (0..layout.actors()).map(|i| Node { node: layout.node(Id::from(i)), cfg: cfg.clone(), layout });
         let inner = ActorModel::new((), ()).actors(nodes).init_network(Network::new_ordered([]));
+        let places = (0..layout.actors()).map(|i| crate::outage::place_of(&cfg, layout.node(Id::from(i)))).collect();
         ClusterModel {
             cfg,
             layout,
@@ -143,6 +147,7 @@ impl ClusterModel {
             only_properties: None,
             inner,
             message_log: None,
+            places,
         }
     }
 

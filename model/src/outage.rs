@@ -4,6 +4,7 @@
 use highwater_traces::{passes, place, NodeId};
 
 use crate::cluster::{ClusterModel, ClusterState};
+use crate::config::ModelConfig;
 use crate::node::NodeState;
 
 impl ClusterModel {
@@ -14,15 +15,9 @@ impl ClusterModel {
         state.cut.racks.contains(rack).then_some(rack)
     }
 
-    /// The place a node sits in for outages (`highwater_traces::place`).
-    pub(crate) fn place(&self, node: NodeId) -> String {
-        let rack = match node {
-            NodeId::Broker(b) => Some(self.cfg.rack_of(b)),
-            NodeId::Consumer(c) => self.cfg.consumer_racks.get(c as usize).and_then(|r| r.as_deref()),
-            NodeId::Producer => self.cfg.producer_rack.as_deref(),
-            NodeId::Controller => None,
-        };
-        place(node, rack)
+    /// The place a node sits in for outages (`place_of`), as the model worked it out.
+    pub(crate) fn place(&self, node: NodeId) -> &str {
+        &self.places[usize::from(self.layout.id(node))]
     }
 
     /// Whether a message from `from` gets to `to` now.
@@ -31,7 +26,7 @@ impl ClusterModel {
             return self.isolation(state, from) == self.isolation(state, to);
         }
         let (a, b) = (self.place(from), self.place(to));
-        passes(&state.cut.outages, (&a, self.isolation(state, from)), (&b, self.isolation(state, to)))
+        passes(&state.cut.outages, (a, self.isolation(state, from)), (b, self.isolation(state, to)))
     }
 
     /// After an outage starts or ends: the controller fences each running broker whose
@@ -59,4 +54,15 @@ impl ClusterModel {
             }
         }
     }
+}
+
+/// The place a node of `cfg` sits in for outages (`highwater_traces::place`).
+pub(crate) fn place_of(cfg: &ModelConfig, node: NodeId) -> String {
+    let rack = match node {
+        NodeId::Broker(b) => Some(cfg.rack_of(b)),
+        NodeId::Consumer(c) => cfg.consumer_racks.get(c as usize).and_then(|r| r.as_deref()),
+        NodeId::Producer => cfg.producer_rack.as_deref(),
+        NodeId::Controller => None,
+    };
+    place(node, rack)
 }

@@ -6,7 +6,7 @@
 //! stateright's properties cannot carry: the views on both sides of a step (a `Step` witness)
 //! and a continuation judged against the state it starts from (a `Stall` witness).
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 
 use highwater_model::fair::continue_with_faults_kept;
 use highwater_model::view::view;
@@ -82,8 +82,9 @@ impl Judgement {
     }
 }
 
+/// How the search reached a state: all a path needs. The states themselves are kept only until
+/// they are expanded, so the search holds its frontier, not every state it reached.
 struct Node {
-    state: ClusterState,
     parent: usize,
     action: Option<Action>,
 }
@@ -108,28 +109,30 @@ pub fn judge(model: &ClusterModel, allowed: impl Fn(&Action) -> bool, bound: usi
     let mut found: Vec<Option<(Vec<Action>, Option<usize>)>> = vec![None; CLAIMS.len()];
     let mut seen: HashSet<u64> = HashSet::new();
     let mut nodes: Vec<Node> = Vec::new();
+    // The states reached and not yet expanded, with their index in `nodes`, in the order reached.
+    let mut frontier: VecDeque<(usize, ClusterState)> = VecDeque::new();
     for state in model.init_states() {
         if seen.insert(fingerprint(&state)) {
-            nodes.push(Node { state, parent: 0, action: None });
+            frontier.push_back((nodes.len(), state));
+            nodes.push(Node { parent: 0, action: None });
         }
     }
-    let mut next = 0;
     let mut actions = Vec::new();
     let mut complete = true;
-    while next < nodes.len() {
+    while let Some((next, current)) = frontier.pop_front() {
         // An interrupt leaves the search as a state bound would: incomplete.
         if crate::interrupt::requested() {
             complete = false;
             break;
         }
-        let here = view(model, &nodes[next].state);
+        let here = view(model, &current);
         if here.outage_on() {
-            judge_state(model, &nodes, next, &here, bound, &mut found);
+            judge_state(model, &nodes, next, &current, &here, bound, &mut found);
         }
         actions.clear();
-        model.actions(&nodes[next].state, &mut actions);
+        model.actions(&current, &mut actions);
         for action in actions.drain(..).filter(|a| allowed(a)) {
-            let Some(state) = model.next_state(&nodes[next].state, action.clone()) else { continue };
+            let Some(state) = model.next_state(&current, action.clone()) else { continue };
             // A step witness is judged on every step, the ones into states already seen too:
             // the same state is often reached first by a step that does not show it.
             let outage_after = here.outage_on() || matches!(action, Action::Cut { .. } | Action::CutRack { .. });
@@ -154,9 +157,9 @@ pub fn judge(model: &ClusterModel, allowed: impl Fn(&Action) -> bool, bound: usi
                 complete = false;
                 continue;
             }
-            nodes.push(Node { state, parent: next, action: Some(action) });
+            frontier.push_back((nodes.len(), state));
+            nodes.push(Node { parent: next, action: Some(action) });
         }
-        next += 1;
     }
     let verdicts = CLAIMS
         .iter()
@@ -176,11 +179,13 @@ pub fn judge(model: &ClusterModel, allowed: impl Fn(&Action) -> bool, bound: usi
     Judgement { unique_states: nodes.len(), complete, verdicts }
 }
 
-/// Judge the claims that run a continuation from the state at `index`, whose view is `here`.
+/// Judge the claims that run a continuation from `state`, the state at `index`, whose view is
+/// `here`.
 fn judge_state(
     model: &ClusterModel,
     nodes: &[Node],
     index: usize,
+    state: &ClusterState,
     here: &ClusterView,
     bound: usize,
     found: &mut [Option<(Vec<Action>, Option<usize>)>],
@@ -189,7 +194,6 @@ fn judge_state(
         if found[i].is_some() {
             continue;
         }
-        let state = &nodes[index].state;
         let missed = match claim.judged {
             Judged::UnderFault(goal) if !goal(here) => continuation_missing(model, state, goal, bound),
             Judged::Stall(goal) if !goal(here, here) => {
