@@ -12,8 +12,9 @@ case "$seconds" in
   *[!0-9]* | "" | 0) echo "usage: fuzz/run.sh [SECONDS | --build-only]" >&2; exit 2 ;;
 esac
 
-# cargo-fuzz from crates.io, built once into the project's own target directory.
-tools=$(pwd)/target/tools
+# cargo-fuzz from crates.io, built once per machine beside cargo's own caches (as Maven keeps its
+# artifacts in ~/.m2), under a directory named for its version: a fresh clone finds it there.
+tools=${CARGO_HOME:-$HOME/.cargo}/highwater-tools/cargo-fuzz-0.13.1
 if [ ! -x "$tools/bin/cargo-fuzz" ]; then
   cargo install cargo-fuzz --version 0.13.1 --locked --root "$tools"
 fi

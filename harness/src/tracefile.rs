@@ -327,7 +327,7 @@ fn check_meta(meta: &TraceMeta, cfg: &ModelConfig) -> Result<(), String> {
     let real = meta.preset.strip_prefix("kafka ");
     let known_preset = highwater_model::preset(&meta.preset).is_some()
         || scenario.is_some_and(|s| crate::ops::availability::scenario::matrix().iter().any(|m| m.name() == s))
-        || real.is_some_and(|s| highwater_kafka::scenario::all().iter().any(|k| k.name == s));
+        || real.is_some_and(is_kafka_scenario);
     if !known_preset {
         return Err(format!("#meta.preset `{}` is not a preset (see `highwater presets`)", meta.preset));
     }
@@ -353,4 +353,18 @@ fn check_meta(meta: &TraceMeta, cfg: &ModelConfig) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// Whether `name` is one of `highwater kafka`'s scenarios.
+#[cfg(feature = "kafka")]
+fn is_kafka_scenario(name: &str) -> bool {
+    highwater_kafka::scenario::all().iter().any(|k| k.name == name)
+}
+
+/// Without the real-Kafka shell (the `kafka` feature) its scenarios are not known here: a trace
+/// of one is taken at its word, and `replay` then refuses it as a real run, not a path of the
+/// model.
+#[cfg(not(feature = "kafka"))]
+fn is_kafka_scenario(_name: &str) -> bool {
+    true
 }

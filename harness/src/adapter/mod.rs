@@ -12,6 +12,8 @@ mod fair;
 mod ghost;
 mod wire;
 
+// The real-Kafka shell turns the messages of its histories into a trace's.
+#[cfg(feature = "kafka")]
 pub(crate) use convert::message as trace_message;
 pub(crate) use convert::outage as sim_outage;
 pub use wire::Wire;

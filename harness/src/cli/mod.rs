@@ -10,6 +10,7 @@ pub mod ci;
 pub mod config_opts;
 pub mod conform;
 pub mod explore;
+#[cfg(feature = "kafka")]
 pub mod kafka;
 pub mod merge;
 pub mod presets;
@@ -70,6 +71,7 @@ enum Command {
     Merge(merge::MergeOpts),
     /// Real Apache Kafka: start a KRaft cluster in network namespaces, run the model's
     /// scenarios on it with the protocol crate's clients, and judge the histories.
+    #[cfg(feature = "kafka")]
     Kafka(kafka::KafkaOpts),
 }
 
@@ -115,6 +117,7 @@ pub fn main() -> ExitCode {
         Command::Availability(opts) => availability::exec(opts),
         Command::Bench(opts) => bench::exec(opts),
         Command::Merge(opts) => merge::exec(opts),
+        #[cfg(feature = "kafka")]
         Command::Kafka(opts) => kafka::exec(opts),
     })
 }

@@ -6,6 +6,7 @@ pub mod availability;
 pub mod bugs;
 pub mod conform;
 pub mod gate;
+#[cfg(feature = "kafka")]
 pub mod kafka_trace;
 pub mod replay;
 pub mod rerecord;
