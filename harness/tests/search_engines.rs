@@ -6,9 +6,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-#[path = "support/report.rs"]
-mod report;
-use report::verdicts;
+use crate::report::verdicts;
 
 /// Presets small enough to check exhaustively, with liveness, several times in `cargo test`.
 const SMALL: &[&str] =

@@ -7,9 +7,7 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-#[path = "support/report.rs"]
-mod report;
-use report::verdicts;
+use crate::report::verdicts;
 
 fn highwater(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_highwater")).args(args).output().expect("the binary runs")

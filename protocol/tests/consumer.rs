@@ -1,8 +1,6 @@
 //! The consumer fetcher's rules, driving a single consumer by hand.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use highwater_protocol::*;
 
 fn metadata(leader: BrokerId, epoch: LeaderEpoch, offline: &[BrokerId]) -> Input {

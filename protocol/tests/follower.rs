@@ -1,8 +1,6 @@
 //! The follower's rules and the consumer read path on any replica, driving single brokers by hand.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use highwater_protocol::*;
 
 fn answer(epoch: LeaderEpoch, fetch_offset: Offset, hw: Offset, recs: Vec<OffsetRecord>) -> Message {

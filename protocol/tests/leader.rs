@@ -1,8 +1,6 @@
 //! The leader's rules, one test per rule or error path, driving a single broker by hand.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use highwater_protocol::*;
 
 // --- fencing: one decision site, every request kind ---

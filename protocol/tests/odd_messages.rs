@@ -2,7 +2,7 @@
 //! (negative offsets, epochs far ahead or behind, unknown brokers, records out of order) from
 //! any sender, delivered to every kind of node in the middle of a real run.
 
-mod common;
+use crate::common;
 
 use highwater_protocol::sim::{Cluster, ClusterConfig};
 use highwater_protocol::*;

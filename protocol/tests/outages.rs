@@ -2,9 +2,7 @@
 //! step: a rack isolated with its clients, a link cut both ways, a link cut one way. Leader in
 //! rack a, followers in b, a consumer in b.
 
-mod common;
-
-use common::invariants::Invariants;
+use crate::common::invariants::Invariants;
 use highwater_protocol::sim::{Cluster, ClusterConfig, Outage, StepOutputs};
 use highwater_protocol::*;
 

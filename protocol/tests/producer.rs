@@ -1,8 +1,6 @@
 //! The producer's retries.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use highwater_protocol::*;
 
 fn metadata(leader: BrokerId, epoch: LeaderEpoch) -> Input {

@@ -1,9 +1,7 @@
 //! The questions of the KIP-392 discussion, answered on `sim::Cluster` with every safety
 //! invariant checked after every step.
 
-mod common;
-
-use common::invariants::Invariants;
+use crate::common::invariants::Invariants;
 use highwater_protocol::sim::{Cluster, ClusterConfig, StepOutputs};
 use highwater_protocol::*;
 

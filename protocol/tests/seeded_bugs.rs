@@ -2,9 +2,7 @@
 //! carrying the bug, and the test asserts both outcomes. This shows where each bug changes
 //! behaviour; the model checker shows which property each one breaks.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use highwater_protocol::*;
 
 /// Bugs with a test below. Kept beside the tests so that a new bug without one fails here.

@@ -1,0 +1,4 @@
+//! The real-Kafka shell's tests, one module per file.
+
+mod judge;
+mod translate;

@@ -1,0 +1,5 @@
+//! The trace vocabulary's tests, one module per file.
+
+mod itf_format;
+mod json_laws;
+mod observe;
