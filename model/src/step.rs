@@ -66,7 +66,7 @@ impl ClusterModel {
 
     /// `timer` fires at `node`, in place. `false`, with `state` as it was, if its handler would
     /// change nothing (stateright then has no next state).
-    fn fire(&self, state: &mut ClusterState, node: NodeId, timer: TimerKind) -> bool {
+    pub(crate) fn fire(&self, state: &mut ClusterState, node: NodeId, timer: TimerKind) -> bool {
         let id = self.layout.id(node);
         let index = usize::from(id);
         let Some((changed, out)) = self.timer_handled(state, id, &timer) else { return false };
@@ -256,6 +256,19 @@ impl ClusterModel {
         let (src, dst) = (self.layout.id(from), self.layout.id(to));
         let msg = Self::channels_in(sys).get(&(src, dst))?.front()?.clone();
         stateright::Model::next_state(&self.inner, sys, stateright::actor::ActorModelAction::Deliver { src, dst, msg })
+    }
+
+    /// stateright's own firing of `timer` at `node`, to hold [`ClusterModel::fire`] to: `None`
+    /// when the handler would change nothing.
+    #[cfg(test)]
+    pub(crate) fn fired_by_stateright(
+        &self,
+        sys: &ActorModelState<Node>,
+        node: NodeId,
+        timer: TimerKind,
+    ) -> Option<ActorModelState<Node>> {
+        let action = stateright::actor::ActorModelAction::Timeout(self.layout.id(node), timer);
+        stateright::Model::next_state(&self.inner, sys, action)
     }
 
     /// The first channel whose front message is delivered in the step that sent it.

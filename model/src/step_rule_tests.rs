@@ -207,6 +207,43 @@ fn a_delivery_in_place_is_the_one_stateright_makes() {
     assert!(compared > 50_000, "only {compared} deliveries compared");
 }
 
+/// A timer fires in place as stateright's `ActorModel::next_state` fires it by copying the
+/// whole system, for every timer offered in a reachable state: the same actors, queues and
+/// timers. Two kinds of tick also stand for time passing elsewhere, which stateright knows
+/// nothing of (a lease aged, the other leaders' long pause); for those, the node's own part is
+/// compared.
+#[test]
+fn a_timer_fired_in_place_is_the_one_stateright_fires() {
+    let (mut compared, mut own_part_only) = (0, 0);
+    for (preset, limit) in [("smoke", 20_000), ("failover", 20_000), ("default", 20_000)] {
+        let (model, states) = reachable(preset, limit);
+        for state in &states {
+            let mut actions = Vec::new();
+            model.actions(state, &mut actions);
+            for action in actions {
+                let Action::Timer { node, timer } = action else { continue };
+                let expected =
+                    model.fired_by_stateright(&state.sys, node, timer).expect("an offered timer changes something");
+                let mut fired = state.clone();
+                assert!(model.fire(&mut fired, node, timer), "{preset}: {action} was offered");
+                let elsewhere = model.lease_periods(state, node, timer).is_some()
+                    || matches!(timer, TimerKind::MetadataRefresh | TimerKind::IsrExpiration);
+                if elsewhere {
+                    let index = usize::from(model.layout.id(node));
+                    assert!(fired.sys.actor_states[index] == expected.actor_states[index], "{preset}: {action}");
+                    assert!(fired.sys.timers_set[index] == expected.timers_set[index], "{preset}: {action}");
+                    own_part_only += 1;
+                } else {
+                    assert!(fired.sys == expected, "{preset}: {action} fired differently");
+                    compared += 1;
+                }
+            }
+        }
+    }
+    assert!(compared > 20_000, "only {compared} timers compared whole");
+    assert!(own_part_only > 0, "no tick that stands for time passing elsewhere was compared");
+}
+
 /// A seek is the application acting now: whatever the consumer was waiting out, its request
 /// for the new position goes at once, as the protocol crate's `on_seek` sends it, to an offset
 /// as to either end.
