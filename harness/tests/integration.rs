@@ -11,6 +11,7 @@ mod corpus;
 mod failed_writes;
 mod honest_verdicts;
 mod interrupts;
+#[cfg(feature = "kafka")]
 mod kafka_cli;
 mod minimise;
 mod protocol_properties;

@@ -214,8 +214,9 @@ fn a_delivery_in_place_is_the_one_stateright_makes() {
 /// compared.
 #[test]
 fn a_timer_fired_in_place_is_the_one_stateright_fires() {
-    let (mut compared, mut own_part_only) = (0, 0);
-    for (preset, limit) in [("smoke", 20_000), ("failover", 20_000), ("default", 20_000)] {
+    let (mut compared, mut own_part_only, mut aged_leases) = (0, 0, 0);
+    // `outage-brokers` has two consumers, so its leases age with the ticks that stand for time.
+    for (preset, limit) in [("smoke", 20_000), ("failover", 20_000), ("default", 20_000), ("outage-brokers", 20_000)] {
         let (model, states) = reachable(preset, limit);
         for state in &states {
             let mut actions = Vec::new();
@@ -226,12 +227,14 @@ fn a_timer_fired_in_place_is_the_one_stateright_fires() {
                     model.fired_by_stateright(&state.sys, node, timer).expect("an offered timer changes something");
                 let mut fired = state.clone();
                 assert!(model.fire(&mut fired, node, timer), "{preset}: {action} was offered");
-                let elsewhere = model.lease_periods(state, node, timer).is_some()
-                    || matches!(timer, TimerKind::MetadataRefresh | TimerKind::IsrExpiration);
+                let ages_leases = model.lease_periods(state, node, timer).is_some();
+                let elsewhere = ages_leases || matches!(timer, TimerKind::MetadataRefresh | TimerKind::IsrExpiration);
                 if elsewhere {
                     let index = usize::from(model.layout.id(node));
                     assert!(fired.sys.actor_states[index] == expected.actor_states[index], "{preset}: {action}");
                     assert!(fired.sys.timers_set[index] == expected.timers_set[index], "{preset}: {action}");
+                    assert!(fired.sys.network == expected.network, "{preset}: {action} sent differently");
+                    aged_leases += usize::from(ages_leases);
                     own_part_only += 1;
                 } else {
                     assert!(fired.sys == expected, "{preset}: {action} fired differently");
@@ -242,6 +245,7 @@ fn a_timer_fired_in_place_is_the_one_stateright_fires() {
     }
     assert!(compared > 20_000, "only {compared} timers compared whole");
     assert!(own_part_only > 0, "no tick that stands for time passing elsewhere was compared");
+    assert!(aged_leases > 0, "no tick that ages a lease was compared");
 }
 
 /// A seek is the application acting now: whatever the consumer was waiting out, its request
