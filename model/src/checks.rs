@@ -14,7 +14,7 @@ use crate::cluster::{ClusterModel, ClusterState, Cuts};
 use crate::config::{ModelConfig, Semantics};
 use crate::fair::{nothing_to_heal, reaches_each_fairly};
 use crate::node::NodeState;
-use crate::view::view;
+use crate::view::{view, view_into};
 
 /// The parts of a state a view is built from, kept with the view built from them: the actors
 /// (`Arc`s, so keeping them copies pointers), the cuts and the fault budget the view reports;
@@ -51,15 +51,25 @@ thread_local! {
 pub fn with_view<T>(model: &ClusterModel, state: &ClusterState, f: impl FnOnce(&ClusterView) -> T) -> T {
     LAST_VIEW.with(|cell| {
         let mut cached = cell.borrow_mut();
-        if !cached.as_ref().is_some_and(|c| c.built_from(model, state)) {
-            *cached = Some(CachedView {
-                cfg: model.cfg.clone(),
-                actors: state.sys.actor_states.clone(),
-                cut: state.cut.clone(),
-                crashes_left: state.crashes_left,
-                outages_left: state.outages_left,
-                view: view(model, state),
-            });
+        match &mut *cached {
+            Some(c) if c.built_from(model, state) => {}
+            Some(c) => {
+                c.cfg.clone_from(&model.cfg);
+                c.actors.clone_from(&state.sys.actor_states);
+                c.cut.clone_from(&state.cut);
+                (c.crashes_left, c.outages_left) = (state.crashes_left, state.outages_left);
+                view_into(model, state, &mut c.view);
+            }
+            None => {
+                *cached = Some(CachedView {
+                    cfg: model.cfg.clone(),
+                    actors: state.sys.actor_states.clone(),
+                    cut: state.cut.clone(),
+                    crashes_left: state.crashes_left,
+                    outages_left: state.outages_left,
+                    view: view(model, state),
+                })
+            }
         }
         f(&cached.as_ref().expect("just filled").view)
     })

@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use highwater_traces::observe::StepStart;
 use highwater_traces::{Action, BrokerId, Ghost, Message, NodeId, Outage, OutageShape, Rack, TimerKind};
-use stateright::actor::{is_no_op_with_timer, Actor, ActorModel, ActorModelState, Id, Network, Out};
+use stateright::actor::{is_no_op_with_timer, Actor, ActorModel, ActorModelState, Id, Network, Out, Timers};
 use stateright::{Model, Property};
 
 use crate::broker::BrokerState;
@@ -95,12 +95,16 @@ impl Hash for ClusterState {
             ghost,
             consumer_symmetry: _,
         } = self;
-        sys.actor_states.hash(hasher);
+        // Each actor as its remembered hash: most of a successor's actors are its parent's.
+        hasher.write_usize(sys.actor_states.len());
+        for actor in &sys.actor_states {
+            hasher.write_u64(crate::actor_hash::actor_hash(actor));
+        }
         sys.network.hash(hasher);
         // A node's timers are a set with at most one of each kind, so the bits of a mask name it
         // exactly, whatever order the set iterates in, and hashing it allocates nothing.
         for timers in &sys.timers_set {
-            timers.iter().fold(0u32, |mask, timer| mask | 1 << *timer as u32).hash(hasher);
+            timer_mask(timers).hash(hasher);
         }
         (cut, crashes_left, outages_left, isr_ticks_left, seeks_left, produced).hash(hasher);
         ghost.hash_without_events(hasher);
@@ -108,6 +112,19 @@ impl Hash for ClusterState {
 }
 
 const _: () = assert!(TimerKind::ALL.len() <= 32, "a node's timers are hashed as the bits of a u32");
+
+/// A node's timers as the bits of a mask, bit `k` for the kind `k`.
+fn timer_mask(timers: &Timers<TimerKind>) -> u32 {
+    timers.iter().fold(0u32, |mask, timer| mask | 1 << *timer as u32)
+}
+
+const _: () = {
+    let mut kind = 0;
+    while kind < TimerKind::ALL.len() {
+        assert!(TimerKind::ALL[kind] as usize == kind, "TimerKind::ALL lists the kinds in their order");
+        kind += 1;
+    }
+};
 
 /// The model: configuration, layout and the inner `ActorModel`.
 pub struct ClusterModel {
@@ -129,6 +146,10 @@ pub struct ClusterModel {
     /// Each node's place for outages, by actor index: asked for both ends of every link in
     /// every step an outage is on, so it is worked out once.
     pub(crate) places: Vec<String>,
+    /// The racks that hold a broker, and every outage of the configured shapes: offered or
+    /// healed in every state, so worked out once.
+    racks: Vec<Rack>,
+    outages: Vec<Outage>,
 }
 
 impl ClusterModel {
@@ -139,6 +160,9 @@ impl ClusterModel {
         let nodes = (0..layout.actors()).map(|i| Node { node: layout.node(Id::from(i)), cfg: cfg.clone(), layout });
         let inner = ActorModel::new((), ()).actors(nodes).init_network(Network::new_ordered([]));
         let places = (0..layout.actors()).map(|i| crate::outage::place_of(&cfg, layout.node(Id::from(i)))).collect();
+        let all_racks = cfg.all_racks();
+        let outages = cfg.outage_shapes.iter().flat_map(|shape| shape.instances(&all_racks)).collect();
+        let racks = cfg.racks();
         ClusterModel {
             cfg,
             layout,
@@ -148,6 +172,8 @@ impl ClusterModel {
             inner,
             message_log: None,
             places,
+            racks,
+            outages,
         }
     }
 
@@ -294,8 +320,8 @@ impl ClusterModel {
 
     /// Run `timer`'s handler on a borrowed copy of its actor, as stateright does: `None` if
     /// stateright would not take the timer (its handler changes nothing), else the actor's new
-    /// state, if it changed, and what the handler asked for. Offering a timer and firing it
-    /// both ask this, instead of building the whole successor.
+    /// state, if it changed, and what the handler asked for. Firing a timer asks this, instead
+    /// of building the whole successor as stateright's `next_state` does.
     pub(crate) fn timer_handled(
         &self,
         state: &ClusterState,
@@ -360,17 +386,15 @@ impl Model for ClusterModel {
             if !self.alive(state, node) {
                 continue;
             }
-            let mut pending: Vec<TimerKind> = timers.iter().copied().collect();
-            pending.sort_unstable();
-            // stateright has no next state for a timer whose handler changes nothing, yet its
-            // simulation checker would record such an action in its path, which then could not
-            // be rebuilt: such a timer is never offered.
-            let id = self.layout.id(node);
+            // Every armed timer is offered: stateright has a next state for each, as a node's
+            // handler takes its state as changed whatever it does (`Node::on_timeout`), and
+            // `step_rule_tests.rs` fires every offered timer against stateright's own firing.
+            // In `TimerKind` order, whatever order the set iterates in.
+            let armed = timer_mask(timers);
             actions.extend(
-                pending
-                    .into_iter()
+                (TimerKind::ALL.iter().copied())
+                    .filter(|t| armed & 1 << *t as u32 != 0)
                     .filter(|t| *t != TimerKind::IsrExpiration || state.isr_ticks_left > 0)
-                    .filter(|t| self.timer_handled(state, id, t).is_some())
                     .map(|timer| Action::Timer { node, timer }),
             );
         }
@@ -391,18 +415,18 @@ impl Model for ClusterModel {
             }
         }
         let shapes = &self.cfg.outage_shapes;
-        for rack in self.cfg.racks() {
-            if state.cut.racks.contains(&rack) {
-                actions.push(Action::HealRack { rack });
+        for rack in &self.racks {
+            if state.cut.racks.contains(rack) {
+                actions.push(Action::HealRack { rack: rack.clone() });
             } else if state.outages_left > 0 && epoch_room && shapes.contains(&OutageShape::Brokers) {
-                actions.push(Action::CutRack { rack });
+                actions.push(Action::CutRack { rack: rack.clone() });
             }
         }
-        for outage in shapes.iter().flat_map(|shape| shape.instances(&self.cfg.all_racks())) {
-            if state.cut.outages.contains(&outage) {
-                actions.push(Action::Heal { outage });
+        for outage in &self.outages {
+            if state.cut.outages.contains(outage) {
+                actions.push(Action::Heal { outage: outage.clone() });
             } else if state.outages_left > 0 && epoch_room {
-                actions.push(Action::Cut { outage });
+                actions.push(Action::Cut { outage: outage.clone() });
             }
         }
     }

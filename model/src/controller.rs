@@ -23,6 +23,15 @@ pub struct ControllerState {
 }
 
 impl ControllerState {
+    /// No partition record: no leader, no epoch, nobody in the ISR.
+    pub(crate) const NONE: ControllerState = ControllerState {
+        leader: highwater_traces::NO_BROKER,
+        leader_epoch: -1,
+        partition_epoch: -1,
+        isr: BTreeSet::new(),
+        fenced: BTreeSet::new(),
+    };
+
     /// Broker 1 leads epoch 0 with every broker in the ISR; everyone is told.
     pub fn start(env: &mut Env) -> Self {
         let state = ControllerState {

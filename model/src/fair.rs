@@ -13,7 +13,7 @@ use highwater_traces::{Action, ClusterView, NodeId, TimerKind, NO_BROKER};
 use stateright::Model;
 
 use crate::cluster::{ClusterModel, ClusterState};
-use crate::view::view;
+use crate::view::{view, view_into};
 
 /// Whether an action is something the environment, not the protocol, decides: never part of a
 /// fair continuation. The producer falls silent too: its retries append the value again (neither
@@ -67,7 +67,10 @@ pub fn fair_choice(actions: &[Action], last_taken: &[Action]) -> Option<Action> 
 pub fn stop_faults(model: &ClusterModel, state: &ClusterState) -> (ClusterState, Vec<Action>) {
     let mut state = state.clone();
     let mut path = Vec::new();
-    loop {
+    // With nothing cut and every broker up, no healing step is offered: the common case skips
+    // enumerating every action and building a view only to find none.
+    let all_up = |s: &ClusterState| model.cfg.broker_ids().all(|b| model.alive(s, NodeId::Broker(b)));
+    while !(state.cut.is_empty() && all_up(&state)) {
         let mut actions = Vec::new();
         model.actions(&state, &mut actions);
         let Some(heal) = next_healing(&actions, &view(model, &state)) else { break };
@@ -182,13 +185,21 @@ pub fn reaches_each_fairly(
 ) -> Vec<bool> {
     let (mut healed, _) = stop_faults(model, state);
     let held = RefCell::new(vec![false; goals.len()]);
-    fair_continuation(model, &mut healed, bound, |s| {
-        let view = view(model, s);
-        let mut held = held.borrow_mut();
-        for (held, goal) in held.iter_mut().zip(goals) {
-            *held = *held || goal(&view);
-        }
-        held.iter().all(|h| *h)
+    STEP_VIEW.with(|view| {
+        fair_continuation(model, &mut healed, bound, |s| {
+            let mut view = view.borrow_mut();
+            view_into(model, s, &mut view);
+            let mut held = held.borrow_mut();
+            for (held, goal) in held.iter_mut().zip(goals) {
+                *held = *held || goal(&view);
+            }
+            held.iter().all(|h| *h)
+        })
     });
     held.into_inner()
+}
+
+thread_local! {
+    /// The view of each step of a continuation, written over the last one's.
+    static STEP_VIEW: RefCell<ClusterView> = RefCell::new(ClusterView::default());
 }

@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod actor_hash;
 mod broker;
 mod bugs;
 mod checks;

@@ -37,6 +37,11 @@ pub enum NodeState {
     Producer(ProducerState),
 }
 
+impl NodeState {
+    /// Stands in an actor's place, allocating nothing, while its state is taken out to be changed.
+    pub(crate) const PLACEHOLDER: NodeState = NodeState::Controller(ControllerState::NONE);
+}
+
 /// What a node's logic may do: send, set and cancel timers. Wraps stateright's `Out`.
 pub struct Env<'a> {
     /// The configuration.

@@ -215,10 +215,22 @@ impl ClusterModel {
             self.record(from, to, Fate::Delivered, &msg);
         }
         let mut out = Out::new();
-        let mut actor_state = Cow::Borrowed(&*sys.actor_states[index]);
-        self.inner.actors[index].on_msg(dst, &mut actor_state, src, msg, &mut out);
-        if let Cow::Owned(changed) = actor_state {
-            sys.actor_states[index] = Arc::new(changed);
+        match Arc::get_mut(&mut sys.actor_states[index]) {
+            // No other state holds this actor (it changed earlier in this step, or a fair
+            // continuation steps its state in place): the handler changes it where it is,
+            // instead of copying it first.
+            Some(unique) => {
+                let mut actor_state = Cow::Owned(std::mem::replace(unique, NodeState::PLACEHOLDER));
+                self.inner.actors[index].on_msg(dst, &mut actor_state, src, msg, &mut out);
+                *unique = actor_state.into_owned();
+            }
+            None => {
+                let mut actor_state = Cow::Borrowed(&*sys.actor_states[index]);
+                self.inner.actors[index].on_msg(dst, &mut actor_state, src, msg, &mut out);
+                if let Cow::Owned(changed) = actor_state {
+                    sys.actor_states[index] = Arc::new(changed);
+                }
+            }
         }
         Self::carry_out(sys, dst, out);
         let answer = Self::channels_in(sys).get(&(dst, src)).filter(|q| q.len() > queued).and_then(VecDeque::back);

@@ -3,8 +3,7 @@
 
 use highwater_traces::observe::{BrokerFacts, ConsumerFacts, Observed};
 use highwater_traces::{
-    BrokerId, BrokerView, ClusterView, ConsumerView, ControllerView, Delivery, LeaderEpoch, Offset, Record, Role,
-    Semantics, NO_BROKER,
+    BrokerId, BrokerView, ClusterView, ConsumerView, Delivery, LeaderEpoch, Offset, Record, Role, Semantics, NO_BROKER,
 };
 use stateright::actor::ActorModelState;
 
@@ -15,86 +14,69 @@ use crate::consumer::{ConsumerState, Phase};
 use crate::controller::ControllerState;
 use crate::node::{Node, NodeState};
 
-struct Parts<'a> {
-    controller: &'a ControllerState,
-    brokers: Vec<&'a BrokerState>,
-    consumers: Vec<&'a ConsumerState>,
-}
-
-fn parts(sys: &ActorModelState<Node>) -> Parts<'_> {
-    let mut parts = Parts { controller: &DEFAULT_CONTROLLER, brokers: vec![], consumers: vec![] };
-    for node in &sys.actor_states {
-        match &**node {
-            NodeState::Controller(c) => parts.controller = c,
-            NodeState::Broker(b) => parts.brokers.push(b),
-            NodeState::Consumer(c) => parts.consumers.push(c),
-            NodeState::Producer(_) => {}
-        }
-    }
-    parts
-}
-
-static DEFAULT_CONTROLLER: ControllerState = ControllerState {
-    leader: NO_BROKER,
-    leader_epoch: -1,
-    partition_epoch: -1,
-    isr: std::collections::BTreeSet::new(),
-    fenced: std::collections::BTreeSet::new(),
-};
-
 /// The observable state of `state`.
 pub fn view(model: &ClusterModel, state: &ClusterState) -> ClusterView {
-    let p = parts(&state.sys);
-    ClusterView {
-        controller: ControllerView {
-            leader: p.controller.leader,
-            leader_epoch: p.controller.leader_epoch,
-            partition_epoch: p.controller.partition_epoch,
-            isr: p.controller.isr.iter().copied().collect(),
-            fenced: p.controller.fenced.iter().copied().collect(),
-        },
-        brokers: p
-            .brokers
-            .iter()
-            .map(|b| BrokerView {
-                id: b.id,
-                rack: model.cfg.rack_of(b.id).to_string(),
-                alive: b.alive,
-                role: b.role,
-                leader_epoch: b.leader_epoch,
-                leader: b.leader,
-                log_start_offset: 0,
-                log_end_offset: b.log.len() as i64,
-                high_watermark: b.hw,
-                log: b.log.clone(),
-                isr: b.isr.clone(),
-                maximal_isr: b.maximal_isr(),
-                leader_epoch_start_offset: (b.role == Role::Leader).then_some(b.epoch_start),
-            })
-            .collect(),
-        consumers: p
-            .consumers
-            .iter()
-            .map(|c| ConsumerView {
-                id: c.id,
-                rack: model.cfg.consumer_racks[c.id as usize].clone(),
-                position: c.position,
-                position_epoch: c.position_epoch,
-                current_leader_epoch: c.leader_epoch,
-                preferred_read_replica: c.preferred,
-                delivered: c.delivered.clone(),
-                resets: c.resets.clone(),
-                list_offsets_latest: c.list_offsets_latest.clone(),
-                failed: false,
-            })
-            .collect(),
-        cut_racks: state.cut.racks.iter().cloned().collect(),
-        outages: state.cut.outages.iter().cloned().collect(),
-        producer_rack: model.cfg.producer_rack.clone(),
-        faults_left: state.crashes_left + state.outages_left,
-        ghost: state.ghost.clone(),
-        semantics: model.cfg.semantics,
+    let mut view = ClusterView::default();
+    view_into(model, state, &mut view);
+    view
+}
+
+/// [`view`], written over `view`: its vectors and strings are reused, so a caller that builds
+/// one view per step (a fair continuation, a property check per state) allocates less.
+pub fn view_into(model: &ClusterModel, state: &ClusterState, view: &mut ClusterView) {
+    let controller = state.sys.actor_states.iter().find_map(|node| match &**node {
+        NodeState::Controller(c) => Some(c),
+        _ => None,
+    });
+    let c = controller.unwrap_or(&NO_CONTROLLER);
+    let cv = &mut view.controller;
+    (cv.leader, cv.leader_epoch, cv.partition_epoch) = (c.leader, c.leader_epoch, c.partition_epoch);
+    refill(&mut cv.isr, c.isr.iter().copied());
+    refill(&mut cv.fenced, c.fenced.iter().copied());
+    let brokers = state.sys.actor_states.iter().filter_map(|node| match &**node {
+        NodeState::Broker(b) => Some(b),
+        _ => None,
+    });
+    view.brokers.resize_with(brokers.clone().count(), BrokerView::default);
+    for (bv, b) in view.brokers.iter_mut().zip(brokers) {
+        bv.id = b.id;
+        bv.rack.clear();
+        bv.rack.push_str(model.cfg.rack_of(b.id));
+        (bv.alive, bv.role, bv.leader_epoch, bv.leader) = (b.alive, b.role, b.leader_epoch, b.leader);
+        (bv.log_start_offset, bv.log_end_offset, bv.high_watermark) = (0, b.log.len() as Offset, b.hw);
+        bv.log.clone_from(&b.log);
+        bv.isr.clone_from(&b.isr);
+        b.write_maximal_isr(&mut bv.maximal_isr);
+        bv.leader_epoch_start_offset = (b.role == Role::Leader).then_some(b.epoch_start);
     }
+    let consumers = state.sys.actor_states.iter().filter_map(|node| match &**node {
+        NodeState::Consumer(c) => Some(c),
+        _ => None,
+    });
+    view.consumers.resize_with(consumers.clone().count(), ConsumerView::default);
+    for (cv, c) in view.consumers.iter_mut().zip(consumers) {
+        cv.id = c.id;
+        cv.rack.clone_from(&model.cfg.consumer_racks[c.id as usize]);
+        (cv.position, cv.position_epoch, cv.current_leader_epoch) = (c.position, c.position_epoch, c.leader_epoch);
+        cv.preferred_read_replica = c.preferred;
+        cv.delivered.clone_from(&c.delivered);
+        cv.resets.clone_from(&c.resets);
+        cv.list_offsets_latest.clone_from(&c.list_offsets_latest);
+        cv.failed = false;
+    }
+    refill(&mut view.cut_racks, state.cut.racks.iter().cloned());
+    refill(&mut view.outages, state.cut.outages.iter().cloned());
+    view.producer_rack.clone_from(&model.cfg.producer_rack);
+    view.faults_left = state.crashes_left + state.outages_left;
+    view.ghost.clone_from(&state.ghost);
+    view.semantics = model.cfg.semantics;
+}
+
+static NO_CONTROLLER: ControllerState = ControllerState::NONE;
+
+fn refill<T>(into: &mut Vec<T>, from: impl Iterator<Item = T>) {
+    into.clear();
+    into.extend(from);
 }
 
 /// A model state as the shared observers read it. It borrows the actors and the cut racks

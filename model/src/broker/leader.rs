@@ -135,13 +135,19 @@ impl BrokerState {
 
     /// The ISR plus members a pending AlterPartition adds (KIP-497's maximal ISR).
     pub fn maximal_isr(&self) -> Vec<BrokerId> {
-        let mut isr = self.isr.clone();
+        let mut isr = Vec::new();
+        self.write_maximal_isr(&mut isr);
+        isr
+    }
+
+    /// [`BrokerState::maximal_isr`], written over `isr`.
+    pub fn write_maximal_isr(&self, isr: &mut Vec<BrokerId>) {
+        isr.clone_from(&self.isr);
         if let Some((proposed, _, _)) = &self.pending_alter {
             isr.extend(proposed);
             isr.sort_unstable();
             isr.dedup();
         }
-        isr
     }
 
     /// Kafka 4.4.0 `Partition.maybeIncrementLeaderHW`: held while the committed ISR is below the

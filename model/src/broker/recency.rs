@@ -12,8 +12,6 @@
 //! ISR check needs only "since the last tick or not": the stamps then collapse to 1 (after the
 //! last `isr-expiration` tick) and 0 (at or before it).
 
-use std::collections::BTreeSet;
-
 use highwater_traces::BrokerId;
 
 use super::{BrokerState, FollowerInfo};
@@ -42,23 +40,26 @@ impl BrokerState {
     pub(super) fn renumber_stamps(&mut self, cfg: &ModelConfig) {
         let tick = self.tick_at;
         let fine = cfg.orders_catch_ups();
-        let compared = |f: &FollowerInfo| fine && self.compared(f.id, cfg);
-        let mut in_use: BTreeSet<Stamp> = [tick, self.alter_sent_at].into_iter().collect();
-        in_use.extend(self.followers.iter().filter(|f| compared(f)).flat_map(|f| [f.caught_up_at, f.fetched_at]));
+        // A leader has a follower for each other broker, at most four (`ModelConfig::validate`).
+        let contested: u64 = (self.followers.iter().enumerate())
+            .filter(|(_, f)| fine && self.compared(f.id, cfg))
+            .fold(0, |mask, (index, _)| mask | 1 << index);
+        let compared = |index: usize| contested & 1 << index != 0;
+        let mut in_use = StampSet::default();
+        in_use.extend([tick, self.alter_sent_at]);
+        in_use.extend(
+            (self.followers.iter().enumerate())
+                .filter(|(index, _)| compared(*index))
+                .flat_map(|(_, f)| [f.caught_up_at, f.fetched_at]),
+        );
         if fine {
             in_use.extend(self.previous_followers.iter().flat_map(|f| [f.caught_up_at, f.fetched_at]));
         }
-        in_use.remove(&0);
-        let in_use: Vec<Stamp> = in_use.into_iter().collect();
-        let rank = |s: Stamp| match s {
-            0 => 0,
-            s => in_use.iter().position(|u| *u == s).map_or(0, |i| i as Stamp + 1),
-        };
+        let rank = |s: Stamp| in_use.rank(s);
         let new_tick = if fine { rank(tick) } else { 0 };
         let after_tick = |s: Stamp| if s > tick { new_tick + 1 } else { 0 };
-        let contested: Vec<bool> = self.followers.iter().map(compared).collect();
-        for (f, fine_here) in self.followers.iter_mut().zip(contested) {
-            let renumber = |s: Stamp| if fine_here { rank(s) } else { after_tick(s) };
+        for (index, f) in self.followers.iter_mut().enumerate() {
+            let renumber = |s: Stamp| if compared(index) { rank(s) } else { after_tick(s) };
             (f.caught_up_at, f.fetched_at) = (renumber(f.caught_up_at), renumber(f.fetched_at));
         }
         for f in &mut self.previous_followers {
@@ -169,5 +170,60 @@ impl FollowerInfo {
         self.caught_up_at = 0;
         self.fetched_at = 0;
         self.leader_leo_at_last_fetch = 0;
+    }
+}
+
+/// The stamps in use, as the bits of a 256-bit set (a stamp is a `u8`): renumbering runs after
+/// every change to a leader's followers, so it allocates nothing.
+#[derive(Default)]
+struct StampSet([u64; 4]);
+
+impl StampSet {
+    fn extend(&mut self, stamps: impl IntoIterator<Item = Stamp>) {
+        for s in stamps.into_iter().filter(|s| *s != 0) {
+            self.0[usize::from(s / 64)] |= 1 << (s % 64);
+        }
+    }
+
+    /// Where `s` stands among the stamps in use, from 1; 0 for "never" and for a stamp not in use.
+    fn rank(&self, s: Stamp) -> Stamp {
+        let (word, bit) = (usize::from(s / 64), s % 64);
+        if s == 0 || self.0[word] & 1 << bit == 0 {
+            return 0;
+        }
+        let below: u32 =
+            self.0[..word].iter().map(|w| w.count_ones()).sum::<u32>() + (self.0[word] & ((1 << bit) - 1)).count_ones();
+        below as Stamp + 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stamp's rank is its place among the distinct stamps in use, sorted, from 1, for stamps
+    /// in every word of the set; 0 for "never" and for a stamp not in use.
+    #[test]
+    fn a_rank_is_the_place_among_the_sorted_stamps_in_use() {
+        let mut seed: u64 = 0x5eed;
+        let mut next = || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 56) as Stamp
+        };
+        for size in [0, 1, 2, 5, 12, 40, 200] {
+            let in_use: Vec<Stamp> = (0..size).map(|_| next()).chain([63, 64, 65, 128, 255]).collect();
+            let mut set = StampSet::default();
+            set.extend(in_use.iter().copied());
+            let mut sorted: Vec<Stamp> = in_use.iter().copied().filter(|s| *s != 0).collect();
+            sorted.sort_unstable();
+            sorted.dedup();
+            for s in 0..=Stamp::MAX {
+                let expected = match sorted.iter().position(|u| *u == s) {
+                    Some(place) if s != 0 => place as Stamp + 1,
+                    _ => 0,
+                };
+                assert_eq!(set.rank(s), expected, "stamp {s} among {sorted:?}");
+            }
+        }
     }
 }
