@@ -51,14 +51,19 @@ thread_local! {
 pub fn with_view<T>(model: &ClusterModel, state: &ClusterState, f: impl FnOnce(&ClusterView) -> T) -> T {
     LAST_VIEW.with(|cell| {
         let mut cached = cell.borrow_mut();
-        match &mut *cached {
-            Some(c) if c.built_from(model, state) => {}
-            Some(c) => {
+        if cached.as_ref().is_some_and(|c| c.built_from(model, state)) {
+            return f(&cached.as_ref().expect("just matched").view);
+        }
+        // Taken out while it is rewritten: a panic halfway leaves no cache, not a key that
+        // names a view half written.
+        match cached.take() {
+            Some(mut c) => {
+                view_into(model, state, &mut c.view);
                 c.cfg.clone_from(&model.cfg);
                 c.actors.clone_from(&state.sys.actor_states);
                 c.cut.clone_from(&state.cut);
                 (c.crashes_left, c.outages_left) = (state.crashes_left, state.outages_left);
-                view_into(model, state, &mut c.view);
+                *cached = Some(c);
             }
             None => {
                 *cached = Some(CachedView {

@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use highwater_traces::observe::StepStart;
 use highwater_traces::{Action, BrokerId, Ghost, Message, NodeId, Outage, OutageShape, Rack, TimerKind};
-use stateright::actor::{is_no_op_with_timer, Actor, ActorModel, ActorModelState, Id, Network, Out, Timers};
+use stateright::actor::{is_no_op_with_timer, Actor, ActorModel, ActorModelState, Id, Network, Out};
 use stateright::{Model, Property};
 
 use crate::broker::BrokerState;
@@ -80,7 +80,8 @@ impl Cuts {
 /// Written out because stateright 0.31 hashes each actor's timer set as its members' hashes with
 /// no length, so `[{}, {t}]` and `[{t}, {}]` hash alike: two states that differ only in which
 /// actor holds a timer would share a fingerprint, and the checker would skip one of them (and
-/// the states only it leads to). Each timer set goes in sorted, with its length.
+/// the states only it leads to). Each timer set goes in as a mask, one per actor. Each actor
+/// goes in as its own hash, remembered (`actor_hash`).
 impl Hash for ClusterState {
     fn hash<H: Hasher>(&self, hasher: &mut H) {
         // Destructured, so that a new field cannot be left out unnoticed.
@@ -104,7 +105,7 @@ impl Hash for ClusterState {
         // A node's timers are a set with at most one of each kind, so the bits of a mask name it
         // exactly, whatever order the set iterates in, and hashing it allocates nothing.
         for timers in &sys.timers_set {
-            timer_mask(timers).hash(hasher);
+            timers.iter().fold(0u32, |mask, timer| mask | 1 << *timer as u32).hash(hasher);
         }
         (cut, crashes_left, outages_left, isr_ticks_left, seeks_left, produced).hash(hasher);
         ghost.hash_without_events(hasher);
@@ -112,19 +113,6 @@ impl Hash for ClusterState {
 }
 
 const _: () = assert!(TimerKind::ALL.len() <= 32, "a node's timers are hashed as the bits of a u32");
-
-/// A node's timers as the bits of a mask, bit `k` for the kind `k`.
-fn timer_mask(timers: &Timers<TimerKind>) -> u32 {
-    timers.iter().fold(0u32, |mask, timer| mask | 1 << *timer as u32)
-}
-
-const _: () = {
-    let mut kind = 0;
-    while kind < TimerKind::ALL.len() {
-        assert!(TimerKind::ALL[kind] as usize == kind, "TimerKind::ALL lists the kinds in their order");
-        kind += 1;
-    }
-};
 
 /// The model: configuration, layout and the inner `ActorModel`.
 pub struct ClusterModel {
@@ -389,11 +377,16 @@ impl Model for ClusterModel {
             // Every armed timer is offered: stateright has a next state for each, as a node's
             // handler takes its state as changed whatever it does (`Node::on_timeout`), and
             // `step_rule_tests.rs` fires every offered timer against stateright's own firing.
-            // In `TimerKind` order, whatever order the set iterates in.
-            let armed = timer_mask(timers);
+            // In `TimerKind` order, whatever order the set iterates in; sorted where they are,
+            // as a node has at most one timer of each kind.
+            let mut pending = [TimerKind::ReplicaFetch; 32];
+            let mut armed = 0;
+            for (slot, timer) in pending.iter_mut().zip(timers.iter()) {
+                (*slot, armed) = (*timer, armed + 1);
+            }
+            pending[..armed].sort_unstable();
             actions.extend(
-                (TimerKind::ALL.iter().copied())
-                    .filter(|t| armed & 1 << *t as u32 != 0)
+                (pending[..armed].iter().copied())
                     .filter(|t| *t != TimerKind::IsrExpiration || state.isr_ticks_left > 0)
                     .map(|timer| Action::Timer { node, timer }),
             );

@@ -2,6 +2,7 @@
 //! (the pinned state counts say that something changed; these say what).
 
 use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
 
 use highwater_traces::observe::first_eager;
 use highwater_traces::{Action, Message, NodeId, TimerKind};
@@ -194,6 +195,18 @@ fn a_delivery_in_place_is_the_one_stateright_makes() {
                 let mut ghost = state.ghost.clone();
                 assert!(model.delivered(&mut sys, &state.cut, &mut ghost, from, to));
                 assert!(sys == expected, "{preset}: {from} -> {to} delivered differently");
+                // With every actor its own (as in a fair continuation), the receiver is
+                // changed where it is rather than copied.
+                let mut sys = state.sys.clone();
+                for actor in &mut sys.actor_states {
+                    *actor = Arc::new((**actor).clone());
+                }
+                let receiver = usize::from(model.layout.id(to));
+                assert_eq!(Arc::strong_count(&sys.actor_states[receiver]), 1);
+                let mut own_ghost = state.ghost.clone();
+                assert!(model.delivered(&mut sys, &state.cut, &mut own_ghost, from, to));
+                assert!(sys == expected, "{preset}: {from} -> {to} delivered differently in place");
+                assert!(own_ghost == ghost, "{preset}: {from} -> {to} observed differently in place");
                 compared += 1;
             }
         }

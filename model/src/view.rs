@@ -3,7 +3,8 @@
 
 use highwater_traces::observe::{BrokerFacts, ConsumerFacts, Observed};
 use highwater_traces::{
-    BrokerId, BrokerView, ClusterView, ConsumerView, Delivery, LeaderEpoch, Offset, Record, Role, Semantics, NO_BROKER,
+    BrokerId, BrokerView, ClusterView, ConsumerView, ControllerView, Delivery, LeaderEpoch, Offset, Record, Role,
+    Semantics, NO_BROKER,
 };
 use stateright::actor::ActorModelState;
 
@@ -22,54 +23,93 @@ pub fn view(model: &ClusterModel, state: &ClusterState) -> ClusterView {
 }
 
 /// [`view`], written over `view`: its vectors and strings are reused, so a caller that builds
-/// one view per step (a fair continuation, a property check per state) allocates less.
+/// one view per step (a fair continuation, a property check per state) allocates less. Every
+/// struct is destructured, so that a field added to a view cannot be left holding what the last
+/// state had.
 pub fn view_into(model: &ClusterModel, state: &ClusterState, view: &mut ClusterView) {
-    let controller = state.sys.actor_states.iter().find_map(|node| match &**node {
-        NodeState::Controller(c) => Some(c),
-        _ => None,
-    });
-    let c = controller.unwrap_or(&NO_CONTROLLER);
-    let cv = &mut view.controller;
-    (cv.leader, cv.leader_epoch, cv.partition_epoch) = (c.leader, c.leader_epoch, c.partition_epoch);
-    refill(&mut cv.isr, c.isr.iter().copied());
-    refill(&mut cv.fenced, c.fenced.iter().copied());
-    let brokers = state.sys.actor_states.iter().filter_map(|node| match &**node {
+    let ClusterView {
+        controller,
+        brokers,
+        consumers,
+        cut_racks,
+        outages,
+        producer_rack,
+        faults_left,
+        ghost,
+        semantics,
+    } = view;
+    let c = (state.sys.actor_states.iter())
+        .find_map(|node| match &**node {
+            NodeState::Controller(c) => Some(c),
+            _ => None,
+        })
+        .unwrap_or(&NO_CONTROLLER);
+    let ControllerView { leader, leader_epoch, partition_epoch, isr, fenced } = controller;
+    (*leader, *leader_epoch, *partition_epoch) = (c.leader, c.leader_epoch, c.partition_epoch);
+    refill(isr, c.isr.iter().copied());
+    refill(fenced, c.fenced.iter().copied());
+    let broker_states = state.sys.actor_states.iter().filter_map(|node| match &**node {
         NodeState::Broker(b) => Some(b),
         _ => None,
     });
-    view.brokers.resize_with(brokers.clone().count(), BrokerView::default);
-    for (bv, b) in view.brokers.iter_mut().zip(brokers) {
-        bv.id = b.id;
-        bv.rack.clear();
-        bv.rack.push_str(model.cfg.rack_of(b.id));
-        (bv.alive, bv.role, bv.leader_epoch, bv.leader) = (b.alive, b.role, b.leader_epoch, b.leader);
-        (bv.log_start_offset, bv.log_end_offset, bv.high_watermark) = (0, b.log.len() as Offset, b.hw);
-        bv.log.clone_from(&b.log);
-        bv.isr.clone_from(&b.isr);
-        b.write_maximal_isr(&mut bv.maximal_isr);
-        bv.leader_epoch_start_offset = (b.role == Role::Leader).then_some(b.epoch_start);
+    brokers.resize_with(broker_states.clone().count(), BrokerView::default);
+    for (bv, b) in brokers.iter_mut().zip(broker_states) {
+        let BrokerView {
+            id,
+            rack,
+            alive,
+            role,
+            leader_epoch,
+            leader,
+            log_start_offset,
+            log_end_offset,
+            high_watermark,
+            log,
+            isr,
+            maximal_isr,
+            leader_epoch_start_offset,
+        } = bv;
+        (*id, *alive, *role, *leader_epoch, *leader) = (b.id, b.alive, b.role, b.leader_epoch, b.leader);
+        rack.clear();
+        rack.push_str(model.cfg.rack_of(b.id));
+        (*log_start_offset, *log_end_offset, *high_watermark) = (0, b.log.len() as Offset, b.hw);
+        log.clone_from(&b.log);
+        isr.clone_from(&b.isr);
+        b.write_maximal_isr(maximal_isr);
+        *leader_epoch_start_offset = (b.role == Role::Leader).then_some(b.epoch_start);
     }
-    let consumers = state.sys.actor_states.iter().filter_map(|node| match &**node {
+    let consumer_states = state.sys.actor_states.iter().filter_map(|node| match &**node {
         NodeState::Consumer(c) => Some(c),
         _ => None,
     });
-    view.consumers.resize_with(consumers.clone().count(), ConsumerView::default);
-    for (cv, c) in view.consumers.iter_mut().zip(consumers) {
-        cv.id = c.id;
-        cv.rack.clone_from(&model.cfg.consumer_racks[c.id as usize]);
-        (cv.position, cv.position_epoch, cv.current_leader_epoch) = (c.position, c.position_epoch, c.leader_epoch);
-        cv.preferred_read_replica = c.preferred;
-        cv.delivered.clone_from(&c.delivered);
-        cv.resets.clone_from(&c.resets);
-        cv.list_offsets_latest.clone_from(&c.list_offsets_latest);
-        cv.failed = false;
+    consumers.resize_with(consumer_states.clone().count(), ConsumerView::default);
+    for (cv, c) in consumers.iter_mut().zip(consumer_states) {
+        let ConsumerView {
+            id,
+            rack,
+            position,
+            position_epoch,
+            current_leader_epoch,
+            preferred_read_replica,
+            delivered,
+            resets,
+            list_offsets_latest,
+            failed,
+        } = cv;
+        (*id, *position, *position_epoch, *current_leader_epoch) = (c.id, c.position, c.position_epoch, c.leader_epoch);
+        rack.clone_from(&model.cfg.consumer_racks[c.id as usize]);
+        *preferred_read_replica = c.preferred;
+        delivered.clone_from(&c.delivered);
+        resets.clone_from(&c.resets);
+        list_offsets_latest.clone_from(&c.list_offsets_latest);
+        *failed = false;
     }
-    refill(&mut view.cut_racks, state.cut.racks.iter().cloned());
-    refill(&mut view.outages, state.cut.outages.iter().cloned());
-    view.producer_rack.clone_from(&model.cfg.producer_rack);
-    view.faults_left = state.crashes_left + state.outages_left;
-    view.ghost.clone_from(&state.ghost);
-    view.semantics = model.cfg.semantics;
+    refill(cut_racks, state.cut.racks.iter().cloned());
+    refill(outages, state.cut.outages.iter().cloned());
+    producer_rack.clone_from(&model.cfg.producer_rack);
+    *faults_left = state.crashes_left + state.outages_left;
+    ghost.clone_from(&state.ghost);
+    *semantics = model.cfg.semantics;
 }
 
 static NO_CONTROLLER: ControllerState = ControllerState::NONE;
