@@ -14,6 +14,7 @@ pub mod interrupt;
 pub mod liveness;
 pub mod narrate;
 pub mod ops;
+pub mod pool;
 pub mod rng;
 pub mod run;
 pub mod tracefile;

@@ -1,8 +1,9 @@
 //! The gate: a suite of checks (exhaustive model checks, seeded bugs caught and replayed, corpus
 //! replay, conformance samples), each with its result, as `highwater ci` runs and reports it.
 
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -443,25 +444,22 @@ type Job<'a> = Box<dyn FnOnce() -> Vec<CheckResult> + Send + 'a>;
 /// the others fill the other workers meanwhile rather than leaving a long one to run alone at the
 /// end; one worker runs them in order.
 fn side_by_side(threads: usize, jobs: Vec<(bool, Job<'_>)>) -> Vec<CheckResult> {
-    let count = jobs.len();
-    let mut start_order: Vec<usize> = (0..count).collect();
+    let mut start_order: Vec<usize> = (0..jobs.len()).collect();
     if threads > 1 {
         start_order.sort_by_key(|&i| !jobs[i].0);
     }
     let jobs: Vec<Mutex<Option<Job<'_>>>> = jobs.into_iter().map(|(_, j)| Mutex::new(Some(j))).collect();
-    let results: Vec<Mutex<Vec<CheckResult>>> = (0..count).map(|_| Mutex::new(Vec::new())).collect();
-    let next = AtomicUsize::new(0);
-    std::thread::scope(|scope| {
-        for _ in 0..threads.clamp(1, count.max(1)) {
-            scope.spawn(|| loop {
-                let Some(&index) = start_order.get(next.fetch_add(1, Ordering::Relaxed)) else { return };
-                let job = &jobs[index];
-                let job = job.lock().expect("a job is taken once").take().expect("a job is taken once");
-                *results[index].lock().expect("a result is written once") = job();
-            });
-        }
-    });
-    results.into_iter().flat_map(|r| r.into_inner().expect("every worker is done")).collect()
+    let mut results = Vec::new();
+    crate::pool::in_order(
+        threads,
+        &start_order,
+        |index| Some(jobs[index].lock().expect("a job is taken once").take().expect("a job is taken once")()),
+        |_, found| {
+            results.extend(found);
+            ControlFlow::Continue(())
+        },
+    );
+    results
 }
 
 /// Run every check of `suite`, writing counterexamples and divergences under `out`, reported in

@@ -16,9 +16,7 @@ pub mod scenario;
 pub mod timed;
 pub mod verdict;
 
-use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::ops::ControlFlow;
 
 use highwater_model::{ClusterModel, Selector, Semantics};
 use serde::Serialize;
@@ -156,49 +154,45 @@ pub fn run(options: &Options, threads: usize, mut progress: impl FnMut(&Row)) ->
         chosen.iter().flat_map(|s| options.semantics.iter().map(move |&semantics| (s, semantics))).collect();
     let tasks: Vec<(usize, Selector)> =
         (0..planned.len()).flat_map(|row| [(row, Selector::RackAware), (row, Selector::Leader)]).collect();
-    let next_task = AtomicUsize::new(0);
-    let (sender, receiver) = mpsc::channel::<(usize, Result<Side, Failure>)>();
-    let mut rows = Vec::new();
-    let outcome = std::thread::scope(|scope| {
-        for _ in 0..threads.clamp(1, tasks.len().max(1)) {
-            let sender = sender.clone();
-            let (tasks, planned, next_task) = (&tasks, &planned, &next_task);
-            scope.spawn(move || loop {
-                let index = next_task.fetch_add(1, Ordering::Relaxed);
-                let Some(&(row, selector)) = tasks.get(index) else { return };
-                if crate::interrupt::requested() {
-                    return;
-                }
-                let (scenario, semantics) = planned[row];
-                // A send fails only once the receiver has stopped on an earlier failure.
-                if sender.send((index, side(scenario, selector, semantics, options))).is_err() {
-                    return;
-                }
-            });
-        }
-        drop(sender);
-        let mut done: BTreeMap<usize, Side> = BTreeMap::new();
-        for (index, side) in receiver {
+    let start_order: Vec<usize> = (0..tasks.len()).collect();
+    let (mut rows, mut failure) = (Vec::new(), None);
+    let mut sides: Vec<Side> = Vec::new();
+    crate::pool::in_order(
+        threads,
+        &start_order,
+        |index| {
+            let (row, selector) = tasks[index];
+            let (scenario, semantics) = planned[row];
+            (!crate::interrupt::requested()).then(|| side(scenario, selector, semantics, options))
+        },
+        |_, side| {
             // A row whose search an interrupt cut short would read as a bound's unknowns.
             if crate::interrupt::requested() {
-                break;
+                return ControlFlow::Break(());
             }
-            done.insert(index, side?);
-            // Rows are put together in order, as soon as both their sides are in.
-            let both_in =
-                |done: &BTreeMap<usize, Side>, row: usize| (2 * row..2 * row + 2).all(|i| done.contains_key(&i));
-            while both_in(&done, rows.len()) {
+            match side {
+                Ok(side) => sides.push(side),
+                Err(error) => {
+                    failure = Some(error);
+                    return ControlFlow::Break(());
+                }
+            }
+            // A row is put together as soon as both its sides are in: rack-aware, then leader-only.
+            if sides.len() == 2 {
                 let (scenario, semantics) = planned[rows.len()];
-                let rack_aware = done.remove(&(2 * rows.len())).expect("both sides are in");
-                let leader_only = done.remove(&(2 * rows.len() + 1)).expect("both sides are in");
+                let leader_only = sides.pop().expect("two sides");
+                let rack_aware = sides.pop().expect("two sides");
                 let row = assemble(scenario, semantics, rack_aware, leader_only, options);
                 progress(&row);
                 rows.push(row);
             }
-        }
-        Ok(())
-    });
-    outcome.map(|()| rows)
+            ControlFlow::Continue(())
+        },
+    );
+    match failure {
+        Some(error) => Err(error),
+        None => Ok(rows),
+    }
 }
 
 fn assemble(scenario: &Scenario, semantics: Semantics, rack_aware: Side, leader_only: Side, options: &Options) -> Row {
