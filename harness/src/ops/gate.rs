@@ -453,7 +453,10 @@ fn side_by_side(threads: usize, jobs: Vec<(bool, Job<'_>)>) -> Vec<CheckResult> 
     crate::pool::in_order(
         threads,
         &start_order,
-        |index| Some(jobs[index].lock().expect("a job is taken once").take().expect("a job is taken once")()),
+        |index| {
+            let job = jobs[index].lock().expect("a job is taken once").take().expect("a job is taken once");
+            Some(job())
+        },
         |_, found| {
             results.extend(found);
             ControlFlow::Continue(())

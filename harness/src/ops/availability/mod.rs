@@ -17,6 +17,7 @@ pub mod timed;
 pub mod verdict;
 
 use std::ops::ControlFlow;
+use std::sync::Mutex;
 
 use highwater_model::{ClusterModel, Selector, Semantics};
 use serde::Serialize;
@@ -155,28 +156,37 @@ pub fn run(options: &Options, threads: usize, mut progress: impl FnMut(&Row)) ->
     let tasks: Vec<(usize, Selector)> =
         (0..planned.len()).flat_map(|row| [(row, Selector::RackAware), (row, Selector::Leader)]).collect();
     let start_order: Vec<usize> = (0..tasks.len()).collect();
-    let (mut rows, mut failure) = (Vec::new(), None);
+    // The first side to fail, by its place in the matrix: it ends the run, whatever an
+    // interrupt or the rows before it do.
+    let failure: Mutex<Option<(usize, Failure)>> = Mutex::new(None);
+    let mut rows = Vec::new();
     let mut sides: Vec<Side> = Vec::new();
     crate::pool::in_order(
         threads,
         &start_order,
         |index| {
+            if crate::interrupt::requested() {
+                return None;
+            }
             let (row, selector) = tasks[index];
             let (scenario, semantics) = planned[row];
-            (!crate::interrupt::requested()).then(|| side(scenario, selector, semantics, options))
+            match side(scenario, selector, semantics, options) {
+                Ok(side) => Some(side),
+                Err(error) => {
+                    let mut failure = failure.lock().expect("no worker panics holding it");
+                    if failure.as_ref().is_none_or(|(first, _)| index < *first) {
+                        *failure = Some((index, error));
+                    }
+                    None
+                }
+            }
         },
         |_, side| {
             // A row whose search an interrupt cut short would read as a bound's unknowns.
             if crate::interrupt::requested() {
                 return ControlFlow::Break(());
             }
-            match side {
-                Ok(side) => sides.push(side),
-                Err(error) => {
-                    failure = Some(error);
-                    return ControlFlow::Break(());
-                }
-            }
+            sides.push(side);
             // A row is put together as soon as both its sides are in: rack-aware, then leader-only.
             if sides.len() == 2 {
                 let (scenario, semantics) = planned[rows.len()];
@@ -189,8 +199,8 @@ pub fn run(options: &Options, threads: usize, mut progress: impl FnMut(&Row)) ->
             ControlFlow::Continue(())
         },
     );
-    match failure {
-        Some(error) => Err(error),
+    match failure.into_inner().expect("no worker panics holding it") {
+        Some((_, error)) => Err(error),
         None => Ok(rows),
     }
 }
